@@ -1,0 +1,299 @@
+/**
+ * Append-only key → value indexes: the cache index, the stat cache, and the
+ * derived indexes later layers keep. Safe for many processes appending at once.
+ *
+ * File `index/<name>.log`. Every entry is one write of
+ *
+ * ```
+ * \n<key>\t<value>\t<crc32 of "<key>\t<value>" as 8 hex>
+ * ```
+ *
+ * The newline comes first so that a write torn by a crash stays on a line of its
+ * own: the next entry still starts clean. Small O_APPEND writes do not interleave,
+ * and a line whose checksum fails (torn, garbled) is skipped. The last entry for
+ * a key wins for `get`; `getAll` returns every value in order.
+ *
+ * Lookups are answered from memory: the file is read once, then only its new tail
+ * is read when a lookup misses (one `stat`), so a lookup costs well under 10 µs.
+ *
+ * Compaction (and gc's pruning) writes the kept entries to a temp file and renames
+ * it over the log. Appenders hold the log open; after each append they check that
+ * the path still names the file they wrote to and, if compaction replaced it,
+ * append again to the new file. The compactor copies any tail that reached the
+ * old file after its read. So no entry is lost and duplicates are harmless.
+ *
+ * @module
+ */
+import { crc32 } from "node:zlib";
+import { InvalidInput, storeError } from "./errors.ts";
+import type { StoreLayout } from "./layout.ts";
+import { acquireLock, releaseLock } from "./lock_file.ts";
+import { isNotFound, uniqueName, writeAll } from "./_fs.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+const checksum = (text: string): string => (crc32(text) >>> 0).toString(16).padStart(8, "0");
+
+const FORBIDDEN = /[\t\n\r]/;
+
+/** One index file, loaded lazily and kept in memory. */
+export class AppendIndex {
+  readonly path: string;
+  readonly #layout: StoreLayout;
+  #entries = new Map<string, string[]>();
+  #offset = 0;
+  #ino: number | null = null;
+  #loaded = false;
+  #writer: Deno.FsFile | undefined;
+  #writerIno: number | null = null;
+
+  constructor(layout: StoreLayout, readonly name: string) {
+    if (!/^[a-z0-9_\-]+$/.test(name)) {
+      throw storeError(
+        new InvalidInput({ what: `index name "${name}"`, detail: "use a-z 0-9 _ -" }),
+      );
+    }
+    this.#layout = layout;
+    this.path = `${layout.index}/${name}.log`;
+  }
+
+  /** The newest value for `key`, reading new entries from disk only on a miss. */
+  get(key: string): string | undefined {
+    if (!this.#loaded) this.refresh();
+    let values = this.#entries.get(key);
+    if (values === undefined) {
+      this.refresh();
+      values = this.#entries.get(key);
+    }
+    return values?.[values.length - 1];
+  }
+
+  /** Every value recorded for `key`, oldest first, after reading new entries. */
+  getAll(key: string): readonly string[] {
+    this.refresh();
+    return this.#entries.get(key) ?? [];
+  }
+
+  /** All keys and their values, after reading new entries. */
+  entries(): ReadonlyMap<string, readonly string[]> {
+    this.refresh();
+    return this.#entries;
+  }
+
+  /** Reads entries appended since the last read (all of them after a compaction). */
+  refresh(): void {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(this.path);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      this.#loaded = true;
+      if (this.#ino !== null) this.#reset(null);
+      return;
+    }
+    this.#loaded = true;
+    if (info.ino !== this.#ino) this.#reset(info.ino);
+    if (info.size <= this.#offset) return;
+    const file = Deno.openSync(this.path, { read: true });
+    try {
+      if (file.statSync().ino !== this.#ino) return this.refresh();
+      file.seekSync(this.#offset, Deno.SeekMode.Start);
+      const buf = new Uint8Array(info.size - this.#offset);
+      let got = 0;
+      while (got < buf.length) {
+        const n = file.readSync(buf.subarray(got));
+        if (n === null) break;
+        got += n;
+      }
+      this.#offset += this.#parse(buf.subarray(0, got));
+    } finally {
+      file.close();
+    }
+  }
+
+  #reset(ino: number | null): void {
+    this.#entries = new Map();
+    this.#offset = 0;
+    this.#ino = ino;
+  }
+
+  // Parses complete entries; returns how many bytes were consumed. The last line
+  // is consumed only if it is valid: it may be a write still in progress.
+  #parse(bytes: Uint8Array): number {
+    const lines = decoder.decode(bytes).split("\n");
+    let consumed = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      const isLast = i === lines.length - 1;
+      const entry = parseLine(line);
+      if (entry) this.#add(entry[0], entry[1]);
+      if (isLast && !entry) break;
+      consumed += encoder.encode(line).length + (isLast ? 0 : 1);
+    }
+    return consumed;
+  }
+
+  #add(key: string, value: string): void {
+    const values = this.#entries.get(key);
+    if (values) values.push(value);
+    else this.#entries.set(key, [value]);
+  }
+
+  /** Appends `key → value` (neither may contain a tab or newline). */
+  append(key: string, value: string): void {
+    if (FORBIDDEN.test(key) || FORBIDDEN.test(value) || key.length === 0) {
+      throw storeError(
+        new InvalidInput({
+          what: `index entry for "${this.name}"`,
+          detail: "keys and values must be non-empty and free of tabs and newlines",
+        }),
+      );
+    }
+    const body = `${key}\t${value}`;
+    const bytes = encoder.encode(`\n${body}\t${checksum(body)}`);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if (!this.#writer) {
+        Deno.mkdirSync(this.#layout.index, { recursive: true });
+        this.#writer = Deno.openSync(this.path, { append: true, create: true });
+        this.#writerIno = this.#writer.statSync().ino;
+      }
+      writeAll(this.#writer, bytes);
+      let current: number | null = null;
+      try {
+        current = Deno.statSync(this.path).ino;
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      if (current === this.#writerIno) break;
+      // Compaction replaced the file after we opened it: write again to the new one.
+      this.#writer.close();
+      this.#writer = undefined;
+    }
+    if (this.#loaded) this.#add(key, value);
+  }
+
+  /**
+   * Rewrites the log keeping only entries `keep` accepts (all by default),
+   * deduplicated: one entry per key (the newest) when `unique`, else one per
+   * distinct key/value pair. Returns how many entries `keep` rejected and how many
+   * duplicates went.
+   */
+  compact(
+    options: { keep?: (key: string, value: string) => boolean; unique?: boolean } = {},
+  ): { rejected: number; duplicates: number } {
+    let lock;
+    try {
+      lock = acquireLock(this.path, { trashDir: this.#layout.tmp });
+    } catch (e) {
+      if (isNotFound(e)) return { rejected: 0, duplicates: 0 };
+      throw e;
+    }
+    try {
+      let source: Deno.FsFile;
+      try {
+        source = Deno.openSync(this.path, { read: true });
+      } catch (e) {
+        if (isNotFound(e)) return { rejected: 0, duplicates: 0 };
+        throw e;
+      }
+      try {
+        const first = readFrom(source, 0);
+        const { entries: all, complete } = parseAll(first.bytes);
+        let rejected = 0;
+        let duplicates = 0;
+        const kept: string[] = [];
+        const seen = new Set<string>();
+        for (let i = all.length - 1; i >= 0; i--) {
+          const [key, value] = all[i]!;
+          const id = options.unique ? key : `${key}\t${value}`;
+          if (seen.has(id)) {
+            duplicates++;
+            continue;
+          }
+          if (options.keep && !options.keep(key, value)) {
+            rejected++;
+            continue;
+          }
+          seen.add(id);
+          kept.push(`\n${key}\t${value}\t${checksum(`${key}\t${value}`)}`);
+        }
+        kept.reverse();
+        const tmp = `${this.#layout.tmp}/${uniqueName("index")}`;
+        Deno.writeFileSync(tmp, encoder.encode(kept.join("")));
+        Deno.renameSync(tmp, this.path);
+        // Entries appended to the old file after our read: carry them over.
+        // (From the start of a last line that was still being written, if any.)
+        const tail = readFrom(source, complete);
+        if (tail.bytes.length > 0) {
+          const out = Deno.openSync(this.path, { append: true });
+          try {
+            writeAll(
+              out,
+              tail.bytes[0] === 0x0a ? tail.bytes : concat(encoder.encode("\n"), tail.bytes),
+            );
+          } finally {
+            out.close();
+          }
+        }
+        return { rejected, duplicates };
+      } finally {
+        source.close();
+      }
+    } finally {
+      releaseLock(lock);
+    }
+  }
+
+  /** Releases the open file handle. */
+  close(): void {
+    this.#writer?.close();
+    this.#writer = undefined;
+  }
+}
+
+const parseLine = (line: string): [string, string] | undefined => {
+  const last = line.lastIndexOf("\t");
+  if (last < 0 || line.length - last !== 9) return undefined;
+  const body = line.slice(0, last);
+  if (checksum(body) !== line.slice(last + 1)) return undefined;
+  const tab = body.indexOf("\t");
+  if (tab <= 0) return undefined;
+  return [body.slice(0, tab), body.slice(tab + 1)];
+};
+
+// Every valid entry, and how many bytes precede a trailing line that is not (yet) valid.
+const parseAll = (bytes: Uint8Array): { entries: [string, string][]; complete: number } => {
+  const entries: [string, string][] = [];
+  const lines = decoder.decode(bytes).split("\n");
+  let complete = bytes.length;
+  lines.forEach((line, i) => {
+    const entry = parseLine(line);
+    if (entry) entries.push(entry);
+    else if (i === lines.length - 1 && line.length > 0) {
+      complete = bytes.length - encoder.encode(line).length - 1;
+    }
+  });
+  return { entries, complete: Math.max(0, complete) };
+};
+
+const readFrom = (file: Deno.FsFile, offset: number): { bytes: Uint8Array } => {
+  const size = file.statSync().size;
+  if (size <= offset) return { bytes: new Uint8Array() };
+  file.seekSync(offset, Deno.SeekMode.Start);
+  const buf = new Uint8Array(size - offset);
+  let got = 0;
+  while (got < buf.length) {
+    const n = file.readSync(buf.subarray(got));
+    if (n === null) break;
+    got += n;
+  }
+  return { bytes: buf.subarray(0, got) };
+};
+
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};

@@ -1,0 +1,91 @@
+/**
+ * Canonical JSON for records: the bytes every writer produces for the same value.
+ *
+ * The output is RFC 8785 (JCS) for the values records hold: object keys sorted by
+ * UTF-16 code units, no insignificant whitespace, numbers in ECMAScript's shortest
+ * round-trip form (so `1` and `1.0` are one value), strings escaped as
+ * `JSON.stringify` does. Anything JSON cannot carry faithfully — `undefined`,
+ * functions, symbols, bigints, non-finite numbers, class instances, cycles — is
+ * rejected with the path to the offending value rather than silently dropped.
+ *
+ * @module
+ */
+import { InvalidInput, storeError } from "./errors.ts";
+
+/** A value that canonical JSON can carry. */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+
+const fail = (path: string, detail: string): never => {
+  throw storeError(new InvalidInput({ what: `record value at "${path}"`, detail }));
+};
+
+const write = (value: unknown, path: string, seen: Set<object>, out: string[]): void => {
+  switch (typeof value) {
+    case "string":
+      out.push(JSON.stringify(value));
+      return;
+    case "boolean":
+      out.push(value ? "true" : "false");
+      return;
+    case "number":
+      if (!Number.isFinite(value)) fail(path, `${value} is not a finite number`);
+      out.push(Object.is(value, -0) ? "0" : String(value));
+      return;
+    case "object": {
+      if (value === null) {
+        out.push("null");
+        return;
+      }
+      if (seen.has(value)) fail(path, "the value contains a cycle");
+      seen.add(value);
+      if (Array.isArray(value)) {
+        out.push("[");
+        value.forEach((item, i) => {
+          if (i > 0) out.push(",");
+          write(item, `${path}[${i}]`, seen, out);
+        });
+        out.push("]");
+      } else {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) {
+          fail(path, `a ${proto?.constructor?.name ?? "class"} instance is not plain JSON`);
+        }
+        const keys = Object.keys(value).sort();
+        out.push("{");
+        keys.forEach((key, i) => {
+          if (i > 0) out.push(",");
+          out.push(JSON.stringify(key), ":");
+          write((value as Record<string, unknown>)[key], `${path}.${key}`, seen, out);
+        });
+        out.push("}");
+      }
+      seen.delete(value);
+      return;
+    }
+    default:
+      fail(path, `a ${typeof value} is not JSON`);
+  }
+};
+
+/**
+ * Encodes a value as canonical JSON text; throws a `StoreError` naming the path of
+ * the first value that JSON cannot carry.
+ *
+ * @example Keys are sorted and numbers normalised
+ * ```ts
+ * import { encodeCanonicalJson } from "./canonical_json.ts"
+ *
+ * encodeCanonicalJson({ b: 1.0, a: [true, null] }) // '{"a":[true,null],"b":1}'
+ * ```
+ */
+export const encodeCanonicalJson = (value: unknown): string => {
+  const out: string[] = [];
+  write(value, "$", new Set(), out);
+  return out.join("");
+};

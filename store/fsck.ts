@@ -1,0 +1,133 @@
+/**
+ * fsck: check the whole store and report, by named step, what is wrong.
+ *
+ * Steps: every object is re-hashed under the framing of its kind (a damaged one is
+ * *corrupt*); every tree entry and record link must name a present object
+ * (*missing*); every ref and every reflog entry must name a present object
+ * (*dangling refs*, reported; old reflog entries may legitimately have been
+ * collected, so they are counted but are not an error); every index entry whose
+ * value is an object id must name a present object (*dangling index entries*);
+ * objects must be read-only; names in `objects/` that are not ids are *strays*.
+ *
+ * @module
+ */
+import { AppendIndex } from "./append_index.ts";
+import { isObjectId } from "./object_id.ts";
+import { objectPath } from "./layout.ts";
+import { hasObject, type StoreContext } from "./objects.ts";
+import { listReflogs, listRefs, readReflog } from "./refs.ts";
+import { listObjects, visit } from "./_walk.ts";
+import { isNotFound, readDirOrEmpty } from "./_fs.ts";
+
+/** Options for {@linkcode fsck}. */
+export interface FsckOptions {
+  /** Skip re-hashing objects that can only be blobs (structure is still checked). */
+  readonly quick?: boolean;
+}
+
+/** A problem found by fsck. */
+export interface FsckProblem {
+  readonly kind: "corrupt" | "missing" | "dangling-ref" | "dangling-index" | "writable" | "stray";
+  readonly subject: string;
+  readonly detail: string;
+}
+
+/** What fsck found. */
+export interface FsckReport {
+  readonly ok: boolean;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly byKind: { readonly blob: number; readonly tree: number; readonly record: number };
+  readonly refs: number;
+  readonly reflogEntries: number;
+  /** Reflog entries naming objects no longer present (expired history; not an error). */
+  readonly expiredReflogEntries: number;
+  readonly indexEntries: number;
+  readonly tmpFiles: number;
+  readonly problems: readonly FsckProblem[];
+}
+
+/** Checks the store; see the module doc. */
+export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport => {
+  const problems: FsckProblem[] = [];
+  const byKind = { blob: 0, tree: 0, record: 0 };
+  let bytes = 0;
+  const { ids, strays } = listObjects(ctx);
+  for (const stray of strays) {
+    problems.push({ kind: "stray", subject: `objects/${stray}`, detail: "not an object id" });
+  }
+  for (const id of ids) {
+    const seen = visit(ctx, id, !options.quick);
+    if (seen.status === "missing") continue; // removed while we listed
+    bytes += seen.size;
+    if (seen.status === "corrupt") {
+      problems.push({ kind: "corrupt", subject: id, detail: seen.detail });
+      continue;
+    }
+    byKind[seen.kind]++;
+    for (const link of seen.links) {
+      if (!hasObject(ctx, link)) {
+        problems.push({ kind: "missing", subject: link, detail: `named by ${seen.kind} ${id}` });
+      }
+    }
+    try {
+      const mode = Deno.lstatSync(objectPath(ctx.layout, id)).mode ?? 0;
+      if ((mode & 0o222) !== 0) {
+        problems.push({
+          kind: "writable",
+          subject: id,
+          detail: `mode ${(mode & 0o777).toString(8)}; objects must be 0444`,
+        });
+      }
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+  const refs = listRefs(ctx.layout);
+  for (const { name, id } of refs) {
+    if (!hasObject(ctx, id)) {
+      problems.push({ kind: "dangling-ref", subject: name, detail: `points at missing ${id}` });
+    }
+  }
+  let reflogEntries = 0;
+  let expiredReflogEntries = 0;
+  for (const name of listReflogs(ctx.layout)) {
+    for (const entry of readReflog(ctx.layout, name)) {
+      reflogEntries++;
+      if (entry.new && !hasObject(ctx, entry.new)) expiredReflogEntries++;
+    }
+  }
+  let indexEntries = 0;
+  let tmpFiles = 0;
+  for (const entry of readDirOrEmpty(ctx.layout.index)) {
+    const m = /^([a-z0-9_\-]+)\.log$/.exec(entry.name);
+    if (!m) continue;
+    const index = new AppendIndex(ctx.layout, m[1]!);
+    for (const [key, values] of index.entries()) {
+      for (const value of values) {
+        indexEntries++;
+        if (isObjectId(value) && !hasObject(ctx, value)) {
+          problems.push({
+            kind: "dangling-index",
+            subject: `${m[1]}:${key}`,
+            detail: `names missing ${value}`,
+          });
+        }
+      }
+    }
+    index.close();
+  }
+  for (const entry of readDirOrEmpty(ctx.layout.tmp)) if (entry.isFile) tmpFiles++;
+  return {
+    ok: problems.length === 0,
+    objects: ids.length,
+    bytes,
+    byKind,
+    refs: refs.length,
+    reflogEntries,
+    expiredReflogEntries,
+    indexEntries,
+    tmpFiles,
+    problems,
+  };
+};

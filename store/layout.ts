@@ -1,0 +1,138 @@
+/**
+ * The on-disk layout of a store and how one is opened.
+ *
+ * ```
+ * <root>/
+ *   format              "cairn-store 1" — checked on open
+ *   objects/<2>/<62>    immutable objects, payload only, mode 0444
+ *   refs/<name>         one object id per ref
+ *   logs/<name>         the ref's reflog, one line per update
+ *   index/<name>.log    append-only key → value indexes (cache keys, stat cache, ...)
+ *   tmp/                scratch files, renamed into place when complete
+ *   tmp/sessions/       one file per writing process: its start time and temporary roots
+ *   gc.lock             writers hold it shared for a few syscalls; gc holds it exclusive
+ * ```
+ *
+ * @module
+ */
+import { storeError, UnsupportedStore } from "./errors.ts";
+import { isAlreadyExists, isNotFound, uniqueName } from "./_fs.ts";
+
+/** The format-version line this code reads and writes. */
+export const FORMAT_LINE = "cairn-store 1";
+
+/** Absolute paths of a store's parts. */
+export interface StoreLayout {
+  readonly root: string;
+  readonly objects: string;
+  readonly refs: string;
+  readonly logs: string;
+  readonly index: string;
+  readonly tmp: string;
+  readonly sessions: string;
+  readonly gcLock: string;
+  readonly format: string;
+}
+
+/** The layout of the store at `root` (no I/O). */
+export const layoutOf = (root: string): StoreLayout => ({
+  root,
+  objects: `${root}/objects`,
+  refs: `${root}/refs`,
+  logs: `${root}/logs`,
+  index: `${root}/index`,
+  tmp: `${root}/tmp`,
+  sessions: `${root}/tmp/sessions`,
+  gcLock: `${root}/gc.lock`,
+  format: `${root}/format`,
+});
+
+/** The path of object `id`. */
+export const objectPath = (layout: StoreLayout, id: string): string =>
+  `${layout.objects}/${id.slice(0, 2)}/${id.slice(2)}`;
+
+const readFormat = (layout: StoreLayout): string | undefined => {
+  try {
+    return Deno.readTextFileSync(layout.format).trim();
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+};
+
+const isEmptyDir = (path: string): boolean => {
+  for (const _ of Deno.readDirSync(path)) return false;
+  return true;
+};
+
+const initialise = (layout: StoreLayout): void => {
+  for (const dir of [layout.objects, layout.refs, layout.logs, layout.index, layout.sessions]) {
+    Deno.mkdirSync(dir, { recursive: true });
+  }
+  // The format file goes last and by rename: a half-initialised store has none,
+  // and a concurrent opener that wins the race wrote the same line.
+  const tmp = `${layout.tmp}/${uniqueName("format")}`;
+  Deno.writeTextFileSync(tmp, `${FORMAT_LINE}\n`);
+  Deno.renameSync(tmp, layout.format);
+};
+
+/**
+ * Opens the store at `root`, creating it when `create` is set and the directory is
+ * missing or empty. Throws a `StoreError` (`UnsupportedStore`) for a directory that
+ * holds something else or a store of another format version.
+ */
+export const openLayout = (root: string, create: boolean): StoreLayout => {
+  const layout = layoutOf(root);
+  const format = readFormat(layout);
+  if (format === FORMAT_LINE) return layout;
+  if (format !== undefined) {
+    throw storeError(
+      new UnsupportedStore({
+        root,
+        detail:
+          `its format is "${format}" but this cairn reads "${FORMAT_LINE}"; use the cairn version that wrote it`,
+      }),
+    );
+  }
+  let exists = true;
+  try {
+    if (!Deno.statSync(root).isDirectory) {
+      throw storeError(new UnsupportedStore({ root, detail: "it is a file, not a directory" }));
+    }
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    exists = false;
+  }
+  if (!create) {
+    throw storeError(
+      new UnsupportedStore({
+        root,
+        detail: exists
+          ? "it is not a cairn store (no format file)"
+          : "no store there; run a pipeline first or pass the right --store",
+      }),
+    );
+  }
+  if (exists && !isEmptyDir(root) && !isCairnLeftover(layout)) {
+    throw storeError(
+      new UnsupportedStore({
+        root,
+        detail: "the directory is not empty and is not a cairn store; choose another store path",
+      }),
+    );
+  }
+  try {
+    initialise(layout);
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+  }
+  return layout;
+};
+
+// A store whose initialisation was interrupted has some of our directories but no
+// format file; finishing the job is safe because nothing else lives there.
+const isCairnLeftover = (layout: StoreLayout): boolean => {
+  const ours = new Set(["objects", "refs", "logs", "index", "tmp", "gc.lock"]);
+  for (const entry of Deno.readDirSync(layout.root)) if (!ours.has(entry.name)) return false;
+  return true;
+};

@@ -1,0 +1,29 @@
+/**
+ * The content-addressed object store: objects, refs, indexes, the stat cache, gc
+ * and fsck. Knows nothing of pipelines.
+ *
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./object_id.ts";
+export * from "./canonical_json.ts";
+export * from "./tree.ts";
+export * from "./record.ts";
+export { FORMAT_LINE, layoutOf, objectPath, openLayout, type StoreLayout } from "./layout.ts";
+export { type ReflogEntry, refNameProblem, validateRefName, ZERO_ID } from "./refs.ts";
+export { AppendIndex } from "./append_index.ts";
+export { type FileIdResult, RACY_WINDOW_MS } from "./stat_cache.ts";
+export type { GcOptions, GcReport } from "./gc.ts";
+export type { FsckOptions, FsckProblem, FsckReport } from "./fsck.ts";
+export type { MaterializeOptions, MaterializeResult } from "./materialize.ts";
+export type { DirPutResult } from "./ingest_dir.ts";
+export type { FilePutResult, PutResult, StoreContext } from "./objects.ts";
+export {
+  defaultStoreRoot,
+  type IndexHandle,
+  ObjectStore,
+  type ObjectStoreApi,
+  openStoreContext,
+  type RefUpdateOptions,
+  type StoreOptions,
+} from "./object_store.ts";

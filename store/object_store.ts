@@ -1,0 +1,256 @@
+/**
+ * The object store as an Effect service: interface, tag, a disk layer and a
+ * temp-dir layer for tests. Every method returns an Effect that fails only with
+ * {@linkcode StoreError}.
+ *
+ * @module
+ */
+import { Context, Effect, Layer, type Scope } from "effect";
+import { resolve } from "node:path";
+import { AppendIndex } from "./append_index.ts";
+import { AmbiguousId, InvalidInput, type StoreError, storeError, toStoreError } from "./errors.ts";
+import { fsck, type FsckOptions, type FsckReport } from "./fsck.ts";
+import { gc, type GcOptions, type GcReport } from "./gc.ts";
+import { type DirPutResult, putDir } from "./ingest_dir.ts";
+import { openLayout } from "./layout.ts";
+import { materialize, type MaterializeOptions, type MaterializeResult } from "./materialize.ts";
+import type { ObjectId, ObjectKind } from "./object_id.ts";
+import {
+  type FilePutResult,
+  hasObject,
+  identify,
+  putBytes,
+  putFile,
+  type PutResult,
+  readVerified,
+  type StoreContext,
+  streamBlob,
+} from "./objects.ts";
+import { decodeRecord, encodeRecord, type StoreRecord } from "./record.ts";
+import { listRefs, readRef, readReflog, type ReflogEntry, updateRef } from "./refs.ts";
+import { WriterSession } from "./session.ts";
+import { type FileIdResult, statCachedFileId } from "./stat_cache.ts";
+import { decodeTree, type TreeEntry } from "./tree.ts";
+import { readDirOrEmpty } from "./_fs.ts";
+
+/** Effect-returning access to one append-only index. */
+export interface IndexHandle {
+  readonly get: (key: string) => Effect.Effect<string | undefined, StoreError>;
+  readonly getAll: (key: string) => Effect.Effect<readonly string[], StoreError>;
+  readonly append: (key: string, value: string) => Effect.Effect<void, StoreError>;
+  readonly compact: (
+    unique?: boolean,
+  ) => Effect.Effect<{ rejected: number; duplicates: number }, StoreError>;
+}
+
+/** A ref update: compare-and-swap on `expected` when given. */
+export interface RefUpdateOptions {
+  readonly expected?: ObjectId | null;
+  readonly message: string;
+}
+
+/** The store's interface. */
+export interface ObjectStoreApi {
+  /** Absolute path of the store root. */
+  readonly root: string;
+  readonly put: (kind: ObjectKind, payload: Uint8Array) => Effect.Effect<PutResult, StoreError>;
+  readonly putBlob: (bytes: Uint8Array) => Effect.Effect<PutResult, StoreError>;
+  readonly putRecord: (record: StoreRecord) => Effect.Effect<PutResult, StoreError>;
+  /** Ingests a file; `move` renames it into the store (the caller gives it up). */
+  readonly putFile: (
+    path: string,
+    options?: { readonly move?: boolean },
+  ) => Effect.Effect<FilePutResult, StoreError>;
+  /** Ingests a directory as a tree, recursively. */
+  readonly putDir: (
+    path: string,
+    options?: { readonly move?: boolean },
+  ) => Effect.Effect<DirPutResult, StoreError>;
+  readonly has: (id: ObjectId) => Effect.Effect<boolean, StoreError>;
+  readonly identify: (id: ObjectId) => Effect.Effect<ObjectKind, StoreError>;
+  readonly readBlob: (id: ObjectId) => Effect.Effect<Uint8Array, StoreError>;
+  readonly readTree: (id: ObjectId) => Effect.Effect<readonly TreeEntry[], StoreError>;
+  readonly readRecord: (id: ObjectId) => Effect.Effect<StoreRecord, StoreError>;
+  /** Streams a blob to a synchronous sink; fails with `IntegrityMismatch` at the end if damaged. */
+  readonly streamBlob: (
+    id: ObjectId,
+    sink: (chunk: Uint8Array) => void,
+  ) => Effect.Effect<number, StoreError>;
+  readonly materialize: (
+    id: ObjectId,
+    dest: string,
+    options?: MaterializeOptions,
+  ) => Effect.Effect<MaterializeResult, StoreError>;
+  /** The unique object id starting with `prefix` (at least 4 hex characters). */
+  readonly resolve: (prefix: string) => Effect.Effect<ObjectId, StoreError>;
+  readonly readRef: (name: string) => Effect.Effect<ObjectId | null, StoreError>;
+  /** Sets (or, with `null`, deletes) a ref; compare-and-swap on `expected`. */
+  readonly updateRef: (
+    name: string,
+    id: ObjectId | null,
+    options: RefUpdateOptions,
+  ) => Effect.Effect<void, StoreError>;
+  readonly listRefs: (
+    prefix?: string,
+  ) => Effect.Effect<readonly { name: string; id: ObjectId }[], StoreError>;
+  readonly reflog: (name: string) => Effect.Effect<readonly ReflogEntry[], StoreError>;
+  readonly index: (name: string) => IndexHandle;
+  /** The blob id of an external file, through the stat cache. */
+  readonly fileId: (path: string) => Effect.Effect<FileIdResult, StoreError>;
+  /** Registers temporary gc roots for this process (kept until the layer is released). */
+  readonly protect: (ids: readonly ObjectId[]) => Effect.Effect<void, StoreError>;
+  readonly gc: (options?: GcOptions) => Effect.Effect<GcReport, StoreError>;
+  readonly fsck: (options?: FsckOptions) => Effect.Effect<FsckReport, StoreError>;
+}
+
+/** Options for opening a store. */
+export interface StoreOptions {
+  /** Store root; default `$CAIRN_STORE`, else `.cairn` in the working directory. */
+  readonly root?: string;
+  /** Create the store when missing (default true). */
+  readonly create?: boolean;
+  /** fsync objects as well as refs (default: `CAIRN_FSYNC=1`). */
+  readonly durable?: boolean;
+}
+
+const attempt = <A>(op: string, path: string, f: () => A): Effect.Effect<A, StoreError> =>
+  Effect.try({ try: f, catch: toStoreError(op, path) });
+
+/** The default store root: `$CAIRN_STORE`, else `./.cairn`. */
+export const defaultStoreRoot = (): string => resolve(Deno.env.get("CAIRN_STORE") || ".cairn");
+
+const makeApi = (ctx: StoreContext): ObjectStoreApi => {
+  const root = ctx.layout.root;
+  const indexes = new Map<string, AppendIndex>();
+  const indexOf = (name: string): AppendIndex => {
+    let index = indexes.get(name);
+    if (!index) {
+      index = new AppendIndex(ctx.layout, name);
+      indexes.set(name, index);
+    }
+    return index;
+  };
+  const statIndex = () => indexOf("stat");
+  return {
+    root,
+    put: (kind, payload) => attempt("write object", root, () => putBytes(ctx, kind, payload)),
+    putBlob: (bytes) => attempt("write blob", root, () => putBytes(ctx, "blob", bytes)),
+    putRecord: (record) =>
+      attempt("write record", root, () => putBytes(ctx, "record", encodeRecord(record))),
+    putFile: (path, options) =>
+      attempt("store file", path, () => putFile(ctx, path, options?.move ?? false)),
+    putDir: (path, options) =>
+      attempt("store directory", path, () => putDir(ctx, path, options?.move ?? false)),
+    has: (id) => attempt("check object", id, () => hasObject(ctx, id)),
+    identify: (id) => attempt("identify object", id, () => identify(ctx, id)),
+    readBlob: (id) => attempt("read blob", id, () => readVerified(ctx, id, "blob")),
+    readTree: (id) => attempt("read tree", id, () => decodeTree(readVerified(ctx, id, "tree"), id)),
+    readRecord: (id) =>
+      attempt("read record", id, () => decodeRecord(readVerified(ctx, id, "record"), id)),
+    streamBlob: (id, sink) => attempt("read blob", id, () => streamBlob(ctx, id, sink)),
+    materialize: (id, dest, options) =>
+      attempt("materialize", dest, () => materialize(ctx, id, dest, options)),
+    resolve: (prefix) => attempt("resolve id", prefix, () => resolvePrefix(ctx, prefix)),
+    readRef: (name) => attempt("read ref", name, () => readRef(ctx.layout, name)),
+    updateRef: (name, id, options) =>
+      attempt(
+        "update ref",
+        name,
+        () => updateRef(ctx.layout, name, id, { ...options, durable: true }),
+      ),
+    listRefs: (prefix) => attempt("list refs", root, () => listRefs(ctx.layout, prefix)),
+    reflog: (name) => attempt("read reflog", name, () => readReflog(ctx.layout, name)),
+    index: (name) => ({
+      get: (key) => attempt("read index", name, () => indexOf(name).get(key)),
+      getAll: (key) => attempt("read index", name, () => indexOf(name).getAll(key)),
+      append: (key, value) =>
+        attempt("append to index", name, () => indexOf(name).append(key, value)),
+      compact: (unique) =>
+        attempt("compact index", name, () => indexOf(name).compact({ unique: unique ?? false })),
+    }),
+    fileId: (path) =>
+      attempt("hash file", path, () => statCachedFileId(statIndex(), resolve(path))),
+    protect: (ids) =>
+      attempt("register gc roots", root, () => ctx.session.locked(() => ctx.session.protect(ids))),
+    gc: (options) => attempt("collect garbage", root, () => gc(ctx, options)),
+    fsck: (options) => attempt("check store", root, () => fsck(ctx, options)),
+  };
+};
+
+const resolvePrefix = (ctx: StoreContext, prefix: string): ObjectId => {
+  if (!/^[0-9a-f]{4,64}$/.test(prefix)) {
+    throw storeError(
+      new InvalidInput({ what: `id "${prefix}"`, detail: "give 4 to 64 lowercase hex characters" }),
+    );
+  }
+  const dir = `${ctx.layout.objects}/${prefix.slice(0, 2)}`;
+  const rest = prefix.slice(2);
+  const matches = readDirOrEmpty(dir).filter((e) => e.name.startsWith(rest)).map((e) =>
+    prefix.slice(0, 2) + e.name
+  );
+  if (matches.length !== 1) throw storeError(new AmbiguousId({ prefix, matches: matches.length }));
+  return matches[0]!;
+};
+
+const open = (options: StoreOptions): Effect.Effect<ObjectStoreApi, StoreError, Scope.Scope> => {
+  const root = options.root ? resolve(options.root) : defaultStoreRoot();
+  return Effect.acquireRelease(
+    attempt("open store", root, () => {
+      const layout = openLayout(root, options.create ?? true);
+      return {
+        layout,
+        session: new WriterSession(layout),
+        durable: options.durable ?? Deno.env.get("CAIRN_FSYNC") === "1",
+        fanout: new Set<string>(),
+      } satisfies StoreContext;
+    }),
+    (ctx) => Effect.sync(() => ctx.session.close()),
+  ).pipe(Effect.map(makeApi));
+};
+
+/**
+ * The content-addressed object store service.
+ *
+ * @example Writing and reading a blob
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ObjectStore } from "./object_store.ts"
+ *
+ * const program = Effect.gen(function* () {
+ *   const store = yield* ObjectStore
+ *   const { id } = yield* store.putBlob(new TextEncoder().encode("hello"))
+ *   return yield* store.readBlob(id)
+ * })
+ * await Effect.runPromise(program.pipe(Effect.provide(ObjectStore.layerTemp)))
+ * ```
+ */
+export class ObjectStore
+  extends Context.Service<ObjectStore, ObjectStoreApi>()("cairn/ObjectStore") {
+  /** The store on disk at `options.root` (default `$CAIRN_STORE` or `./.cairn`). */
+  static layer(options: StoreOptions = {}): Layer.Layer<ObjectStore, StoreError> {
+    return Layer.effect(ObjectStore, open(options));
+  }
+
+  /** A fresh store in a temporary directory, removed when the layer is released. */
+  static readonly layerTemp: Layer.Layer<ObjectStore, StoreError> = Layer.effect(
+    ObjectStore,
+    Effect.acquireRelease(
+      attempt("create temp dir", "", () => Deno.makeTempDirSync({ prefix: "cairn-store-" })),
+      (dir) => Effect.sync(() => Deno.removeSync(dir, { recursive: true })),
+    ).pipe(Effect.flatMap((dir) => open({ root: `${dir}/store` }))),
+  );
+}
+
+/** Opens the store at `root` outside any layer (for tools and tests); close when done. */
+export const openStoreContext = (
+  root: string,
+  options: Omit<StoreOptions, "root"> = {},
+): StoreContext => {
+  const layout = openLayout(resolve(root), options.create ?? true);
+  return {
+    layout,
+    session: new WriterSession(layout),
+    durable: options.durable ?? false,
+    fanout: new Set(),
+  };
+};

@@ -1,0 +1,300 @@
+/**
+ * Writing and reading objects on disk.
+ *
+ * Writes stream into `tmp/` while hashing, then rename into `objects/`; a rename
+ * onto an existing id is harmless because identical ids mean identical bytes,
+ * and a put of bytes already present only refreshes the object's mtime (so gc's
+ * grace period and live sessions cover it). The temp file is removed on every
+ * path. Objects are created read-only (0444).
+ *
+ * fsync policy: object files are not fsynced by default. Rename-after-write means
+ * a crashed *process* never leaves a partial object visible; after a crash of the
+ * *machine* a recent object may be empty or short, which every read detects
+ * (`IntegrityMismatch`) and fsck reports, and which a pipeline treats as a cache
+ * miss. Refs — the roots — are fsynced. `durable: true` (or `CAIRN_FSYNC=1`)
+ * fsyncs objects too, at about a millisecond per write.
+ *
+ * @module
+ */
+import { createObjectHasher, hashObject, type ObjectId, type ObjectKind } from "./object_id.ts";
+import { IntegrityMismatch, ObjectNotFound, storeError, UnsafePath } from "./errors.ts";
+import { objectPath, type StoreLayout } from "./layout.ts";
+import type { WriterSession } from "./session.ts";
+import { isNotFound, removeIfExists, uniqueName, writeAll } from "./_fs.ts";
+
+/** What a store's internals share. */
+export interface StoreContext {
+  readonly layout: StoreLayout;
+  readonly session: WriterSession;
+  readonly durable: boolean;
+  readonly fanout: Set<string>;
+}
+
+/** Size of the buffer used to stream files. */
+export const CHUNK = 1 << 20;
+
+const ensureFanout = (ctx: StoreContext, id: ObjectId): void => {
+  const dir = id.slice(0, 2);
+  if (ctx.fanout.has(dir)) return;
+  Deno.mkdirSync(`${ctx.layout.objects}/${dir}`, { recursive: true });
+  ctx.fanout.add(dir);
+};
+
+// Publish a complete temp file as object `id`, or refresh the existing object.
+// Runs under the shared gc lock so gc cannot delete the object in between.
+// `touch` refreshes the mtime of a moved-in file, which keeps the caller's old one.
+const publish = (
+  ctx: StoreContext,
+  id: ObjectId,
+  tmp: string | undefined,
+  touch = false,
+): boolean =>
+  ctx.session.locked(() => {
+    ctx.session.start();
+    const path = objectPath(ctx.layout, id);
+    const now = new Date();
+    try {
+      Deno.utimeSync(path, now, now);
+      if (tmp) removeIfExists(tmp);
+      return false;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    if (!tmp) return true;
+    ensureFanout(ctx, id);
+    try {
+      Deno.renameSync(tmp, path);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      // The fan-out directory vanished (gc removes empty ones); make it again.
+      ctx.fanout.delete(id.slice(0, 2));
+      ensureFanout(ctx, id);
+      Deno.renameSync(tmp, path);
+    }
+    if (touch) Deno.utimeSync(path, now, now);
+    return true;
+  });
+
+/** Result of a put. */
+export interface PutResult {
+  readonly id: ObjectId;
+  readonly size: number;
+  /** False when the object was already present. */
+  readonly written: boolean;
+}
+
+/** Stores an in-memory payload. */
+export const putBytes = (ctx: StoreContext, kind: ObjectKind, payload: Uint8Array): PutResult => {
+  const id = hashObject(kind, payload);
+  // Fast path: present already — refresh and return without writing.
+  if (!publish(ctx, id, undefined)) return { id, size: payload.length, written: false };
+  const tmp = `${ctx.layout.tmp}/${uniqueName("obj")}`;
+  try {
+    const file = Deno.openSync(tmp, { createNew: true, write: true, mode: 0o444 });
+    try {
+      writeAll(file, payload);
+      if (ctx.durable) file.syncDataSync();
+    } finally {
+      file.close();
+    }
+    publish(ctx, id, tmp);
+  } finally {
+    removeIfExists(tmp);
+  }
+  return { id, size: payload.length, written: true };
+};
+
+/** Hashes a whole file as a blob without storing it (streaming, constant memory). */
+export const hashFile = (path: string): { id: ObjectId; size: number } => {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    const size = file.statSync().size;
+    const hasher = createObjectHasher("blob", size);
+    const buf = new Uint8Array(CHUNK);
+    let seen = 0;
+    for (;;) {
+      const n = file.readSync(buf);
+      if (n === null) break;
+      hasher.update(buf.subarray(0, n));
+      seen += n;
+    }
+    if (seen !== size) throw new Error(`file "${path}" changed size while it was read`);
+    return { id: hasher.digest("hex"), size };
+  } finally {
+    file.close();
+  }
+};
+
+/** Result of ingesting a file. */
+export interface FilePutResult extends PutResult {
+  readonly executable: boolean;
+}
+
+/**
+ * Stores a file as a blob. With `move`, the file (which the caller gives up) is
+ * renamed into the store instead of copied when it is on the same file system.
+ */
+export const putFile = (ctx: StoreContext, path: string, move: boolean): FilePutResult => {
+  const info = Deno.lstatSync(path);
+  if (!info.isFile) {
+    throw storeError(
+      new UnsafePath({
+        path,
+        detail: "it is not a regular file (symbolic links and devices are not stored)",
+      }),
+    );
+  }
+  const executable = ((info.mode ?? 0) & 0o111) !== 0;
+  if (move) {
+    const { id, size } = hashFile(path);
+    Deno.chmodSync(path, 0o444);
+    try {
+      const written = publish(ctx, id, path, true);
+      return { id, size, written, executable };
+    } catch (e) {
+      // EXDEV: not the same file system; fall through to a copy.
+      if (!(e instanceof Error && /EXDEV|cross-device/i.test(e.message))) throw e;
+      Deno.chmodSync(path, info.mode ?? 0o644);
+    }
+  }
+  const tmp = `${ctx.layout.tmp}/${uniqueName("obj")}`;
+  try {
+    const source = Deno.openSync(path, { read: true });
+    const target = Deno.openSync(tmp, { createNew: true, write: true, mode: 0o444 });
+    let id: ObjectId;
+    let size: number;
+    try {
+      size = source.statSync().size;
+      const hasher = createObjectHasher("blob", size);
+      const buf = new Uint8Array(CHUNK);
+      let seen = 0;
+      for (;;) {
+        const n = source.readSync(buf);
+        if (n === null) break;
+        const chunk = buf.subarray(0, n);
+        hasher.update(chunk);
+        writeAll(target, chunk);
+        seen += n;
+      }
+      if (seen !== size) throw new Error(`file "${path}" changed size while it was stored`);
+      if (ctx.durable) target.syncDataSync();
+      id = hasher.digest("hex");
+    } finally {
+      source.close();
+      target.close();
+    }
+    const written = publish(ctx, id, tmp);
+    return { id, size, written, executable };
+  } finally {
+    removeIfExists(tmp);
+  }
+};
+
+/** Reads a whole object and checks that it hashes to `id` as `kind`. */
+export const readVerified = (ctx: StoreContext, id: ObjectId, kind: ObjectKind): Uint8Array => {
+  const path = objectPath(ctx.layout, id);
+  let payload: Uint8Array;
+  try {
+    payload = Deno.readFileSync(path);
+  } catch (e) {
+    if (isNotFound(e)) throw storeError(new ObjectNotFound({ id }));
+    throw e;
+  }
+  const actual = hashObject(kind, payload);
+  if (actual !== id) throw storeError(new IntegrityMismatch({ id, actual, path }));
+  return payload;
+};
+
+/** True when object `id` is present (not verified). */
+export const hasObject = (ctx: StoreContext, id: ObjectId): boolean => {
+  try {
+    Deno.lstatSync(objectPath(ctx.layout, id));
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+};
+
+/**
+ * Streams blob `id` in chunks to `sink`, hashing as it goes; throws
+ * `IntegrityMismatch` at the end when the bytes changed. Callers that publish what
+ * `sink` received must do so only after this returns.
+ */
+export const streamBlob = (
+  ctx: StoreContext,
+  id: ObjectId,
+  sink: (chunk: Uint8Array) => void,
+): number => {
+  const path = objectPath(ctx.layout, id);
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (e) {
+    if (isNotFound(e)) throw storeError(new ObjectNotFound({ id }));
+    throw e;
+  }
+  try {
+    const size = file.statSync().size;
+    const hasher = createObjectHasher("blob", size);
+    const buf = new Uint8Array(CHUNK);
+    let seen = 0;
+    for (;;) {
+      const n = file.readSync(buf);
+      if (n === null) break;
+      const chunk = buf.subarray(0, n);
+      hasher.update(chunk);
+      sink(chunk);
+      seen += n;
+    }
+    const actual = seen === size ? hasher.digest("hex") : "(size changed while reading)";
+    if (actual !== id) throw storeError(new IntegrityMismatch({ id, actual, path }));
+    return size;
+  } finally {
+    file.close();
+  }
+};
+
+/**
+ * Which kind object `id` is, proven by hashing: every kind whose framing could fit
+ * the payload's first bytes is hashed in one pass, and the one matching `id` wins.
+ * Throws `IntegrityMismatch` when none matches (the object is damaged).
+ */
+export const identify = (ctx: StoreContext, id: ObjectId): ObjectKind => {
+  const path = objectPath(ctx.layout, id);
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (e) {
+    if (isNotFound(e)) throw storeError(new ObjectNotFound({ id }));
+    throw e;
+  }
+  try {
+    const size = file.statSync().size;
+    const buf = new Uint8Array(CHUNK);
+    let n = file.readSync(buf) ?? 0;
+    const kinds = candidateKinds(buf.subarray(0, n));
+    const hashers = kinds.map((kind) => createObjectHasher(kind, size));
+    while (n > 0) {
+      for (const h of hashers) h.update(buf.subarray(0, n));
+      n = file.readSync(buf) ?? 0;
+    }
+    const digests = hashers.map((h) => h.digest("hex"));
+    const i = digests.indexOf(id);
+    if (i < 0) throw storeError(new IntegrityMismatch({ id, actual: digests[0]!, path }));
+    return kinds[i]!;
+  } finally {
+    file.close();
+  }
+};
+
+const TREE_PREFIX = /^(100644|100755|40000) /;
+
+/** The kinds an object starting with `head` could be: always blob, maybe tree or record. */
+export const candidateKinds = (head: Uint8Array): ObjectKind[] => {
+  const kinds: ObjectKind[] = ["blob"];
+  const text = new TextDecoder().decode(head.subarray(0, 8));
+  if (head.length === 0 || TREE_PREFIX.test(text)) kinds.push("tree");
+  if (head[0] === 0x7b) kinds.push("record");
+  return kinds;
+};

@@ -1,0 +1,149 @@
+/**
+ * A writer session: how a process that is writing keeps gc away from what it has
+ * not yet referenced, and the lock that orders writers against gc.
+ *
+ * - On its first write a process creates `tmp/sessions/<host>-<pid>-<tag>` whose
+ *   first line is its start time. gc never sweeps an object whose mtime is at or
+ *   after the start of a live session: everything a running pipeline writes, or
+ *   finds already present (a put of existing bytes refreshes the object's mtime),
+ *   is safe until the process ends.
+ * - `protect(ids)` appends ids to the session file: temporary roots for objects the
+ *   process resolved without writing them (a cache hit's run record), whose whole
+ *   closure gc then keeps.
+ * - Every write and protect runs its few syscalls under a shared `flock` of
+ *   `gc.lock`; gc holds it exclusively while it marks and sweeps. So gc sees a
+ *   consistent set of sessions, roots and objects, and a writer never "finds" an
+ *   object that gc is about to delete.
+ *
+ * A session file of a dead process on this host is removed by gc.
+ *
+ * @module
+ */
+import { hostname } from "node:os";
+import process from "node:process";
+import type { StoreLayout } from "./layout.ts";
+import { isNotFound, uniqueName, writeAll } from "./_fs.ts";
+
+const encoder = new TextEncoder();
+
+/** The lock and temporary roots of one process's use of one store. */
+export class WriterSession {
+  #layout: StoreLayout;
+  #lockFile: Deno.FsFile | undefined;
+  #rootsFile: Deno.FsFile | undefined;
+  #rootsPath: string | undefined;
+
+  constructor(layout: StoreLayout) {
+    this.#layout = layout;
+  }
+
+  /** Runs `f` holding `gc.lock` shared (exclusive for gc). `f` must be synchronous. */
+  locked<A>(f: () => A, exclusive = false): A {
+    if (!this.#lockFile) {
+      this.#lockFile = Deno.openSync(this.#layout.gcLock, {
+        read: true,
+        write: true,
+        create: true,
+      });
+    }
+    this.#lockFile.lockSync(exclusive);
+    try {
+      return f();
+    } finally {
+      this.#lockFile.unlockSync();
+    }
+  }
+
+  /** Creates the session file on first use. Call under {@linkcode locked}. */
+  start(): void {
+    if (this.#rootsFile) return;
+    const path = `${this.#layout.sessions}/${hostname()}-${Deno.pid}-${uniqueName("s")}`;
+    const file = Deno.openSync(path, { createNew: true, append: true });
+    writeAll(file, encoder.encode(`start ${Date.now()}\n`));
+    this.#rootsFile = file;
+    this.#rootsPath = path;
+  }
+
+  /** Records temporary roots. Call under {@linkcode locked}. */
+  protect(ids: readonly string[]): void {
+    this.start();
+    if (ids.length > 0) writeAll(this.#rootsFile!, encoder.encode(ids.join("\n") + "\n"));
+  }
+
+  /** Ends the session: its roots stop protecting anything. */
+  close(): void {
+    this.#rootsFile?.close();
+    this.#lockFile?.close();
+    this.#rootsFile = undefined;
+    this.#lockFile = undefined;
+    if (this.#rootsPath) {
+      try {
+        Deno.removeSync(this.#rootsPath);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      this.#rootsPath = undefined;
+    }
+  }
+}
+
+/** What gc learns from the session files. */
+export interface LiveSessions {
+  /** Start time (ms) of the oldest live session, or undefined when none. */
+  readonly oldestStartMs: number | undefined;
+  /** Temporary roots of all live sessions. */
+  readonly roots: readonly string[];
+  /** Session files of dead processes that were removed (0 in a dry run). */
+  readonly removed: number;
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+};
+
+/** Reads every session file; those of dead processes on this host are removed unless `dryRun`. */
+export const readSessions = (layout: StoreLayout, dryRun: boolean): LiveSessions => {
+  const host = hostname();
+  let oldest: number | undefined;
+  let removed = 0;
+  const roots: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(layout.sessions)];
+  } catch (e) {
+    if (isNotFound(e)) return { oldestStartMs: undefined, roots, removed };
+    throw e;
+  }
+  for (const entry of entries) {
+    const path = `${layout.sessions}/${entry.name}`;
+    const match = /^(.*)-(\d+)-s-/.exec(entry.name);
+    if (match && match[1] === host && !isAlive(Number(match[2]))) {
+      if (!dryRun) {
+        try {
+          Deno.removeSync(path);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+      removed++;
+      continue;
+    }
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (e) {
+      if (isNotFound(e)) continue;
+      throw e;
+    }
+    const lines = text.split("\n");
+    const start = Number(/^start (\d+)$/.exec(lines[0] ?? "")?.[1] ?? 0);
+    oldest = oldest === undefined ? start : Math.min(oldest, start);
+    for (const line of lines.slice(1)) if (/^[0-9a-f]{64}$/.test(line)) roots.push(line);
+  }
+  return { oldestStartMs: oldest, roots, removed };
+};
