@@ -55,7 +55,8 @@ const readFormat = (layout: StoreLayout): string | undefined => {
   try {
     return Deno.readTextFileSync(layout.format).trim();
   } catch (e) {
-    if (isNotFound(e)) return undefined;
+    // NotADirectory: the root is a file; the caller reports that clearly.
+    if (isNotFound(e) || e instanceof Deno.errors.NotADirectory) return undefined;
     throw e;
   }
 };

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { AppendIndex } from "../../store/append_index.ts";
+import { gc } from "../../store/gc.ts";
+import { putDir } from "../../store/ingest_dir.ts";
+import { hasObject, putBytes } from "../../store/objects.ts";
+import { openStoreContext } from "../../store/object_store.ts";
+import { encodeRecord } from "../../store/record.ts";
+import { updateRef } from "../../store/refs.ts";
+import type { StoreContext } from "../../store/objects.ts";
+import { withStore } from "./_helpers.ts";
+
+const enc = new TextEncoder();
+const blob = (ctx: StoreContext, text: string) => putBytes(ctx, "blob", enc.encode(text)).id;
+const record = (ctx: StoreContext, links: string[], n: number) =>
+  putBytes(ctx, "record", encodeRecord({ type: "run", n, links })).id;
+const later = () => Date.now() + 10 * 3_600_000;
+
+// gc runs from a second context: the writer's own session would otherwise protect
+// everything it wrote (which is the point of sessions, tested below).
+const collect = (ctx: StoreContext, options: Parameters<typeof gc>[1] = {}) => {
+  ctx.session.close();
+  const other = openStoreContext(ctx.layout.root);
+  try {
+    return gc(other, options);
+  } finally {
+    other.session.close();
+  }
+};
+
+Deno.test("gc() keeps everything reachable from refs through records and trees, sweeps the rest", () =>
+  withStore((ctx, dir) => {
+    Deno.mkdirSync(`${dir}/out/sub`, { recursive: true });
+    Deno.writeTextFileSync(`${dir}/out/sub/f`, "deep");
+    const tree = putDir(ctx, `${dir}/out`, false).id;
+    const input = blob(ctx, "input");
+    const run = record(ctx, [tree, input], 1);
+    updateRef(ctx.layout, "scenarios/s", run, { message: "m" });
+    const garbage = [blob(ctx, "g1"), record(ctx, [blob(ctx, "g2")], 2)];
+    const report = collect(ctx, { graceMs: 0, nowMs: later() });
+    assert.equal(report.objectsRemoved, 3);
+    for (const id of garbage) assert.equal(hasObject(ctx, id), false);
+    for (const id of [tree, input, run]) assert.equal(hasObject(ctx, id), true);
+    assert.equal(report.reachable, 5); // run, input, out/, out/sub/, out/sub/f
+  }));
+
+Deno.test("gc() dry run reports the same counts and removes nothing", () =>
+  withStore((ctx) => {
+    const keep = blob(ctx, "keep");
+    updateRef(ctx.layout, "r", keep, { message: "m" });
+    const drop = blob(ctx, "drop-me");
+    const dry = collect(ctx, { graceMs: 0, dryRun: true, nowMs: later() });
+    assert.equal(dry.objectsRemoved, 1);
+    assert.equal(dry.bytesRemoved, 7);
+    assert.equal(hasObject(ctx, drop), true);
+    const real = gc(openStoreContext(ctx.layout.root), { graceMs: 0, nowMs: later() });
+    assert.equal(real.objectsRemoved, dry.objectsRemoved);
+    assert.equal(hasObject(ctx, drop), false);
+  }));
+
+Deno.test("gc() keeps unreachable objects younger than the grace period", () =>
+  withStore((ctx) => {
+    const young = blob(ctx, "young");
+    const report = collect(ctx, { graceMs: 3_600_000 });
+    assert.equal(report.objectsRemoved, 0);
+    assert.equal(report.youngKept, 1);
+    assert.equal(hasObject(ctx, young), true);
+  }));
+
+Deno.test("gc() keeps what a live writer session wrote, and its temporary roots' closures", () =>
+  withStore((ctx) => {
+    const old = blob(ctx, "resolved earlier");
+    const run = record(ctx, [old], 1);
+    ctx.session.close();
+    // A new live session that found `run` in the cache and protects it.
+    const writer = openStoreContext(ctx.layout.root);
+    const written = blob(writer, "written by the live session");
+    writer.session.locked(() => writer.session.protect([run]));
+    const collector = openStoreContext(ctx.layout.root);
+    const report = gc(collector, { graceMs: 0, nowMs: later() });
+    assert.equal(report.objectsRemoved, 0);
+    for (const id of [old, run, written]) assert.equal(hasObject(ctx, id), true);
+    writer.session.close();
+    const after = gc(collector, { graceMs: 0, nowMs: later() });
+    assert.equal(after.objectsRemoved, 3);
+    collector.session.close();
+  }));
+
+Deno.test("gc() treats young reflog entries as roots and expired ones as not", () =>
+  withStore((ctx) => {
+    const first = blob(ctx, "first");
+    const second = blob(ctx, "second");
+    updateRef(ctx.layout, "r", first, { message: "m" });
+    updateRef(ctx.layout, "r", second, { message: "m" });
+    collect(ctx, { graceMs: 0, nowMs: later() });
+    assert.equal(hasObject(ctx, first), true, "kept by the reflog");
+    collect(ctx, { graceMs: 0, nowMs: later(), reflogExpiryMs: 1000 });
+    assert.equal(hasObject(ctx, first), false, "reflog entry expired");
+    assert.equal(hasObject(ctx, second), true, "still the ref's value");
+  }));
+
+Deno.test("gc() drops index entries whose record it removes and keeps the others", () =>
+  withStore((ctx) => {
+    const kept = record(ctx, [], 1);
+    const dropped = record(ctx, [], 2);
+    updateRef(ctx.layout, "r", kept, { message: "m" });
+    const index = new AppendIndex(ctx.layout, "cache");
+    index.append("key-kept", kept);
+    index.append("key-dropped", dropped);
+    index.append("not-an-id", "size 123 whatever");
+    index.close();
+    const report = collect(ctx, { graceMs: 0, nowMs: later() });
+    assert.equal(report.indexEntriesRemoved, 1);
+    const fresh = new AppendIndex(ctx.layout, "cache");
+    assert.equal(fresh.get("key-kept"), kept);
+    assert.equal(fresh.get("key-dropped"), undefined);
+    assert.equal(fresh.get("not-an-id"), "size 123 whatever");
+  }));
+
+Deno.test("gc() removes old leftovers in tmp/ and session files of dead processes", async () => {
+  await withStore(async (ctx) => {
+    Deno.writeTextFileSync(`${ctx.layout.tmp}/obj-leftover`, "partial");
+    const child = new Deno.Command(Deno.execPath(), { args: ["eval", "1"] }).spawn();
+    const { pid } = child;
+    await child.status;
+    const { hostname } = await import("node:os");
+    Deno.writeTextFileSync(`${ctx.layout.sessions}/${hostname()}-${pid}-s-x-0`, "start 1\n");
+    const report = collect(ctx, { graceMs: 0, nowMs: later() });
+    assert.equal(report.tmpFilesRemoved, 1);
+    assert.equal(report.deadSessionsRemoved, 1);
+    assert.deepEqual([...Deno.readDirSync(ctx.layout.sessions)], []);
+  });
+});

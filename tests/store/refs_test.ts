@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { putBytes } from "../../store/objects.ts";
+import {
+  listRefs,
+  readRef,
+  readReflog,
+  refNameProblem,
+  updateRef,
+  ZERO_ID,
+} from "../../store/refs.ts";
+import { reasonOf, withStore } from "./_helpers.ts";
+
+const blob = (ctx: Parameters<typeof putBytes>[0], text: string) =>
+  putBytes(ctx, "blob", new TextEncoder().encode(text)).id;
+
+Deno.test("refNameProblem() accepts the documented charset and refuses the rest", () => {
+  for (const ok of ["main", "scenarios/travel_demand", "a.b-c_d/E9", "x/y/z"]) {
+    assert.equal(refNameProblem(ok), undefined, ok);
+  }
+  for (
+    const bad of [
+      "",
+      "/abs",
+      "a/../b",
+      "..",
+      "a//b",
+      "a/",
+      ".hidden",
+      "a/.b",
+      "x.lock",
+      "sp ace",
+      "nul\0",
+      "a\\b",
+      "x".repeat(201),
+    ]
+  ) {
+    assert.notEqual(refNameProblem(bad), undefined, JSON.stringify(bad));
+  }
+});
+
+Deno.test("updateRef() refuses invalid names before touching the disk", () =>
+  withStore((ctx) => {
+    const id = blob(ctx, "x");
+    for (const bad of ["../escape", "/etc/passwd", "a/../../b", "n\0ul"]) {
+      assert.equal(
+        reasonOf(() => updateRef(ctx.layout, bad, id, { message: "m" })),
+        "InvalidRefName",
+      );
+    }
+    assert.deepEqual([...Deno.readDirSync(ctx.layout.refs)], []);
+  }));
+
+Deno.test("updateRef() writes the ref and appends old, new, time and message to its reflog", () =>
+  withStore((ctx) => {
+    const a = blob(ctx, "a");
+    const b = blob(ctx, "b");
+    const before = Date.now();
+    updateRef(ctx.layout, "scenarios/demo", a, { message: "first run", expected: null });
+    updateRef(ctx.layout, "scenarios/demo", b, { message: "second run", expected: a });
+    assert.equal(readRef(ctx.layout, "scenarios/demo"), b);
+    const log = readReflog(ctx.layout, "scenarios/demo");
+    assert.deepEqual(log.map((e) => [e.old, e.new, e.message]), [[null, a, "first run"], [
+      a,
+      b,
+      "second run",
+    ]]);
+    assert.ok(log.every((e) => e.timeMs >= before && e.timeMs <= Date.now()));
+    assert.match(
+      Deno.readTextFileSync(`${ctx.layout.logs}/scenarios/demo`),
+      new RegExp(`^${ZERO_ID} ${a} \\d+ "first run"\n`),
+    );
+  }));
+
+Deno.test("updateRef() compare-and-swap fails with RefConflict and changes nothing", () =>
+  withStore((ctx) => {
+    const a = blob(ctx, "a");
+    const b = blob(ctx, "b");
+    updateRef(ctx.layout, "r", a, { message: "m" });
+    assert.equal(
+      reasonOf(() => updateRef(ctx.layout, "r", b, { message: "m", expected: b })),
+      "RefConflict",
+    );
+    assert.equal(
+      reasonOf(() => updateRef(ctx.layout, "r", b, { message: "m", expected: null })),
+      "RefConflict",
+    );
+    assert.equal(readRef(ctx.layout, "r"), a);
+    assert.equal(readReflog(ctx.layout, "r").length, 1);
+    assert.throws(
+      () => Deno.statSync(`${ctx.layout.refs}/r.lock`),
+      Deno.errors.NotFound,
+      "lock released",
+    );
+  }));
+
+Deno.test("updateRef() with null deletes the ref and logs the deletion", () =>
+  withStore((ctx) => {
+    const a = blob(ctx, "a");
+    updateRef(ctx.layout, "tmp/x", a, { message: "set" });
+    updateRef(ctx.layout, "tmp/x", null, { message: "drop", expected: a });
+    assert.equal(readRef(ctx.layout, "tmp/x"), null);
+    assert.deepEqual(readReflog(ctx.layout, "tmp/x").map((e) => e.new), [a, null]);
+  }));
+
+Deno.test("updateRef() waits for a held lock and breaks one left by a dead process", () =>
+  withStore((ctx) => {
+    const a = blob(ctx, "a");
+    Deno.writeTextFileSync(`${ctx.layout.refs}/stale.lock`, "");
+    const old = new Date(Date.now() - 60_000);
+    Deno.utimeSync(`${ctx.layout.refs}/stale.lock`, old, old);
+    updateRef(ctx.layout, "stale", a, { message: "after crash" });
+    assert.equal(readRef(ctx.layout, "stale"), a);
+  }));
+
+Deno.test("readReflog() skips a torn last line", () =>
+  withStore((ctx) => {
+    const a = blob(ctx, "a");
+    updateRef(ctx.layout, "r", a, { message: "ok" });
+    Deno.writeTextFileSync(`${ctx.layout.logs}/r`, `${ZERO_ID} ${a.slice(0, 20)}`, {
+      append: true,
+    });
+    assert.equal(readReflog(ctx.layout, "r").length, 1);
+  }));
+
+Deno.test("listRefs() lists nested refs by name with a prefix filter", () =>
+  withStore((ctx) => {
+    const a = blob(ctx, "a");
+    updateRef(ctx.layout, "scenarios/b", a, { message: "m" });
+    updateRef(ctx.layout, "scenarios/a", a, { message: "m" });
+    updateRef(ctx.layout, "other", a, { message: "m" });
+    assert.deepEqual(listRefs(ctx.layout, "scenarios/").map((r) => r.name), [
+      "scenarios/a",
+      "scenarios/b",
+    ]);
+    assert.equal(listRefs(ctx.layout).length, 3);
+  }));
