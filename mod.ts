@@ -1,22 +1,33 @@
 /**
  * cairn: skip work already done, safely; know where every result came from.
  *
- * This is the public API. Today it exposes the content-addressed object store;
- * the pipeline DSL (`step`, `iterate`, `scenario`, `run`) builds on it.
+ * Pipelines are Effect values composed with `step`, `iterate` and `scenario`;
+ * `run` interprets them over a content-addressed store (`./.cairn` unless told
+ * otherwise), reusing every step whose code, config and inputs are unchanged.
  *
- * @example Store a blob and read it back
+ * @example A two-step pipeline
  * ```ts
  * import { Effect } from "effect"
- * import { ObjectStore } from "./mod.ts"
+ * import { iterate, Json, run, scenario, step } from "./mod.ts"
  *
- * const program = Effect.gen(function* () {
- *   const store = yield* ObjectStore
- *   const { id } = yield* store.putBlob(new TextEncoder().encode("hello"))
- *   return new TextDecoder().decode(yield* store.readBlob(id))
+ * const grow = step({
+ *   name: "grow",
+ *   inputs: { x: Json },
+ *   outputs: { x: Json },
+ *   config: { rate: 1.1 },
+ *   run: ({ x }, config) => ({ x: x * config.rate }),
  * })
- * await Effect.runPromise(program.pipe(Effect.provide(ObjectStore.layerTemp)))
+ * const seed = step({ name: "seed", outputs: { x: Json }, run: () => ({ x: 1 }) })
+ *
+ * const program = scenario("growth", {}, Effect.gen(function* () {
+ *   const start = yield* seed({})
+ *   return yield* iterate({ times: 10 }, start, (state) => grow({ x: state.x }))
+ * }))
+ * if (import.meta.main) await run(program)
  * ```
  *
  * @module
  */
+export * from "./lib/mod.ts";
 export * from "./store/mod.ts";
+export { ObjectStore as Store } from "./store/object_store.ts";

@@ -20,6 +20,12 @@ export type Visited =
 // Objects this large are hashed in chunks; smaller ones are read whole.
 const WHOLE_LIMIT = 64 << 20;
 
+// One read buffer shared by every visit: allocating (and zero-filling) a fresh
+// 1 MiB buffer per visited object made each gc and fsck pay a 1 MiB memset per
+// record or tree, ~0.3 ms each. `visit` is synchronous and never re-entered, so
+// sharing is safe.
+let chunkBuffer: Uint8Array | undefined;
+
 /**
  * Identifies `id` and lists its edges. With `verifyBlobs` false, an object whose
  * first bytes fit only a blob is taken as a blob without hashing (gc's fast path).
@@ -50,7 +56,7 @@ export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Vi
     const hashers = kinds.map((kind) => createObjectHasher(kind, size));
     for (const h of hashers) h.update(head.subarray(0, n));
     let offset = n;
-    const buf = new Uint8Array(CHUNK);
+    const buf = (chunkBuffer ??= new Uint8Array(CHUNK));
     for (;;) {
       const got = file.readSync(buf);
       if (got === null) break;

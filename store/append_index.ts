@@ -11,7 +11,9 @@
  * The newline comes first so that a write torn by a crash stays on a line of its
  * own: the next entry still starts clean. Small O_APPEND writes do not interleave,
  * and a line whose checksum fails (torn, garbled) is skipped. The last entry for
- * a key wins for `get`; `getAll` returns every value in order.
+ * a key wins for `get`; `getAll` returns every value in order. A value that
+ * starts with an object id (`<id>` or `<id> <more>`) depends on that object: gc
+ * drops the entry when it removes the object, and fsck reports it if missing.
  *
  * Lookups are answered from memory: the file is read once, then only its new tail
  * is read when a lookup misses (one `stat`), so a lookup costs well under 10 µs.

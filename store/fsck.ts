@@ -6,7 +6,7 @@
  * (*missing*); every ref and every reflog entry must name a present object
  * (*dangling refs*, reported; old reflog entries may legitimately have been
  * collected, so they are counted but are not an error); every index entry whose
- * value is an object id must name a present object (*dangling index entries*);
+ * value starts with an object id must name a present object (*dangling index entries*);
  * objects must be read-only; names in `objects/` that are not ids are *strays*.
  *
  * @module

@@ -107,7 +107,11 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
       const m = /^([a-z0-9_\-]+)\.log$/.exec(entry.name);
       if (!m || !entry.isFile) continue;
       const index = new AppendIndex(ctx.layout, m[1]!);
-      const drop = (value: string) => isObjectId(value) && doomed.has(value);
+      // An entry whose value starts with an object id (e.g. "<run id> <outputs>") depends on it.
+      const drop = (value: string) => {
+        const target = value.split(" ", 1)[0]!;
+        return isObjectId(target) && doomed.has(target);
+      };
       if (dryRun) {
         for (const values of index.entries().values()) {
           indexEntriesRemoved += values.filter(drop).length;

@@ -115,6 +115,9 @@ export const openLayout = (root: string, create: boolean): StoreLayout => {
     );
   }
   if (exists && !isEmptyDir(root) && !isCairnLeftover(layout)) {
+    // Another process may have finished creating the store since we read the
+    // format file: its "format" is then what made the directory look foreign.
+    if (readFormat(layout) === FORMAT_LINE) return layout;
     throw storeError(
       new UnsupportedStore({
         root,

@@ -89,6 +89,7 @@ export const putBytes = (ctx: StoreContext, kind: ObjectKind, payload: Uint8Arra
   // Fast path: present already — refresh and return without writing.
   if (!publish(ctx, id, undefined)) return { id, size: payload.length, written: false };
   const tmp = `${ctx.layout.tmp}/${uniqueName("obj")}`;
+  let written: boolean;
   try {
     const file = Deno.openSync(tmp, { createNew: true, write: true, mode: 0o444 });
     try {
@@ -97,11 +98,12 @@ export const putBytes = (ctx: StoreContext, kind: ObjectKind, payload: Uint8Arra
     } finally {
       file.close();
     }
-    publish(ctx, id, tmp);
+    // Another process may have published the same id since the fast path looked.
+    written = publish(ctx, id, tmp);
   } finally {
     removeIfExists(tmp);
   }
-  return { id, size: payload.length, written: true };
+  return { id, size: payload.length, written };
 };
 
 /** Hashes a whole file as a blob without storing it (streaming, constant memory). */

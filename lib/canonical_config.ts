@@ -1,0 +1,103 @@
+/**
+ * Canonical config: the one encoding of a step's config that enters its cache key.
+ *
+ * - Object keys sorted; `undefined` members dropped (an absent key and an
+ *   `undefined` one are the same config).
+ * - Numbers in shortest round-trip form, so `1` and `1.0` are one value.
+ * - `Date`, `Map`, `Set`, `Uint8Array` and `bigint` get tagged encodings:
+ *   `{"$date": iso}`, `{"$map": [[k, v], ...]}` (entries sorted by canonical key),
+ *   `{"$set": [...]}` (sorted), `{"$bytes": base64}`, `{"$bigint": "123"}`. A plain
+ *   object key starting with `$` is escaped to `$$…`, so no plain object can
+ *   collide with a tag.
+ * - Functions, symbols, class instances, cycles, `NaN` and `±Infinity` fail with
+ *   {@linkcode ConfigNotCanonical} naming the path (`config.mode.beta_time`) —
+ *   never a partial key.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import type { JsonValue } from "../store/canonical_json.ts";
+import { encodeCanonicalJson } from "../store/canonical_json.ts";
+import { ConfigNotCanonical } from "./errors.ts";
+
+const fail = (path: string, detail: string): never => {
+  throw new ConfigNotCanonical({ path, detail });
+};
+
+const byCanonical = (a: JsonValue, b: JsonValue): number => {
+  const x = encodeCanonicalJson(a);
+  const y = encodeCanonicalJson(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+const convert = (value: unknown, path: string, seen: Set<object>): JsonValue | undefined => {
+  switch (typeof value) {
+    case "undefined":
+      return undefined;
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (Number.isNaN(value)) fail(path, "is NaN");
+      if (!Number.isFinite(value)) fail(path, `is ${value}`);
+      return Object.is(value, -0) ? 0 : value;
+    case "bigint":
+      return { $bigint: value.toString() };
+    case "function":
+      return fail(path, "is a function");
+    case "symbol":
+      return fail(path, "is a symbol");
+  }
+  if (value === null) return null;
+  const object = value as object;
+  if (seen.has(object)) fail(path, "refers back to itself (a cycle)");
+  seen.add(object);
+  try {
+    if (Array.isArray(object)) {
+      return object.map((item, i) => convert(item, `${path}[${i}]`, seen) ?? null);
+    }
+    if (object instanceof Date) {
+      if (Number.isNaN(object.getTime())) fail(path, "is an invalid Date");
+      return { $date: object.toISOString() };
+    }
+    if (object instanceof Uint8Array) return { $bytes: Buffer.from(object).toString("base64") };
+    if (object instanceof Map) {
+      const entries = [...object.entries()].map(([k, v], i) =>
+        [
+          convert(k, `${path}<key ${i}>`, seen) ?? null,
+          convert(v, `${path}.get(${JSON.stringify(String(k))})`, seen) ?? null,
+        ] as [JsonValue, JsonValue]
+      );
+      return { $map: entries.sort((a, b) => byCanonical(a[0], b[0])) };
+    }
+    if (object instanceof Set) {
+      const items = [...object].map((v, i) => convert(v, `${path}<item ${i}>`, seen) ?? null);
+      return { $set: items.sort(byCanonical) };
+    }
+    const proto = Object.getPrototypeOf(object);
+    if (proto !== Object.prototype && proto !== null) {
+      fail(path, `is a ${proto?.constructor?.name ?? "class"} instance, not plain data`);
+    }
+    const out: Record<string, JsonValue> = {};
+    for (const key of Object.keys(object).sort()) {
+      const converted = convert((object as Record<string, unknown>)[key], `${path}.${key}`, seen);
+      if (converted !== undefined) out[key.startsWith("$") ? `$${key}` : key] = converted;
+    }
+    return out;
+  } finally {
+    seen.delete(object);
+  }
+};
+
+/**
+ * Converts a config to canonical plain JSON; throws {@linkcode ConfigNotCanonical}.
+ *
+ * @example
+ * ```ts
+ * import { canonicalConfig } from "./canonical_config.ts"
+ *
+ * canonicalConfig({ b: 1.0, a: new Set([2, 1]), skip: undefined }) // { a: { $set: [1, 2] }, b: 1 }
+ * ```
+ */
+export const canonicalConfig = (config: unknown, root = "config"): JsonValue =>
+  convert(config, root, new Set()) ?? null;

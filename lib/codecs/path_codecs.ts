@@ -1,0 +1,32 @@
+/**
+ * The path codecs: `File` (a blob written or read as a file) and `Dir` (a tree,
+ * e.g. a zarr store, written or read as a directory).
+ *
+ * @module
+ */
+import type { PathCodec } from "./codec.ts";
+
+/**
+ * A file on disk. Outputs: write `ctx.outDir/<name>` (or return a path inside
+ * `ctx.outDir`). Inputs: `run` receives a path to a read-only copy.
+ *
+ * @example
+ * ```ts
+ * import { File } from "./path_codecs.ts"
+ *
+ * File.kind // "blob"
+ * ```
+ */
+export const File: PathCodec = { _tag: "path", name: "file", kind: "blob" };
+
+/**
+ * A directory on disk, stored as a tree (zarr stores, image folders, ...).
+ *
+ * @example
+ * ```ts
+ * import { Dir } from "./path_codecs.ts"
+ *
+ * Dir.kind // "tree"
+ * ```
+ */
+export const Dir: PathCodec = { _tag: "path", name: "dir", kind: "tree" };

@@ -1,0 +1,97 @@
+/**
+ * The pipeline layer's typed errors. Like the store, each failure is one error
+ * class with a `reason` for the detail, and messages read problem / cause / fix.
+ *
+ * @module
+ */
+import { Data } from "effect";
+import type { StoreError } from "../store/errors.ts";
+
+/** A config value that cannot be hashed canonically. */
+export class ConfigNotCanonical extends Data.TaggedError("ConfigNotCanonical")<{
+  readonly path: string;
+  readonly detail: string;
+}> {
+  override get message(): string {
+    return `Cannot hash config: ${this.path} ${this.detail}; use plain data (objects, arrays, strings, finite numbers, booleans, null, Date, Map, Set, Uint8Array, bigint)`;
+  }
+}
+
+/** A step's declaration is unusable (bad name, unknown codec, missing input, ...). */
+export class InvalidStep extends Data.TaggedError("InvalidStep")<{
+  readonly step: string;
+  readonly detail: string;
+}> {
+  override get message(): string {
+    return `Cannot use step "${this.step}": ${this.detail}`;
+  }
+}
+
+/** A step's `run` failed or returned something other than its declared outputs. */
+export class StepFailed extends Data.TaggedError("StepFailed")<{
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly cause: unknown;
+}> {
+  override get message(): string {
+    const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
+    const cause = this.cause instanceof Error ? this.cause.message : String(this.cause);
+    return `Step "${this.step}" failed${at}: ${cause}; fix the step and run again — steps that completed are cached`;
+  }
+}
+
+/** A value could not be encoded to, or decoded from, its artifact's codec. */
+export class CodecFailed extends Data.TaggedError("CodecFailed")<{
+  readonly codec: string;
+  readonly artifact: string;
+  readonly detail: string;
+}> {
+  override get message(): string {
+    return `Cannot ${
+      this.detail.startsWith("decode") ? "" : "encode "
+    }${this.artifact} with codec "${this.codec}": ${this.detail}`;
+  }
+}
+
+/** An external input file or directory is missing or unreadable. */
+export class InputMissing extends Data.TaggedError("InputMissing")<{
+  readonly path: string;
+  readonly detail: string;
+}> {
+  override get message(): string {
+    return `Cannot read input "${this.path}": ${this.detail}; check the path (relative paths are resolved from the working directory)`;
+  }
+}
+
+/** Computing a step's code identity failed. */
+export class CodeIdentityFailed extends Data.TaggedError("CodeIdentityFailed")<{
+  readonly step: string;
+  readonly detail: string;
+}> {
+  override get message(): string {
+    return `Cannot compute the code identity of step "${this.step}": ${this.detail}; give the step an explicit version: "…" or code: "module"`;
+  }
+}
+
+/** Every reason a pipeline operation can fail. */
+export type PipelineErrorReason =
+  | ConfigNotCanonical
+  | InvalidStep
+  | StepFailed
+  | CodecFailed
+  | InputMissing
+  | CodeIdentityFailed
+  | StoreError;
+
+/** The one error type of the pipeline layer; `reason` carries the detail. */
+export class PipelineError extends Data.TaggedError("PipelineError")<{
+  readonly reason: PipelineErrorReason;
+}> {
+  override get message(): string {
+    return this.reason.message;
+  }
+}
+
+/** Wraps a reason into a {@linkcode PipelineError}. */
+export const pipelineError = (reason: PipelineErrorReason): PipelineError =>
+  new PipelineError({ reason });

@@ -1,0 +1,118 @@
+/**
+ * The interpreter's service: the store, per-process caches, progress, and the
+ * fiber-local references that tell a step which scenario and iteration it runs in.
+ *
+ * @module
+ */
+import { Context, Effect, Layer } from "effect";
+import { ObjectStore, type ObjectStoreApi, type StoreOptions } from "../store/object_store.ts";
+import type { StoreError } from "../store/errors.ts";
+import type { CodeIdentity, SummaryCache } from "./code_identity.ts";
+import type { ModuleSummary } from "./_module_summary.ts";
+import { makeProgress, type Progress } from "./progress.ts";
+
+/** One step invocation, as the scenario record lists it. */
+export interface Invocation {
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly run: string | null;
+  readonly hit: boolean;
+  readonly durationMs: number;
+  readonly status: "ok" | "failed";
+  readonly error?: string;
+}
+
+/** The mutable state of one scenario execution. */
+export interface ScenarioState {
+  readonly name: string;
+  readonly invocations: Invocation[];
+}
+
+/** Which scenario the current fiber runs in (null outside any scenario). */
+export const CurrentScenario = Context.Reference<ScenarioState | null>("cairn/CurrentScenario", {
+  defaultValue: () => null,
+});
+
+/** Which iteration the current fiber runs in (null outside `iterate`). */
+export const CurrentIteration = Context.Reference<number | null>("cairn/CurrentIteration", {
+  defaultValue: () => null,
+});
+
+/** Interpreter options. */
+export interface PipelineOptions extends StoreOptions {
+  /** `eager` re-checks every output of a cache hit (a damaged one makes it a miss). */
+  readonly validate?: "lazy" | "eager";
+}
+
+/** The interpreter's services. */
+export interface PipelineApi {
+  readonly store: ObjectStoreApi;
+  readonly progress: Progress;
+  readonly validate: "lazy" | "eager";
+  /** `CAIRN_DEBUG=cache`: log key parts, hits and misses with the reason. */
+  readonly debug: boolean;
+  /** Code identities, computed once per step per process. */
+  readonly identities: Map<object, Promise<CodeIdentity>>;
+  readonly summaries: SummaryCache;
+}
+
+const storeSummaryCache = (store: ObjectStoreApi): SummaryCache => {
+  const index = store.index("parse");
+  return {
+    get: (key) => {
+      const id = Effect.runSync(Effect.orElseSucceed(index.get(key), () => undefined));
+      if (!id) return undefined;
+      const record = Effect.runSync(Effect.orElseSucceed(store.readRecord(id), () => undefined));
+      return record?.summary as ModuleSummary | undefined;
+    },
+    put: (key, summary) => {
+      Effect.runSync(
+        Effect.ignore(
+          Effect.flatMap(
+            store.putRecord({ type: "module-summary", summary: summary as never }),
+            (put) => index.append(key, put.id),
+          ),
+        ),
+      );
+    },
+  };
+};
+
+const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, ObjectStore> =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore;
+    return {
+      store,
+      progress: makeProgress(),
+      validate: options.validate ?? "lazy",
+      debug: (Deno.env.get("CAIRN_DEBUG") ?? "").split(",").includes("cache"),
+      identities: new Map(),
+      summaries: storeSummaryCache(store),
+    };
+  });
+
+/**
+ * The interpreter service.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pipeline } from "./pipeline.ts"
+ *
+ * const root = Effect.runPromise(
+ *   Pipeline.use((p) => Effect.succeed(p.store.root)).pipe(Effect.provide(Pipeline.layerTemp)),
+ * )
+ * ```
+ */
+export class Pipeline extends Context.Service<Pipeline, PipelineApi>()("cairn/Pipeline") {
+  /** The interpreter over the store at `options.root` (default `$CAIRN_STORE` or `./.cairn`). */
+  static layer(options: PipelineOptions = {}): Layer.Layer<Pipeline, StoreError> {
+    return Layer.effect(Pipeline, make(options)).pipe(Layer.provide(ObjectStore.layer(options)));
+  }
+
+  /** The interpreter over a throw-away store (tests). */
+  static readonly layerTemp: Layer.Layer<Pipeline, StoreError> = Layer.effect(Pipeline, make({}))
+    .pipe(
+      Layer.provide(ObjectStore.layerTemp),
+    );
+}

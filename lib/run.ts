@@ -1,0 +1,58 @@
+/**
+ * `run`: the entry point of a pipeline script. Provides the interpreter over the
+ * store (`./.cairn` unless told otherwise), turns Ctrl-C into an orderly
+ * interruption (the scenario is recorded as interrupted, completed steps stay
+ * cached), and on failure prints one clear message and exits with status 1.
+ *
+ * @module
+ */
+import { Cause, Effect, Exit } from "effect";
+import { Pipeline, type PipelineOptions } from "./pipeline.ts";
+
+/** Options of {@linkcode run}. */
+export interface RunOptions extends PipelineOptions {
+  /** Exit the process with status 1 on failure (default true); false rejects instead. */
+  readonly exitOnFailure?: boolean;
+}
+
+/**
+ * Runs a pipeline program.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { run } from "./run.ts"
+ *
+ * if (import.meta.main) await run(Effect.succeed("done"))
+ * ```
+ */
+export const run = async <A, E>(
+  program: Effect.Effect<A, E, Pipeline>,
+  options: RunOptions = {},
+): Promise<A> => {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  let exit: Exit.Exit<A, unknown>;
+  try {
+    exit = await Effect.runPromiseExit(program.pipe(Effect.provide(Pipeline.layer(options))), {
+      signal: controller.signal,
+    });
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+  if (Exit.isSuccess(exit)) return exit.value;
+  const interrupted = Cause.hasInterruptsOnly(exit.cause);
+  const error = Cause.squash(exit.cause);
+  const message = interrupted
+    ? "interrupted; completed steps are cached — run again to resume"
+    : error instanceof Error
+    ? error.message
+    : String(error);
+  if (options.exitOnFailure === false) throw error instanceof Error ? error : new Error(message);
+  console.error(`error: ${message}`);
+  if (!interrupted && !(error instanceof Error && "_tag" in error)) {
+    console.error(Cause.pretty(exit.cause));
+  }
+  Deno.exit(interrupted ? 130 : 1);
+};

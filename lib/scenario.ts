@@ -1,0 +1,141 @@
+/**
+ * `scenario`: one named execution of a program. Its record lists every step
+ * invocation in order (step, iteration, run record, hit or miss, duration), its
+ * config, tags and facets, its status, and points at the previous record of the
+ * same name — a history like commits. `refs/scenarios/<name>` names the newest.
+ *
+ * The record is written however the program ends — success, failure or
+ * interruption — so the steps that completed stay cached and the next run resumes.
+ *
+ * @module
+ */
+import { Cause, Effect, Exit } from "effect";
+import { hostname } from "node:os";
+import { refNameProblem } from "../store/refs.ts";
+import { RefConflict, type StoreError } from "../store/errors.ts";
+import { canonicalConfig } from "./canonical_config.ts";
+import {
+  type ConfigNotCanonical,
+  InvalidStep,
+  type PipelineError,
+  pipelineError,
+} from "./errors.ts";
+import { CurrentScenario, Pipeline, type ScenarioState } from "./pipeline.ts";
+
+/** Options of a scenario. */
+export interface ScenarioOptions {
+  /** The scenario's configuration (recorded; steps hash their own configs). */
+  readonly config?: unknown;
+  readonly tags?: readonly string[];
+  /** Config keys indexed for queries (`n_iterations`, `mode.beta`). */
+  readonly facets?: readonly string[];
+}
+
+const facetValue = (config: unknown, path: string): unknown =>
+  path.split(".").reduce<unknown>(
+    (v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
+    config,
+  );
+
+/**
+ * Runs `program` as the scenario `name` and records it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { scenario } from "./scenario.ts"
+ *
+ * const baseline = scenario("baseline", { config: { n_iterations: 10 }, facets: ["n_iterations"] }, Effect.void)
+ * ```
+ */
+export const scenario = <A, E, R>(
+  name: string,
+  options: ScenarioOptions,
+  program: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | PipelineError, R | Pipeline> =>
+  Effect.gen(function* () {
+    const problem = refNameProblem(`scenarios/${name}`);
+    if (problem) {
+      return yield* Effect.fail(
+        pipelineError(
+          new InvalidStep({ step: `scenario ${name}`, detail: `bad scenario name: ${problem}` }),
+        ),
+      );
+    }
+    const config = yield* Effect.try({
+      try: () => canonicalConfig(options.config ?? null, "scenario.config"),
+      catch: (e) => pipelineError(e as ConfigNotCanonical),
+    });
+    const pipeline = yield* Pipeline;
+    const state: ScenarioState = { name, invocations: [] };
+    const startedAt = new Date();
+    const t0 = performance.now();
+    return yield* Effect.provideService(program, CurrentScenario, state).pipe(
+      Effect.onExit((exit) =>
+        Effect.gen(function* () {
+          const status = Exit.isSuccess(exit)
+            ? "ok"
+            : Cause.hasInterruptsOnly(exit.cause)
+            ? "interrupted"
+            : "failed";
+          const facets = Object.fromEntries(
+            (options.facets ?? []).map((
+              f,
+            ) => [f, canonicalConfig(facetValue(options.config, f) ?? null, f)]),
+          );
+          const runs = state.invocations.flatMap((i) => (i.run ? [i.run] : []));
+          const write = Effect.gen(function* () {
+            const parent = yield* pipeline.store.readRef(`scenarios/${name}`);
+            const record = yield* pipeline.store.putRecord({
+              type: "scenario",
+              name,
+              status,
+              config,
+              tags: [...(options.tags ?? [])],
+              facets: facets as never,
+              invocations: state.invocations.map((i) => ({
+                step: i.step,
+                iteration: i.iteration,
+                run: i.run,
+                hit: i.hit,
+                durationMs: Math.round(i.durationMs * 1000) / 1000,
+                status: i.status,
+                ...(i.error ? { error: i.error } : {}),
+              })),
+              parent,
+              startedAt: startedAt.toISOString(),
+              endedAt: new Date().toISOString(),
+              durationMs: Math.round(performance.now() - t0),
+              host: hostname(),
+              links: [...new Set([...runs, ...(parent ? [parent] : [])])].sort(),
+            });
+            yield* pipeline.store.updateRef(`scenarios/${name}`, record.id, {
+              expected: parent,
+              message: `scenario ${name}: ${status}`,
+            });
+            return record.id;
+          });
+          // Another process may finish the same scenario at the same moment: re-read the parent and retry.
+          yield* write.pipe(
+            Effect.retry({
+              while: (e: StoreError) => e.reason instanceof RefConflict,
+              times: 20,
+            }),
+            Effect.catch((e) =>
+              Effect.sync(() =>
+                pipeline.progress.log(`[cairn] could not record scenario ${name}: ${e.message}`)
+              )
+            ),
+          );
+          const hits = state.invocations.filter((i) => i.hit).length;
+          pipeline.progress.scenarioFinished(
+            name,
+            status,
+            hits,
+            state.invocations.length - hits,
+            performance.now() - t0,
+          );
+        }).pipe(Effect.uninterruptible)
+      ),
+    );
+  });

@@ -1,0 +1,400 @@
+/**
+ * `step`: declare a unit of work; invoking it returns an Effect that either
+ * reuses a recorded run (a cache hit) or runs the work and records it (a miss).
+ *
+ * @module
+ */
+import { Effect } from "effect";
+import { dirname } from "node:path";
+import type { ObjectId } from "../store/object_id.ts";
+import type { StoreError } from "../store/errors.ts";
+import type { Artifact, ArtifactRef } from "./artifact.ts";
+import {
+  cacheKey,
+  describeChanges,
+  diffComponents,
+  KEY_FORMAT,
+  type KeyComponents,
+} from "./cache_key.ts";
+import { canonicalConfig } from "./canonical_config.ts";
+import { callSiteOf, type CodeIdentity, codeIdentity } from "./code_identity.ts";
+import {
+  type Codec,
+  codecOf,
+  type InputSpec,
+  type Optional,
+  type PathCodec,
+  type ValueOf,
+} from "./codecs/codec.ts";
+import {
+  CodeIdentityFailed,
+  ConfigNotCanonical,
+  InvalidStep,
+  type PipelineError,
+  pipelineError,
+} from "./errors.ts";
+import { CurrentIteration, CurrentScenario, Pipeline, type PipelineApi } from "./pipeline.ts";
+import { fromFileUrl } from "./_paths.ts";
+import { executeStep } from "./_execute.ts";
+
+const LIB_DIR = dirname(fromFileUrl(import.meta.url));
+
+/** What `run` receives besides its inputs and config. */
+export interface StepContext {
+  readonly step: string;
+  /** The iteration this invocation belongs to (null outside `iterate`). */
+  readonly iteration: number | null;
+  readonly scenario: string | null;
+  /** A fresh directory for file and directory outputs (`File`, `Dir`): write `<outDir>/<output name>`. */
+  readonly outDir: string;
+  /** The path of an input as a file or directory (materialized on first use). */
+  readonly path: (input: string) => string;
+  /** Writes a line to the progress log. */
+  readonly log: (line: string) => void;
+}
+
+/** Decoded inputs, as `run` receives them. */
+export type DecodedInputs<I extends Record<string, InputSpec>> = {
+  readonly [K in keyof I]: I[K] extends Optional<infer C> ? ValueOf<C> | undefined : ValueOf<I[K]>;
+};
+
+/** The artifacts a step is invoked with. */
+export type InputArtifacts<I extends Record<string, InputSpec>> =
+  & { readonly [K in keyof I as I[K] extends Optional<Codec> ? never : K]: Artifact<ValueOf<I[K]>> }
+  & { readonly [K in keyof I as I[K] extends Optional<Codec> ? K : never]?: Artifact | undefined };
+
+/** What `run` returns: values for value codecs; path codecs may be omitted (written to `outDir`). */
+export type OutputValues<O extends Record<string, Codec>> =
+  & { readonly [K in keyof O as O[K] extends PathCodec ? never : K]: ValueOf<O[K]> }
+  & { readonly [K in keyof O as O[K] extends PathCodec ? K : never]?: string };
+
+/** The artifacts a step invocation yields. */
+export type OutputArtifacts<O extends Record<string, Codec>> = {
+  readonly [K in keyof O]: Artifact<ValueOf<O[K]>>;
+};
+
+/** What `run` may return: values, a Promise of them, or an Effect of them. */
+export type RunResult<T> = T | Promise<T> | Effect.Effect<T, unknown, never>;
+
+/** A step declaration. */
+export interface StepOptions<
+  I extends Record<string, InputSpec>,
+  O extends Record<string, Codec>,
+  C,
+> {
+  /** Unique, stable name (letters, digits, `_`, `-`, `.`). */
+  readonly name: string;
+  readonly inputs?: I;
+  readonly outputs: O;
+  /** Plain data, canonicalised and hashed into the key. */
+  readonly config?: C;
+  /** Environment variables whose values enter the key. */
+  readonly env?: readonly string[];
+  /** An explicit code version; replaces the automatic code identity. */
+  readonly version?: string;
+  /** `module`: identify the code by its whole module and imports (coarse). */
+  readonly code?: "auto" | "module";
+  /** Leave the iteration index out of the key (the step never reads `ctx.iteration`). */
+  readonly iterationInvariant?: boolean;
+  /** `eager`: re-check a cache hit's outputs before reuse. */
+  readonly validate?: "lazy" | "eager";
+  readonly run: (
+    inputs: DecodedInputs<I>,
+    config: C,
+    ctx: StepContext,
+  ) => RunResult<OutputValues<O>>;
+}
+
+/** A declared step: call it with input artifacts. */
+export interface Step<I extends Record<string, InputSpec>, O extends Record<string, Codec>> {
+  (inputs: InputArtifacts<I>): Effect.Effect<OutputArtifacts<O>, PipelineError, Pipeline>;
+  readonly stepName: string;
+}
+
+// The index value of a cached run: `<run id> <outputs as JSON>` (written by _execute.ts).
+const decodeCacheValue = (
+  value: string,
+): { run: ObjectId; outputs: Record<string, ArtifactRef> } | undefined => {
+  const space = value.indexOf(" ");
+  if (space !== 64) return undefined;
+  try {
+    const raw = JSON.parse(value.slice(65)) as Record<
+      string,
+      [string, "blob" | "tree", string, number]
+    >;
+    const outputs: Record<string, ArtifactRef> = {};
+    for (const [name, [id, kind, codec, size]] of Object.entries(raw)) {
+      outputs[name] = { id, kind, codec, size };
+    }
+    return { run: value.slice(0, 64), outputs };
+  } catch {
+    return undefined;
+  }
+};
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
+
+const isArtifact = (value: unknown): value is Artifact =>
+  typeof value === "object" && value !== null && typeof (value as Artifact).id === "string" &&
+  /^[0-9a-f]{64}$/.test((value as Artifact).id);
+
+const fail = (reason: ConstructorParameters<typeof PipelineError>[0]["reason"]) =>
+  Effect.fail(pipelineError(reason));
+
+const storeFailure = (e: StoreError) => pipelineError(e);
+
+/**
+ * Declares a step.
+ *
+ * @example
+ * ```ts
+ * import { Json, step } from "../mod.ts"
+ *
+ * const double = step({
+ *   name: "double",
+ *   inputs: { x: Json },
+ *   outputs: { y: Json },
+ *   config: { factor: 2 },
+ *   run: ({ x }, config) => ({ y: x * config.factor }),
+ * })
+ * ```
+ */
+export const step = <
+  const I extends Record<string, InputSpec> = Record<never, never>,
+  const O extends Record<string, Codec> = Record<string, Codec>,
+  C = undefined,
+>(options: StepOptions<I, O, C>): Step<I, O> => {
+  const site = callSiteOf(new Error().stack ?? "", LIB_DIR);
+  const inputSpecs: Record<string, InputSpec> = options.inputs ?? {};
+  const outputSpecs: Record<string, Codec> = options.outputs;
+  const signature = {
+    inputs: Object.fromEntries(
+      Object.entries(inputSpecs).map((
+        [k, s],
+      ) => [k, { codec: codecOf(s).name, optional: s._tag === "optional" }]),
+    ),
+    outputs: Object.fromEntries(Object.entries(outputSpecs).map(([k, c]) => [k, c.name])),
+  };
+  const definition = {};
+
+  const identityOf = (pipeline: PipelineApi): Effect.Effect<CodeIdentity, PipelineError> => {
+    let pending = pipeline.identities.get(definition);
+    if (!pending) {
+      pending = site || options.version !== undefined
+        ? codeIdentity(site ?? { file: "", line: 0, column: 0 }, {
+          ...(options.version !== undefined ? { version: options.version } : {}),
+          code: options.code ?? "auto",
+          cache: pipeline.summaries,
+        })
+        : Promise.reject(new Error("the place where the step was declared is not a file: URL"));
+      pipeline.identities.set(definition, pending);
+    }
+    const promise = pending;
+    return Effect.tryPromise({
+      try: () => promise,
+      catch: (e) =>
+        pipelineError(
+          new CodeIdentityFailed({
+            step: options.name,
+            detail: e instanceof Error ? e.message : String(e),
+          }),
+        ),
+    });
+  };
+
+  const invoke = (inputs: InputArtifacts<I>) =>
+    Effect.gen(function* () {
+      if (!NAME.test(options.name)) {
+        return yield* fail(
+          new InvalidStep({ step: options.name, detail: "names use letters, digits, _ - . only" }),
+        );
+      }
+      const pipeline = yield* Pipeline;
+      const scenario = yield* CurrentScenario;
+      const iteration = options.iterationInvariant ? null : yield* CurrentIteration;
+      const given = (inputs ?? {}) as Record<string, Artifact | undefined>;
+      for (const name of Object.keys(given)) {
+        if (!(name in inputSpecs)) {
+          return yield* fail(
+            new InvalidStep({ step: options.name, detail: `it has no input "${name}"` }),
+          );
+        }
+      }
+      const inputIds: Record<string, string | null> = {};
+      for (const [name, spec] of Object.entries(inputSpecs)) {
+        const artifact = given[name];
+        if (artifact === undefined || artifact === null) {
+          if (spec._tag !== "optional") {
+            return yield* fail(
+              new InvalidStep({ step: options.name, detail: `input "${name}" is missing` }),
+            );
+          }
+          inputIds[name] = null;
+        } else if (!isArtifact(artifact)) {
+          return yield* fail(
+            new InvalidStep({
+              step: options.name,
+              detail: `input "${name}" is not an artifact handle`,
+            }),
+          );
+        } else {
+          inputIds[name] = artifact.id;
+        }
+      }
+      const code = yield* identityOf(pipeline);
+      const config = yield* Effect.try({
+        try: () => canonicalConfig(options.config),
+        catch: (e) =>
+          pipelineError(
+            e instanceof ConfigNotCanonical ? e : new ConfigNotCanonical({
+              path: "config",
+              detail: e instanceof Error ? e.message : String(e),
+            }),
+          ),
+      });
+      const env = Object.fromEntries((options.env ?? []).map((v) => [v, Deno.env.get(v) ?? null]));
+      const components: KeyComponents = {
+        format: KEY_FORMAT,
+        step: options.name,
+        signature,
+        code: { mode: code.mode, identity: code.identity },
+        config,
+        inputs: inputIds,
+        iteration,
+        env,
+      };
+      const key = cacheKey(components);
+      const scenarioName = scenario?.name ?? null;
+      pipeline.progress.stepStarted(scenarioName, options.name, iteration);
+      const started = performance.now();
+      const cache = pipeline.store.index("cache");
+
+      const cached = yield* Effect.mapError(cache.get(key), storeFailure);
+      const hit = cached === undefined ? undefined : decodeCacheValue(cached);
+      if (hit && (yield* usable(pipeline, hit, options.validate))) {
+        const ms = performance.now() - started;
+        scenario?.invocations.push({
+          step: options.name,
+          iteration,
+          run: hit.run,
+          hit: true,
+          durationMs: ms,
+          status: "ok",
+        });
+        pipeline.progress.stepFinished(scenarioName, options.name, iteration, true, ms);
+        if (pipeline.debug) {
+          pipeline.progress.log(
+            `[cairn] hit  ${label(options.name, iteration)} key ${key.slice(0, 12)}`,
+          );
+        }
+        return handles(hit.outputs, hit.run) as OutputArtifacts<O>;
+      }
+
+      if (pipeline.debug) {
+        yield* explainMiss(pipeline, options.name, iteration, key, { ...components, code });
+      }
+      const result = yield* executeStep({
+        pipeline,
+        name: options.name,
+        run: options.run as never,
+        config: options.config,
+        inputSpecs,
+        outputSpecs,
+        inputs: given,
+        iteration,
+        scenario: scenarioName,
+        components: { ...components, code },
+        key,
+      }).pipe(
+        Effect.tapError((error) =>
+          Effect.sync(() => {
+            const ms = performance.now() - started;
+            scenario?.invocations.push({
+              step: options.name,
+              iteration,
+              run: null,
+              hit: false,
+              durationMs: ms,
+              status: "failed",
+              error: error.message,
+            });
+          })
+        ),
+      );
+      const ms = performance.now() - started;
+      scenario?.invocations.push({
+        step: options.name,
+        iteration,
+        run: result.run,
+        hit: false,
+        durationMs: ms,
+        status: "ok",
+      });
+      pipeline.progress.stepFinished(scenarioName, options.name, iteration, false, ms);
+      return handles(result.outputs, result.run) as OutputArtifacts<O>;
+    });
+
+  return Object.assign(invoke, { stepName: options.name });
+};
+
+const label = (
+  name: string,
+  iteration: number | null,
+) => (iteration === null ? name : `${name}@${iteration}`);
+
+const handles = (outputs: Record<string, ArtifactRef>, run: ObjectId): Record<string, Artifact> =>
+  Object.fromEntries(
+    Object.entries(outputs).map(([name, o]) => [name, { ...o, name, producer: run }]),
+  );
+
+// A hit is usable when its run record can be protected from gc (it exists), and,
+// with eager validation, when every output is present and intact.
+const usable = (
+  pipeline: PipelineApi,
+  hit: { run: ObjectId; outputs: Record<string, ArtifactRef> },
+  validate: "lazy" | "eager" | undefined,
+) =>
+  Effect.gen(function* () {
+    const store = pipeline.store;
+    yield* Effect.mapError(store.protect([hit.run]), storeFailure);
+    if (!(yield* Effect.mapError(store.has(hit.run), storeFailure))) return false;
+    if ((validate ?? pipeline.validate) !== "eager") return true;
+    for (const output of Object.values(hit.outputs)) {
+      const ok = yield* store.identify(output.id).pipe(
+        Effect.map((kind) => kind === output.kind),
+        Effect.orElseSucceed(() => false),
+      );
+      if (!ok) return false;
+    }
+    return true;
+  });
+
+const explainMiss = (
+  pipeline: PipelineApi,
+  name: string,
+  iteration: number | null,
+  key: string,
+  components: KeyComponents & { code: CodeIdentity },
+) =>
+  Effect.gen(function* () {
+    const runs = yield* Effect.orElseSucceed(pipeline.store.index("step-runs").getAll(name), () =>
+      [] as string[]);
+    // The nearest earlier run: the newest of the same iteration, else the newest.
+    const same = [...runs].reverse().find((v) =>
+      v.split(" ")[1] === String(iteration)
+    );
+    const newest = same ?? runs[runs.length - 1];
+    const previous = newest?.split(" ", 1)[0];
+    const record = previous
+      ? yield* Effect.orElseSucceed(pipeline.store.readRecord(previous), () => undefined)
+      : undefined;
+    const before = record?.components as (KeyComponents & { code: CodeIdentity }) | undefined;
+    const lines = before
+      ? describeChanges(diffComponents(before, components))
+      : ["first run of this step"];
+    pipeline.progress.log(
+      `[cairn] miss ${label(name, iteration)} key ${key.slice(0, 12)}: ${
+        lines.length ? lines.join("; ") : "same key as the last run (its entry was dropped)"
+      }`,
+    );
+  });
