@@ -1,11 +1,13 @@
 // What code identity needs to know of one module, computed from its source with
 // a real TypeScript parser (oxc-parser) and cached by the source's content hash.
 //
-// Identifier collection over-approximates on purpose: every identifier used in
-// an expression position counts as a reference, without scope analysis. A local
-// variable that shadows a module-level name therefore pulls that declaration
-// into the identity too — a possible needless re-run, never a false cache hit.
-// Type-only syntax is skipped: editing a type cannot change what a step computes.
+// Free identifiers are found with a scope walk: names bound by parameters,
+// var/let/const/function/class declarations, catch clauses and imports inside
+// the analysed code are not free. The walk errs on the side of "free": anything
+// it does not recognise as a binding counts as a reference, which at worst pulls
+// an extra module-level declaration into an identity (a needless re-run), never
+// leaves one out (a false cache hit). Type-only syntax is skipped: editing a type
+// cannot change what a step computes.
 
 /** A span of the source (UTF-16 offsets) and the identifiers it references. */
 export interface Span {
@@ -66,62 +68,181 @@ const TS_EXPRESSIONS = new Set([
   "TSTypeAssertion",
   "TSInstantiationExpression",
 ]);
+const FUNCTIONS = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"]);
 
-const collect = (node: Node, out: Set<string>): void => {
+type Scope = ReadonlySet<string>;
+
+const isBound = (scopes: readonly Scope[], name: string) => scopes.some((s) => s.has(name));
+
+// Names declared with var anywhere in a function body (not inside nested functions).
+const hoistedVars = (node: Node, out: Set<string>): void => {
+  if (node === null || typeof node !== "object") return;
+  if (Array.isArray(node)) return node.forEach((n) => hoistedVars(n, out));
+  if (FUNCTIONS.has(node.type) || node.type?.startsWith("TS")) return;
+  if (node.type === "VariableDeclaration" && node.kind === "var") {
+    for (const d of node.declarations) bindingNames(d.id, out);
+  }
+  for (const key in node) if (!SKIP_KEYS.has(key)) hoistedVars(node[key], out);
+};
+
+// Names a block's own statements declare (let, const, class, function).
+const blockBindings = (statements: readonly Node[]): Set<string> => {
+  const out = new Set<string>();
+  for (const st of statements) {
+    const decl = st?.type === "ExportNamedDeclaration" || st?.type === "ExportDefaultDeclaration"
+      ? st.declaration
+      : st;
+    if (decl?.type === "VariableDeclaration" && decl.kind !== "var") {
+      for (const d of decl.declarations) bindingNames(d.id, out);
+    } else if (
+      (decl?.type === "FunctionDeclaration" || decl?.type === "ClassDeclaration") && decl.id
+    ) {
+      out.add(decl.id.name);
+    }
+  }
+  return out;
+};
+
+// References inside a binding pattern: default values and computed keys.
+const patternRefs = (pattern: Node, scopes: readonly Scope[], out: Set<string>): void => {
+  if (!pattern) return;
+  switch (pattern.type) {
+    case "ObjectPattern":
+      for (const p of pattern.properties) {
+        if (p.type === "RestElement") patternRefs(p.argument, scopes, out);
+        else {
+          if (p.computed) refs(p.key, scopes, out);
+          patternRefs(p.value, scopes, out);
+        }
+      }
+      return;
+    case "ArrayPattern":
+      for (const e of pattern.elements) patternRefs(e, scopes, out);
+      return;
+    case "RestElement":
+      return patternRefs(pattern.argument, scopes, out);
+    case "AssignmentPattern":
+      patternRefs(pattern.left, scopes, out);
+      return refs(pattern.right, scopes, out);
+    case "TSParameterProperty":
+      return patternRefs(pattern.parameter, scopes, out);
+    case "Identifier":
+      return;
+    default:
+      return refs(pattern, scopes, out); // a member expression target, e.g. in for (a.b of c)
+  }
+};
+
+// Collects the free identifiers of `node` given the enclosing scopes.
+const refs = (node: Node, scopes: readonly Scope[], out: Set<string>): void => {
   if (node === null || typeof node !== "object") return;
   if (Array.isArray(node)) {
-    for (const child of node) collect(child, out);
+    for (const child of node) refs(child, scopes, out);
     return;
   }
   const type: string | undefined = node.type;
-  if (type !== undefined) {
-    if (type === "Identifier" || type === "JSXIdentifier") {
-      out.add(node.name);
-      return;
-    }
-    if (TS_EXPRESSIONS.has(type)) return collect(node.expression, out);
-    if (type === "TSParameterProperty") return collect(node.parameter, out);
-    if (type === "TSEnumDeclaration" || type === "TSEnumBody" || type === "TSEnumMember") {
-      return collect(
-        type === "TSEnumMember"
-          ? node.initializer
-          : type === "TSEnumBody"
-          ? node.members
-          : node.body ?? node.members,
-        out,
-      );
-    }
-    if (type === "TSModuleDeclaration") return collect(node.body, out);
-    if (type === "TSModuleBlock") return collect(node.body, out);
-    if (type.startsWith("TS")) return; // interfaces, type aliases, annotations, declare
-    if (type === "ImportDeclaration" && node.importKind === "type") return;
-    if (type === "MemberExpression" && !node.computed) return collect(node.object, out);
-    if (
-      (type === "Property" || type === "MethodDefinition" || type === "PropertyDefinition" ||
-        type === "AccessorProperty") && !node.computed
-    ) {
-      return collect(node.value, out);
-    }
-    if (type === "LabeledStatement") return collect(node.body, out);
-    if (type === "BreakStatement" || type === "ContinueStatement") return;
+  if (type === undefined) {
+    for (const key in node) if (!SKIP_KEYS.has(key)) refs(node[key], scopes, out);
+    return;
   }
-  for (const key in node) {
-    if (SKIP_KEYS.has(key)) continue;
-    collect(node[key], out);
+  if (type === "Identifier" || type === "JSXIdentifier") {
+    if (!isBound(scopes, node.name)) out.add(node.name);
+    return;
   }
+  if (TS_EXPRESSIONS.has(type)) return refs(node.expression, scopes, out);
+  if (type === "TSParameterProperty") return patternRefs(node.parameter, scopes, out);
+  if (type === "TSEnumDeclaration") return refs(node.body?.members ?? node.members, scopes, out);
+  if (type === "TSEnumMember") return refs(node.initializer, scopes, out);
+  if (type === "TSModuleDeclaration") return refs(node.body, scopes, out);
+  if (type === "TSModuleBlock") return refs(node.body, [...scopes, blockBindings(node.body)], out);
+  if (type.startsWith("TS")) return; // interfaces, type aliases, annotations, declare
+  if (FUNCTIONS.has(type)) {
+    const own = new Set<string>();
+    for (const p of node.params ?? []) {
+      bindingNames(p.type === "TSParameterProperty" ? p.parameter : p, own);
+    }
+    if (type === "FunctionExpression" && node.id) own.add(node.id.name);
+    hoistedVars(node.body, own);
+    own.add("arguments");
+    const inner = [...scopes, own];
+    for (const p of node.params ?? []) patternRefs(p, inner, out);
+    if (node.body?.type === "BlockStatement") {
+      refs(node.body.body, [...inner, blockBindings(node.body.body)], out);
+    } else refs(node.body, inner, out);
+    return;
+  }
+  if (type === "ClassDeclaration" || type === "ClassExpression") {
+    refs(node.superClass, scopes, out);
+    const inner = node.id ? [...scopes, new Set([node.id.name])] : scopes;
+    return refs(node.body, inner, out);
+  }
+  if (type === "BlockStatement" || type === "StaticBlock") {
+    return refs(node.body, [...scopes, blockBindings(node.body)], out);
+  }
+  if (type === "Program") return refs(node.body, [...scopes, blockBindings(node.body)], out);
+  if (type === "SwitchStatement") {
+    refs(node.discriminant, scopes, out);
+    const inner = [...scopes, blockBindings(node.cases.flatMap((c: Node) => c.consequent))];
+    for (const c of node.cases) {
+      refs(c.test, inner, out);
+      refs(c.consequent, inner, out);
+    }
+    return;
+  }
+  if (type === "ForStatement" || type === "ForInStatement" || type === "ForOfStatement") {
+    const head = type === "ForStatement" ? node.init : node.left;
+    const own = new Set<string>();
+    if (head?.type === "VariableDeclaration" && head.kind !== "var") {
+      for (const d of head.declarations) bindingNames(d.id, own);
+    }
+    const inner = [...scopes, own];
+    for (const key of ["init", "left", "right", "test", "update", "body"]) {
+      refs(node[key], inner, out);
+    }
+    return;
+  }
+  if (type === "CatchClause") {
+    const own = new Set<string>();
+    bindingNames(node.param, own);
+    const inner = [...scopes, own];
+    patternRefs(node.param, inner, out);
+    return refs(node.body, inner, out);
+  }
+  if (type === "VariableDeclarator") {
+    patternRefs(node.id, scopes, out);
+    return refs(node.init, scopes, out);
+  }
+  if (type === "FunctionDeclaration") return; // handled above (FUNCTIONS)
+  if (type === "ImportDeclaration" || type === "ExportAllDeclaration") return;
+  if (type === "ExportNamedDeclaration") {
+    if (node.declaration) return refs(node.declaration, scopes, out);
+    if (!node.source) { for (const s of node.specifiers) refs(s.local, scopes, out); }
+    return;
+  }
+  if (type === "MemberExpression" && !node.computed) return refs(node.object, scopes, out);
+  if (type === "MetaProperty") return;
+  if (
+    (type === "Property" || type === "MethodDefinition" || type === "PropertyDefinition" ||
+      type === "AccessorProperty") && !node.computed
+  ) {
+    return refs(node.value, scopes, out);
+  }
+  if (type === "LabeledStatement") return refs(node.body, scopes, out);
+  if (type === "BreakStatement" || type === "ContinueStatement") return;
+  for (const key in node) if (!SKIP_KEYS.has(key)) refs(node[key], scopes, out);
 };
 
 const identsOf = (node: Node): string[] => {
   const out = new Set<string>();
-  collect(node, out);
+  refs(node, [], out);
   return [...out].sort();
 };
 
-const bindingNames = (pattern: Node, out: string[]): void => {
+function bindingNames(pattern: Node, out: Set<string>): void {
   if (!pattern) return;
   switch (pattern.type) {
     case "Identifier":
-      out.push(pattern.name);
+      out.add(pattern.name);
       return;
     case "ObjectPattern":
       for (const p of pattern.properties) {
@@ -136,10 +257,10 @@ const bindingNames = (pattern: Node, out: string[]): void => {
     case "AssignmentPattern":
       return bindingNames(pattern.left, out);
   }
-};
+}
 
 const declaredNames = (decl: Node): string[] => {
-  const names: string[] = [];
+  const names = new Set<string>();
   switch (decl?.type) {
     case "VariableDeclaration":
       for (const d of decl.declarations) bindingNames(d.id, names);
@@ -147,13 +268,13 @@ const declaredNames = (decl: Node): string[] => {
     case "FunctionDeclaration":
     case "ClassDeclaration":
     case "TSEnumDeclaration":
-      if (decl.id) names.push(decl.id.name);
+      if (decl.id) names.add(decl.id.name);
       break;
     case "TSModuleDeclaration":
-      if (decl.id?.type === "Identifier") names.push(decl.id.name);
+      if (decl.id?.type === "Identifier") names.add(decl.id.name);
       break;
   }
-  return names;
+  return [...names];
 };
 
 const runProperty = (call: Node): Node | undefined => {

@@ -24,7 +24,7 @@ import { fromFileUrl } from "./_paths.ts";
 import { type ModuleSummary, summarizeModule } from "./_module_summary.ts";
 
 /** Bumped when the analysis changes, so cached summaries and identities are not reused. */
-export const ANALYZER_VERSION = "1";
+export const ANALYZER_VERSION = "2";
 
 /** Where a step was declared. */
 export interface CallSite {

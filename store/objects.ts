@@ -33,6 +33,10 @@ export interface StoreContext {
 /** Size of the buffer used to stream files. */
 export const CHUNK = 1 << 20;
 
+// A buffer no larger than the file: zero-filling 1 MiB per small file would cost
+// more than reading it.
+const bufferSize = (size: number): number => Math.min(CHUNK, Math.max(size, 4096));
+
 const ensureFanout = (ctx: StoreContext, id: ObjectId): void => {
   const dir = id.slice(0, 2);
   if (ctx.fanout.has(dir)) return;
@@ -112,7 +116,7 @@ export const hashFile = (path: string): { id: ObjectId; size: number } => {
   try {
     const size = file.statSync().size;
     const hasher = createObjectHasher("blob", size);
-    const buf = new Uint8Array(CHUNK);
+    const buf = new Uint8Array(bufferSize(size));
     let seen = 0;
     for (;;) {
       const n = file.readSync(buf);
@@ -168,7 +172,7 @@ export const putFile = (ctx: StoreContext, path: string, move: boolean): FilePut
     try {
       size = source.statSync().size;
       const hasher = createObjectHasher("blob", size);
-      const buf = new Uint8Array(CHUNK);
+      const buf = new Uint8Array(bufferSize(size));
       let seen = 0;
       for (;;) {
         const n = source.readSync(buf);
@@ -239,7 +243,7 @@ export const streamBlob = (
   try {
     const size = file.statSync().size;
     const hasher = createObjectHasher("blob", size);
-    const buf = new Uint8Array(CHUNK);
+    const buf = new Uint8Array(bufferSize(size));
     let seen = 0;
     for (;;) {
       const n = file.readSync(buf);
@@ -273,7 +277,7 @@ export const identify = (ctx: StoreContext, id: ObjectId): ObjectKind => {
   }
   try {
     const size = file.statSync().size;
-    const buf = new Uint8Array(CHUNK);
+    const buf = new Uint8Array(bufferSize(size));
     let n = file.readSync(buf) ?? 0;
     const kinds = candidateKinds(buf.subarray(0, n));
     const hashers = kinds.map((kind) => createObjectHasher(kind, size));
