@@ -41,7 +41,8 @@ export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Vi
   }
   try {
     const size = file.statSync().size;
-    const head = new Uint8Array(Math.min(size, CHUNK));
+    // The first bytes tell which kinds an object can be; a blob-only one needs no more.
+    const head = new Uint8Array(Math.min(size, 64));
     let n = 0;
     while (n < head.length) {
       const got = file.readSync(head.subarray(n));
@@ -60,6 +61,9 @@ export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Vi
     for (;;) {
       const got = file.readSync(buf);
       if (got === null) break;
+      if (offset + got > size) {
+        return { status: "corrupt", detail: "the file grew while it was read", size };
+      }
       for (const h of hashers) h.update(buf.subarray(0, got));
       whole?.set(buf.subarray(0, got), offset);
       offset += got;

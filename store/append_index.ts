@@ -172,7 +172,20 @@ export class AppendIndex {
       this.#writer.close();
       this.#writer = undefined;
     }
-    if (this.#loaded) this.#add(key, value);
+    if (!this.#loaded) return;
+    // Keep the in-memory view in file order, each entry once. Adding our entry without
+    // moving `#offset` past it made the next refresh read it back and add it again
+    // (`getAll` listed it twice). With O_APPEND the file position after the write is
+    // the end of our entry: if it directly follows what was read, take it as read;
+    // otherwise others appended first (or a compaction intervened) and a refresh reads
+    // theirs and ours in order.
+    const end = this.#writer?.seekSync(0, Deno.SeekMode.Current);
+    if (end !== undefined && this.#ino === this.#writerIno && end - bytes.length === this.#offset) {
+      this.#offset = end;
+      this.#add(key, value);
+    } else {
+      this.refresh();
+    }
   }
 
   /**

@@ -1,15 +1,21 @@
 /**
  * Lock files: create-exclusive, write, rename into place — Git's `.lock` protocol.
  *
- * A lock is a file `<target>.lock` created with O_EXCL. The holder writes the new
- * content into it and renames it over the target, which both publishes the
- * content atomically and releases the lock. A lock untouched for `staleMs` is
- * taken to belong to a dead process and is broken by renaming it away: a holder
- * whose lock was broken finds its final rename failing and retries, so breaking a
- * lock can cost a retry but never a lost update.
+ * A lock is a file `<target>.lock` created with O_EXCL. While held it names its
+ * owner (`<pid>@<host>`); to commit, the holder replaces that with the new content
+ * and renames the file over the target, which both publishes the content
+ * atomically and releases the lock.
+ *
+ * A lock is broken (renamed away) when its owner is a process on this host that
+ * no longer exists — a holder killed with SIGKILL costs nothing but a retry — or,
+ * failing that, when it is older than `staleMs`. A holder whose lock was broken
+ * finds its final rename failing and retries, so breaking a lock can cost a retry
+ * but never a lost update.
  *
  * @module
  */
+import { hostname } from "node:os";
+import process from "node:process";
 import { LockBusy, storeError } from "./errors.ts";
 import {
   isAlreadyExists,
@@ -18,6 +24,7 @@ import {
   sleepSync,
   timeMs,
   uniqueName,
+  writeAll,
 } from "./_fs.ts";
 
 /** An acquired lock. */
@@ -30,11 +37,32 @@ export interface HeldLock {
 export interface LockOptions {
   /** Give up after this many milliseconds (default 10 s). */
   readonly timeoutMs?: number;
-  /** A lock older than this is broken (default 30 s; a holder keeps it for microseconds). */
+  /** A lock older than this is broken even if its owner looks alive (default 30 s). */
   readonly staleMs?: number;
   /** Where broken locks are moved before removal (a directory in the same file system). */
   readonly trashDir: string;
 }
+
+const encoder = new TextEncoder();
+const owner = () => `${Deno.pid}@${hostname()}`;
+
+// True when the lock names a process of this host that is gone.
+const ownerIsDead = (path: string): boolean => {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    return false;
+  }
+  const m = /^(\d+)@(.+)$/.exec(text.trim());
+  if (!m || m[2] !== hostname() || Number(m[1]) === Deno.pid) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch (e) {
+    return (e as { code?: string }).code === "ESRCH";
+  }
+};
 
 /** Creates `<target>.lock` exclusively, waiting with back-off while another process holds it. */
 export const acquireLock = (target: string, options: LockOptions): HeldLock => {
@@ -44,12 +72,14 @@ export const acquireLock = (target: string, options: LockOptions): HeldLock => {
   let wait = 1;
   for (;;) {
     try {
-      return { path, file: Deno.openSync(path, { createNew: true, write: true }) };
+      const file = Deno.openSync(path, { createNew: true, write: true, read: true });
+      writeAll(file, encoder.encode(owner()));
+      return { path, file };
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
     const info = lstatOrUndefined(path);
-    if (info && Date.now() - timeMs(info.mtime) > staleMs) {
+    if (info && (Date.now() - timeMs(info.mtime) > staleMs || ownerIsDead(path))) {
       try {
         Deno.renameSync(path, `${options.trashDir}/${uniqueName("stale-lock")}`);
       } catch (e) {
@@ -67,10 +97,19 @@ export const acquireLock = (target: string, options: LockOptions): HeldLock => {
 export class LockLost extends Error {}
 
 /**
- * Publishes the lock's content as `target` (fsync, close, rename). Throws
- * `LockLost` when another process broke the lock in the meantime.
+ * Publishes `content` as `target`: replaces the owner line with it, fsyncs when
+ * `durable`, and renames the lock into place. Throws `LockLost` when another
+ * process broke the lock in the meantime.
  */
-export const commitLock = (lock: HeldLock, target: string, durable: boolean): void => {
+export const commitLock = (
+  lock: HeldLock,
+  target: string,
+  content: Uint8Array,
+  durable: boolean,
+): void => {
+  lock.file.truncateSync(0);
+  lock.file.seekSync(0, Deno.SeekMode.Start);
+  writeAll(lock.file, content);
   if (durable) lock.file.syncDataSync();
   lock.file.close();
   try {

@@ -23,6 +23,7 @@ import {
   putFile,
   type PutResult,
   readVerified,
+  removeDamaged,
   type StoreContext,
   streamBlob,
 } from "./objects.ts";
@@ -68,6 +69,8 @@ export interface ObjectStoreApi {
   ) => Effect.Effect<DirPutResult, StoreError>;
   readonly has: (id: ObjectId) => Effect.Effect<boolean, StoreError>;
   readonly identify: (id: ObjectId) => Effect.Effect<ObjectKind, StoreError>;
+  /** Removes object `id` if its bytes are damaged, so a put can write it again; true if removed. */
+  readonly removeDamaged: (id: ObjectId) => Effect.Effect<boolean, StoreError>;
   readonly readBlob: (id: ObjectId) => Effect.Effect<Uint8Array, StoreError>;
   readonly readTree: (id: ObjectId) => Effect.Effect<readonly TreeEntry[], StoreError>;
   readonly readRecord: (id: ObjectId) => Effect.Effect<StoreRecord, StoreError>;
@@ -143,6 +146,7 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
       attempt("store directory", path, () => putDir(ctx, path, options?.move ?? false)),
     has: (id) => attempt("check object", id, () => hasObject(ctx, id)),
     identify: (id) => attempt("identify object", id, () => identify(ctx, id)),
+    removeDamaged: (id) => attempt("remove damaged object", id, () => removeDamaged(ctx, id)),
     readBlob: (id) => attempt("read blob", id, () => readVerified(ctx, id, "blob")),
     readTree: (id) => attempt("read tree", id, () => decodeTree(readVerified(ctx, id, "tree"), id)),
     readRecord: (id) =>

@@ -17,7 +17,7 @@
  * @module
  */
 import { createObjectHasher, hashObject, type ObjectId, type ObjectKind } from "./object_id.ts";
-import { IntegrityMismatch, ObjectNotFound, storeError, UnsafePath } from "./errors.ts";
+import { IntegrityMismatch, ObjectNotFound, StoreError, storeError, UnsafePath } from "./errors.ts";
 import { objectPath, type StoreLayout } from "./layout.ts";
 import type { WriterSession } from "./session.ts";
 import { isNotFound, removeIfExists, uniqueName, writeAll } from "./_fs.ts";
@@ -266,8 +266,10 @@ export const streamBlob = (
  * the payload's first bytes is hashed in one pass, and the one matching `id` wins.
  * Throws `IntegrityMismatch` when none matches (the object is damaged).
  */
-export const identify = (ctx: StoreContext, id: ObjectId): ObjectKind => {
-  const path = objectPath(ctx.layout, id);
+export const identify = (ctx: StoreContext, id: ObjectId): ObjectKind =>
+  identifyAt(objectPath(ctx.layout, id), id);
+
+const identifyAt = (path: string, id: ObjectId): ObjectKind => {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
@@ -292,6 +294,37 @@ export const identify = (ctx: StoreContext, id: ObjectId): ObjectKind => {
   } finally {
     file.close();
   }
+};
+
+/**
+ * Takes a damaged copy of object `id` out of the store, so that the next put of the
+ * right bytes writes it afresh. Without this a damaged object could never be repaired
+ * by re-running its step: a put of an id already present only refreshes its mtime.
+ * The file is renamed aside first (atomic, so it is exactly the copy that is judged),
+ * re-hashed there, and put back if it is intact after all. Returns true when a damaged
+ * copy was removed; an intact or missing object is left as it is.
+ */
+export const removeDamaged = (ctx: StoreContext, id: ObjectId): boolean => {
+  const aside = `${ctx.layout.tmp}/${uniqueName("damaged")}`;
+  try {
+    // Under the shared lock, like every write: gc never finds an object vanish mid-sweep.
+    ctx.session.locked(() => Deno.renameSync(objectPath(ctx.layout, id), aside));
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+  try {
+    identifyAt(aside, id);
+  } catch (e) {
+    if (e instanceof StoreError && e.reason._tag === "IntegrityMismatch") {
+      removeIfExists(aside);
+      return true;
+    }
+    publish(ctx, id, aside, true);
+    throw e;
+  }
+  publish(ctx, id, aside, true);
+  return false;
 };
 
 const TREE_PREFIX = /^(100644|100755|40000) /;

@@ -109,8 +109,7 @@ export const updateRef = (
         }
         return;
       }
-      writeAll(lock.file, encoder.encode(`${next}\n`));
-      commitLock(lock, target, update.durable !== false);
+      commitLock(lock, target, encoder.encode(`${next}\n`), update.durable !== false);
       return;
     } catch (e) {
       releaseLock(lock);

@@ -99,3 +99,18 @@ Deno.test("AppendIndex: keys and values with tabs or newlines are refused", () =
     assert.equal(reasonOf(() => index.append("", "v")), "InvalidInput");
     assert.equal(reasonOf(() => new AppendIndex(ctx.layout, "../escape")), "InvalidInput");
   }));
+
+Deno.test("AppendIndex: getAll() in the appending process lists each of its entries once", () =>
+  withStore((ctx) => {
+    const index = new AppendIndex(ctx.layout, "cache");
+    index.append("k", "v1");
+    assert.deepEqual(index.getAll("k"), ["v1"]);
+    index.append("k", "v2");
+    const other = new AppendIndex(ctx.layout, "cache");
+    other.append("k", "theirs");
+    index.append("k", "v3");
+    assert.equal(index.get("k"), "v3");
+    assert.deepEqual(index.getAll("k"), ["v1", "v2", "theirs", "v3"]);
+    index.close();
+    other.close();
+  }));

@@ -134,3 +134,17 @@ Deno.test("listRefs() lists nested refs by name with a prefix filter", () =>
     ]);
     assert.equal(listRefs(ctx.layout).length, 3);
   }));
+
+Deno.test("updateRef() breaks at once a fresh lock whose owner process is gone", async () => {
+  await withStore(async (ctx) => {
+    const a = blob(ctx, "a");
+    const child = new Deno.Command(Deno.execPath(), { args: ["eval", "1"] }).spawn();
+    await child.status;
+    const { hostname } = await import("node:os");
+    Deno.writeTextFileSync(`${ctx.layout.refs}/crashed.lock`, `${child.pid}@${hostname()}`);
+    const started = Date.now();
+    updateRef(ctx.layout, "crashed", a, { message: "after SIGKILL" });
+    assert.ok(Date.now() - started < 1000, "no wait for the stale timeout");
+    assert.equal(readRef(ctx.layout, "crashed"), a);
+  });
+});
