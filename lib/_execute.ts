@@ -27,30 +27,57 @@ export interface ExecuteRequest {
 
 let scratchCounter = 0;
 
+// A step's scratch directory (`in/` for materialized inputs, `out/` for `ctx.outDir`),
+// made on first use: a step with value inputs and outputs that never reads
+// `ctx.outDir` needs none, and where mkdir and rmdir are slow they cost more than the
+// rest of a miss.
+interface Scratch {
+  readonly dir: string;
+  /** Makes the directory if it is not yet made; returns its path. */
+  readonly make: () => string;
+  readonly made: () => boolean;
+}
+
+const scratchIn = (root: string): Scratch => {
+  const dir = `${root}/tmp/run-${Deno.pid}-${Date.now().toString(36)}-${scratchCounter++}`;
+  let made = false;
+  return {
+    dir,
+    make: () => {
+      if (!made) {
+        Deno.mkdirSync(`${dir}/in`, { recursive: true });
+        Deno.mkdirSync(`${dir}/out`);
+        made = true;
+      }
+      return dir;
+    },
+    made: () => made,
+  };
+};
+
 const storeFailure = (e: StoreError) => pipelineError(e);
+
+// Looked up once: the call is a syscall, and a record's host is informational.
+let host: string | undefined;
+const hostOf = () => (host ??= hostname());
 
 /** Runs a step that missed the cache and records it; returns the run id and outputs. */
 export const executeStep = (
   req: ExecuteRequest,
 ): Effect.Effect<{ run: ObjectId; outputs: Record<string, ArtifactRef> }, PipelineError> =>
   Effect.acquireUseRelease(
-    Effect.sync(() => {
-      const dir = `${req.pipeline.store.root}/tmp/run-${Deno.pid}-${
-        Date.now().toString(36)
-      }-${scratchCounter++}`;
-      Deno.mkdirSync(`${dir}/in`, { recursive: true });
-      Deno.mkdirSync(`${dir}/out`);
-      return dir;
-    }),
+    Effect.sync(() => scratchIn(req.pipeline.store.root)),
     (scratch) => execute(req, scratch),
     (scratch) =>
-      Effect.sync(() => Deno.removeSync(scratch, { recursive: true })).pipe(Effect.ignore),
+      Effect.sync(() => {
+        if (scratch.made()) Deno.removeSync(scratch.dir, { recursive: true });
+      }).pipe(Effect.ignore),
   );
 
 const stepFailed = (req: ExecuteRequest, cause: unknown) =>
   pipelineError(new StepFailed({ step: req.name, iteration: req.iteration, cause }));
 
-const execute = (req: ExecuteRequest, scratch: string) =>
+const execute = (req: ExecuteRequest, scratch: Scratch) =>
   Effect.gen(function* () {
     const { store } = req.pipeline;
     const startedAt = new Date();
@@ -67,7 +94,7 @@ const execute = (req: ExecuteRequest, scratch: string) =>
       }
       const codec = codecOf(spec);
       if (codec._tag === "path") {
-        const path = `${scratch}/in/${name}`;
+        const path = `${scratch.make()}/in/${name}`;
         yield* Effect.mapError(
           store.materialize(artifact.id, path, { kind: artifact.kind }),
           storeFailure,
@@ -90,12 +117,13 @@ const execute = (req: ExecuteRequest, scratch: string) =>
       }
     }
 
-    const outDir = `${scratch}/out`;
     const ctx: StepContext = {
       step: req.name,
       iteration: req.iteration,
       scenario: req.scenario,
-      outDir,
+      get outDir() {
+        return `${scratch.make()}/out`;
+      },
       path: (name) => {
         const known = paths.get(name);
         if (known) return known;
@@ -103,7 +131,7 @@ const execute = (req: ExecuteRequest, scratch: string) =>
         if (!artifact) {
           throw new Error(`step "${req.name}" has no input "${name}" in this invocation`);
         }
-        const path = `${scratch}/in/${name}`;
+        const path = `${scratch.make()}/in/${name}`;
         Effect.runSync(store.materialize(artifact.id, path, { kind: artifact.kind }));
         paths.set(name, path);
         return path;
@@ -159,7 +187,7 @@ const execute = (req: ExecuteRequest, scratch: string) =>
         continue;
       }
       const given = returned[name];
-      const path = typeof given === "string" ? given : `${outDir}/${name}`;
+      const path = typeof given === "string" ? given : `${ctx.outDir}/${name}`;
       const info = yield* Effect.try({
         try: () => Deno.lstatSync(path),
         catch: () =>
@@ -172,7 +200,7 @@ const execute = (req: ExecuteRequest, scratch: string) =>
             ),
           ),
       });
-      const move = path.startsWith(scratch + "/");
+      const move = path.startsWith(scratch.dir + "/");
       if (codec.kind === "tree") {
         if (!info.isDirectory) {
           return yield* Effect.fail(
@@ -220,7 +248,7 @@ const execute = (req: ExecuteRequest, scratch: string) =>
         startedAt: startedAt.toISOString(),
         endedAt: endedAt.toISOString(),
         durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
-        host: hostname(),
+        host: hostOf(),
         status: "ok",
         links: [...links].sort(),
       }),

@@ -274,8 +274,21 @@ export const codeIdentity = async (
     if ("local" in resolved) await addModuleClosure(resolved.local);
     else units[resolved.external] = "external";
   }
-  return { mode: "auto", identity: sha256(JSON.stringify(sortedEntries(units))), units };
+  return { mode: "auto", identity: positionFree(units), units };
 };
+
+// The run unit's label carries its line (`steps.ts#run:L12`) to point `why` at it, but
+// the identity must not: an edit above a step (a comment, another step's body) moves
+// its run without changing it. Fix: hash the labels with the line replaced by a fixed
+// marker (":" cannot occur in a declaration's name, so it cannot collide with one).
+const positionFree = (units: Record<string, string>): string =>
+  sha256(JSON.stringify(sortedEntries(
+    Object.fromEntries(
+      Object.entries(units).map((
+        [label, hash],
+      ) => [label.replace(/#run:L\d+$/, "#run:inline"), hash]),
+    ),
+  )));
 
 const sortedEntries = (units: Record<string, string>) =>
   Object.entries(units).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

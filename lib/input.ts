@@ -10,7 +10,7 @@ import { basename, resolve } from "node:path";
 import { encodeTree, type TreeEntry } from "../store/tree.ts";
 import type { StoreError } from "../store/errors.ts";
 import type { Artifact } from "./artifact.ts";
-import type { Codec } from "./codecs/codec.ts";
+import type { Codec, PathCodec, ValueOf } from "./codecs/codec.ts";
 import { File } from "./codecs/path_codecs.ts";
 import { InputMissing, type PipelineError, pipelineError } from "./errors.ts";
 import { Pipeline, type PipelineApi } from "./pipeline.ts";
@@ -26,6 +26,8 @@ const fileArtifact = (pipeline: PipelineApi, path: string) =>
   Effect.gen(function* () {
     const { store } = pipeline;
     const { id, size } = yield* store.fileId(path);
+    // Protect before checking: an old copy found now must survive a concurrent gc.
+    yield* store.protect([id]);
     if (!(yield* store.has(id))) yield* store.putFile(path);
     return { id, size };
   });
@@ -74,6 +76,8 @@ const dirTree = (
 
 /** External inputs. */
 export const input = {
+  // Typed by its codec, so `input.file(p, Text)` fits a step's `Text` input (an untyped
+  // `Artifact` was not assignable to `Artifact<string>`).
   /**
    * A file outside the store, read with `codec` (default `File`: the step gets a path).
    *
@@ -84,7 +88,10 @@ export const input = {
    * const zones = input.file("data/zones.csv", Table.csv)
    * ```
    */
-  file: (path: string, codec: Codec = File): Effect.Effect<Artifact, PipelineError, Pipeline> =>
+  file: <C extends Codec = PathCodec>(
+    path: string,
+    codec: C = File as C,
+  ): Effect.Effect<Artifact<ValueOf<C>>, PipelineError, Pipeline> =>
     Effect.gen(function* () {
       const pipeline = yield* Pipeline;
       const absolute = resolve(path);
@@ -109,7 +116,7 @@ export const input = {
    * const skims = input.dir("data/skims.zarr")
    * ```
    */
-  dir: (path: string): Effect.Effect<Artifact, PipelineError, Pipeline> =>
+  dir: (path: string): Effect.Effect<Artifact<string>, PipelineError, Pipeline> =>
     Effect.gen(function* () {
       const pipeline = yield* Pipeline;
       const absolute = resolve(path);

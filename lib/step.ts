@@ -176,8 +176,13 @@ export const step = <
     outputs: Object.fromEntries(Object.entries(outputSpecs).map(([k, c]) => [k, c.name])),
   };
   const definition = {};
+  // Settled identities by pipeline: a hit then costs no promise round trip (a fiber
+  // suspension per invocation) once the identity is known.
+  const settled = new WeakMap<PipelineApi, CodeIdentity>();
 
   const identityOf = (pipeline: PipelineApi): Effect.Effect<CodeIdentity, PipelineError> => {
+    const known = settled.get(pipeline);
+    if (known) return Effect.succeed(known);
     let pending = pipeline.identities.get(definition);
     if (!pending) {
       pending = site || options.version !== undefined
@@ -191,7 +196,11 @@ export const step = <
     }
     const promise = pending;
     return Effect.tryPromise({
-      try: () => promise,
+      try: () =>
+        promise.then((identity) => {
+          settled.set(pipeline, identity);
+          return identity;
+        }),
       catch: (e) =>
         pipelineError(
           new CodeIdentityFailed({
@@ -364,7 +373,12 @@ const usable = (
         Effect.map((kind) => kind === output.kind),
         Effect.orElseSucceed(() => false),
       );
-      if (!ok) return false;
+      if (!ok) {
+        // The re-run's put would find the id present and keep the damaged file (a put
+        // of present bytes only refreshes it): take a damaged copy out first.
+        yield* Effect.ignore(store.removeDamaged(output.id));
+        return false;
+      }
     }
     return true;
   });

@@ -1,0 +1,423 @@
+// step(): how one step invocation checks its inputs, keys, runs, ingests and reuses,
+// run in-process over a real store in a temp dir.
+import assert from "node:assert/strict";
+import { Effect } from "effect";
+import {
+  type Artifact,
+  Dir,
+  iterate,
+  Json,
+  optional,
+  Pipeline,
+  PipelineError,
+  type PipelineOptions,
+  scenario,
+  step,
+  Table,
+  Text,
+} from "../../mod.ts";
+import { openStoreContext } from "../../store/object_store.ts";
+import { identify, readVerified } from "../../store/objects.ts";
+import { decodeRecord } from "../../store/record.ts";
+import { listObjects } from "../../store/_walk.ts";
+
+Deno.env.set("CAIRN_PROGRESS", "0");
+
+const decoder = new TextDecoder();
+
+const withRoot = async (f: (root: string) => Promise<void>): Promise<void> => {
+  const dir = Deno.makeTempDirSync({ prefix: "cairn-step-" });
+  try {
+    await f(`${dir}/store`);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+};
+
+const runIn = <A, E>(
+  root: string,
+  program: Effect.Effect<A, E, Pipeline>,
+  options: PipelineOptions = {},
+): Promise<A> =>
+  Effect.runPromise(program.pipe(Effect.provide(Pipeline.layer({ root, ...options }))));
+
+/** The PipelineError `program` fails with (the test fails if it succeeds or fails otherwise). */
+const failureOf = async (
+  root: string,
+  program: Effect.Effect<unknown, PipelineError, Pipeline>,
+): Promise<PipelineError> => {
+  const error = await runIn(root, Effect.flip(program));
+  assert.ok(error instanceof PipelineError, `expected a PipelineError, got ${error}`);
+  return error;
+};
+
+/** Reads a JSON artifact's value. */
+const valueOf = (artifact: Artifact) =>
+  Effect.gen(function* () {
+    const { store } = yield* Pipeline;
+    return JSON.parse(decoder.decode(yield* store.readBlob(artifact.id)));
+  });
+
+interface Invocation {
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly hit: boolean;
+}
+
+/** Runs `program` as scenario `name` and returns its result and recorded invocations. */
+const inScenario = <A, E>(root: string, name: string, program: Effect.Effect<A, E, Pipeline>) =>
+  runIn(
+    root,
+    Effect.gen(function* () {
+      const result = yield* scenario(name, {}, program);
+      const { store } = yield* Pipeline;
+      const record = yield* store.readRecord((yield* store.readRef(`scenarios/${name}`))!);
+      return { result, invocations: record.invocations as unknown as Invocation[] };
+    }),
+  );
+
+/** A step that outputs its config's value. */
+const constant = (name: string, value: unknown) =>
+  step({
+    name,
+    outputs: { value: Json },
+    config: { value },
+    run: (_inputs, config) => ({ value: config.value }),
+  });
+
+/** Every object of type "run" in the store. */
+const runRecords = (root: string): string[] => {
+  const ctx = openStoreContext(root, { create: false });
+  try {
+    return listObjects(ctx).ids.filter((id) =>
+      identify(ctx, id) === "record" &&
+      decodeRecord(readVerified(ctx, id, "record"), id).type === "run"
+    );
+  } finally {
+    ctx.session.close();
+  }
+};
+
+Deno.test("step() fails with InvalidStep when a required input is missing", async () => {
+  await withRoot(async (root) => {
+    let ran = 0;
+    const needsX = step({
+      name: "needs-x",
+      inputs: { x: Json },
+      outputs: { y: Json },
+      run: ({ x }) => {
+        ran++;
+        return { y: x };
+      },
+    });
+    const error = await failureOf(root, needsX({} as never));
+    assert.equal(error.reason._tag, "InvalidStep");
+    assert.match(error.message, /step "needs-x": input "x" is missing/);
+    assert.equal(ran, 0);
+  });
+});
+
+Deno.test("step() keys an absent optional input apart from a present one", async () => {
+  await withRoot(async (root) => {
+    const seen: unknown[] = [];
+    const blend = step({
+      name: "blend",
+      inputs: { base: Json, extra: optional(Json) },
+      outputs: { total: Json },
+      run: ({ base, extra }) => {
+        seen.push(extra);
+        return { total: base + (extra ?? 0) };
+      },
+    });
+    const { result, invocations } = await inScenario(
+      root,
+      "optional",
+      Effect.gen(function* () {
+        const base = (yield* constant("base", 1)({})).value;
+        const zero = (yield* constant("zero", 0)({})).value;
+        const withExtra = yield* blend({ base, extra: zero });
+        const without = yield* blend({ base });
+        const again = yield* blend({ base });
+        return { withExtra, without, again };
+      }),
+    );
+    assert.deepEqual(
+      invocations.filter((i) => i.step === "blend").map((i) => i.hit),
+      [false, false, true],
+      "with extra: miss; without: miss (a different key, though the output is the same); again: hit",
+    );
+    assert.deepEqual(seen, [0, undefined]);
+    assert.equal(result.withExtra.total.id, result.without.total.id, "same output bytes");
+    assert.notEqual(result.withExtra.total.producer, result.without.total.producer);
+    assert.equal(result.again.total.producer, result.without.total.producer);
+  });
+});
+
+/** Every file under `dir`, relative path → text. */
+const readFiles = (dir: string, prefix = ""): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) Object.assign(out, readFiles(path, `${prefix}${entry.name}/`));
+    else out[`${prefix}${entry.name}`] = Deno.readTextFileSync(path);
+  }
+  return out;
+};
+
+Deno.test("step() ingests a Dir output as a tree and hands it on as a directory", async () => {
+  await withRoot(async (root) => {
+    const FILES = { "a.txt": "alpha\n", "sub/b.txt": "beta\n", "sub/deeper/c.txt": "" };
+    const writeTree = step({
+      name: "write-tree",
+      outputs: { tree: Dir },
+      run: (_inputs, _config, ctx) => {
+        for (const [name, text] of Object.entries(FILES)) {
+          const path = `${ctx.outDir}/tree/${name}`;
+          Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+          Deno.writeTextFileSync(path, text);
+        }
+        return {};
+      },
+    });
+    const readTree = step({
+      name: "read-tree",
+      inputs: { tree: Dir },
+      outputs: { files: Json },
+      run: ({ tree }) => {
+        assert.ok(Deno.statSync(tree).isDirectory);
+        return { files: readFiles(tree) };
+      },
+    });
+    const { tree, files, entries } = await runIn(
+      root,
+      Effect.gen(function* () {
+        const { tree } = yield* writeTree({});
+        const { files } = yield* readTree({ tree });
+        const { store } = yield* Pipeline;
+        const entries = yield* store.readTree(tree.id);
+        return { tree, files: yield* valueOf(files), entries };
+      }),
+    );
+    assert.equal(tree.kind, "tree");
+    assert.equal(tree.codec, "dir");
+    assert.equal(tree.size, "alpha\n".length + "beta\n".length);
+    assert.deepEqual(entries.map((e) => [e.name, e.mode]), [["a.txt", "file"], [
+      "sub",
+      "directory",
+    ]]);
+    assert.deepEqual(files, FILES);
+  });
+});
+
+Deno.test("ctx.path() materializes a value-codec input as a file of its stored bytes", async () => {
+  await withRoot(async (root) => {
+    const viaPath = step({
+      name: "via-path",
+      inputs: { doc: Json },
+      outputs: { text: Text },
+      run: (_inputs, _config, ctx) => {
+        const path = ctx.path("doc");
+        assert.ok(Deno.statSync(path).isFile);
+        return { text: Deno.readTextFileSync(path) };
+      },
+    });
+    const text = await runIn(
+      root,
+      Effect.gen(function* () {
+        const doc = (yield* constant("doc", { b: [2, 3], a: "x" })({})).value;
+        const { text } = yield* viaPath({ doc });
+        const { store } = yield* Pipeline;
+        return decoder.decode(yield* store.readBlob(text.id));
+      }),
+    );
+    assert.equal(text, '{"a":"x","b":[2,3]}', "the canonical JSON the Json codec stored");
+  });
+});
+
+Deno.test("step() fails with StepFailed when run returns an undeclared output", async () => {
+  await withRoot(async (root) => {
+    const sloppy = step({
+      name: "sloppy",
+      outputs: { y: Json },
+      run: () => {
+        const out = { y: 1, z: 2 };
+        return out;
+      },
+    });
+    const error = await failureOf(root, sloppy({}));
+    assert.equal(error.reason._tag, "StepFailed");
+    if (error.reason._tag === "StepFailed") assert.equal(error.reason.step, "sloppy");
+    assert.match(error.message, /returned "z", which is not a declared output/);
+    assert.deepEqual(runRecords(root), [], "a failed run is not recorded");
+  });
+});
+
+Deno.test("step() stores a Table output as Parquet and a consumer reads the same rows", async () => {
+  await withRoot(async (root) => {
+    const ROWS = [
+      { zone: 1, name: "north", active: true, population: 1200.5, note: null },
+      { zone: 2, name: "south", active: false, population: 800, note: "coastal" },
+    ];
+    const makeTable = step({
+      name: "make-table",
+      outputs: { zones: Table },
+      run: () => ({ zones: ROWS }),
+    });
+    const readTable = step({
+      name: "read-table",
+      inputs: { zones: Table },
+      outputs: { rows: Json },
+      run: ({ zones }) => ({ rows: zones }),
+    });
+    const { zones, bytes, rows } = await runIn(
+      root,
+      Effect.gen(function* () {
+        const { zones } = yield* makeTable({});
+        const { rows } = yield* readTable({ zones });
+        const { store } = yield* Pipeline;
+        return { zones, bytes: yield* store.readBlob(zones.id), rows: yield* valueOf(rows) };
+      }),
+    );
+    assert.equal(zones.codec, "table");
+    assert.equal(decoder.decode(bytes.subarray(0, 4)), "PAR1");
+    assert.equal(decoder.decode(bytes.subarray(-4)), "PAR1");
+    assert.deepEqual(rows, ROWS);
+  });
+});
+
+class Weights {
+  beta = 1;
+}
+
+Deno.test("step() refuses a config that is not plain data, naming the path, and records nothing", async () => {
+  const cyclic: Record<string, unknown> = { name: "loop" };
+  cyclic.self = cyclic;
+  const cases: [string, unknown, string][] = [
+    ["function", { mode: { alpha: 1, beta: () => 1 } }, "config.mode.beta"],
+    ["NaN", { weights: [0.5, NaN] }, "config.weights[1]"],
+    ["cycle", { graph: cyclic }, "config.graph.self"],
+    ["class instance", { mode: { weights: new Weights() } }, "config.mode.weights"],
+  ];
+  for (const [what, config, path] of cases) {
+    await withRoot(async (root) => {
+      let ran = 0;
+      const bad = step({
+        name: "bad-config",
+        outputs: { y: Json },
+        config,
+        run: () => {
+          ran++;
+          return { y: 1 };
+        },
+      });
+      const error = await failureOf(root, bad({}));
+      assert.equal(error.reason._tag, "ConfigNotCanonical", what);
+      if (error.reason._tag === "ConfigNotCanonical") assert.equal(error.reason.path, path, what);
+      assert.ok(error.message.includes(path), `${what}: ${error.message}`);
+      assert.equal(ran, 0, what);
+      assert.deepEqual(runRecords(root), [], `${what}: no run record`);
+    });
+  }
+});
+
+Deno.test("iterate({ max, until }) stops after the iteration where until returns true", async () => {
+  await withRoot(async (root) => {
+    const bump = step({
+      name: "bump",
+      inputs: { x: Json },
+      outputs: { x: Json },
+      run: ({ x }) => ({ x: x + 1 }),
+    });
+    const checks: [number, number, number][] = [];
+    const { result, invocations } = await inScenario(
+      root,
+      "converge",
+      Effect.gen(function* () {
+        const start = (yield* constant("start", 0)({})).value;
+        return yield* iterate(
+          {
+            max: 10,
+            until: (previous, next, i) =>
+              Effect.gen(function* () {
+                const [a, b] = [yield* valueOf(previous), yield* valueOf(next)];
+                checks.push([a, b, i]);
+                return b >= 3;
+              }).pipe(Effect.orDie),
+          },
+          start,
+          (state) => Effect.map(bump({ x: state }), (o) => o.x),
+        );
+      }),
+    );
+    assert.deepEqual(checks, [[0, 1, 0], [1, 2, 1], [2, 3, 2]]);
+    assert.deepEqual(invocations.filter((i) => i.step === "bump").map((i) => i.iteration), [
+      0,
+      1,
+      2,
+    ]);
+    assert.equal(await runIn(root, valueOf(result)), 3);
+  });
+});
+
+// One declaration site, so both variants share a code identity and thus a cache key.
+let produced = 0;
+const produceRun = () => {
+  produced++;
+  return { value: { n: 42 } };
+};
+const producer = (validate: "lazy" | "eager") =>
+  step({ name: "produce", outputs: { value: Json }, validate, run: produceRun });
+
+Deno.test("validate: eager turns a damaged cached output into a miss that rewrites it", async () => {
+  await withRoot(async (root) => {
+    produced = 0;
+    const consume = step({
+      name: "consume",
+      inputs: { value: Json },
+      outputs: { n: Json },
+      run: ({ value }) => ({ n: value.n }),
+    });
+    const { value } = await runIn(root, producer("lazy")({}));
+    assert.equal(produced, 1);
+
+    // Damage the stored output: same size, different bytes.
+    const path = `${root}/objects/${value.id.slice(0, 2)}/${value.id.slice(2)}`;
+    const original = Deno.readTextFileSync(path);
+    Deno.chmodSync(path, 0o644);
+    Deno.writeTextFileSync(path, original.replace("42", "43"));
+    Deno.chmodSync(path, 0o444);
+
+    // Lazy: the hit is trusted, and the damage surfaces when a consumer reads it.
+    const lazy = await failureOf(
+      root,
+      Effect.flatMap(producer("lazy")({}), ({ value }) => consume({ value })),
+    );
+    assert.equal(produced, 1, "lazy reuse");
+    assert.equal(lazy.reason._tag, "StoreError");
+    if (lazy.reason._tag === "StoreError") {
+      assert.equal(lazy.reason.reason._tag, "IntegrityMismatch");
+    }
+
+    // Eager: the damage is found before reuse, the step runs again, and its output is whole.
+    const { invocations, result } = await inScenario(
+      root,
+      "eager",
+      Effect.gen(function* () {
+        const { value } = yield* producer("eager")({});
+        return yield* valueOf((yield* consume({ value })).n);
+      }),
+    );
+    assert.equal(produced, 2, "eager re-ran the producer");
+    assert.deepEqual(invocations.map((i) => [i.step, i.hit]), [["produce", false], [
+      "consume",
+      false,
+    ]]);
+    assert.equal(result, 42);
+    assert.equal(Deno.readTextFileSync(path), original, "the object file was rewritten");
+
+    // And the repaired output is a plain hit from now on.
+    const again = await inScenario(root, "eager", producer("eager")({}));
+    assert.deepEqual(again.invocations.map((i) => i.hit), [true]);
+    assert.equal(produced, 2);
+  });
+});
