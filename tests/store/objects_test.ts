@@ -8,6 +8,7 @@ import {
   putBytes,
   putFile,
   readVerified,
+  removeDamaged,
   streamBlob,
 } from "../../store/objects.ts";
 import { encodeRecord } from "../../store/record.ts";
@@ -124,4 +125,20 @@ Deno.test("identify() proves an object's kind by hashing and reports damage", ()
     Deno.chmodSync(path, 0o644);
     Deno.writeTextFileSync(path, '{"type":"tampered"}');
     assert.equal(reasonOf(() => identify(ctx, record)), "IntegrityMismatch");
+  }));
+
+Deno.test("removeDamaged() takes out a damaged object so the next put repairs it, and keeps an intact one", () =>
+  withStore((ctx) => {
+    const payload = encoder.encode("results");
+    const { id } = putBytes(ctx, "blob", payload);
+    assert.equal(removeDamaged(ctx, id), false, "intact: left alone");
+    assert.deepEqual(readVerified(ctx, id, "blob"), payload);
+    const path = objectPath(ctx.layout, id);
+    Deno.chmodSync(path, 0o644);
+    Deno.writeTextFileSync(path, "resulTs");
+    assert.equal(putBytes(ctx, "blob", payload).written, false, "a put alone cannot repair it");
+    assert.equal(removeDamaged(ctx, id), true);
+    assert.equal(putBytes(ctx, "blob", payload).written, true);
+    assert.deepEqual(readVerified(ctx, id, "blob"), payload);
+    assert.equal(removeDamaged(ctx, "ab".repeat(32)), false, "missing: nothing to do");
   }));
