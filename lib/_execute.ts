@@ -11,6 +11,12 @@ import { CodecFailed, type PipelineError, pipelineError, StepFailed } from "./er
 import type { PipelineApi } from "./pipeline.ts";
 import type { StepContext } from "./step.ts";
 
+/**
+ * The derived lineage index, written with every run: `step:<name>` → `<run> <iteration>`,
+ * `produced:<artifact>` → run, `consumed:<artifact>` → run. Rebuildable from the records.
+ */
+export const LINEAGE_INDEX = "lineage";
+
 export interface ExecuteRequest {
   readonly pipeline: PipelineApi;
   readonly name: string;
@@ -257,12 +263,16 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
     const run = record.id;
     yield* Effect.mapError(
       Effect.gen(function* () {
+        // Lineage first, then the cache entry: whatever can be found in the cache
+        // can also be traced.
+        yield* store.index(LINEAGE_INDEX).appendMany([
+          [`step:${req.name}`, `${run} ${req.iteration ?? "-"}`],
+          ...Object.values(outputs).map((o) => [`produced:${o.id}`, run] as const),
+          ...[...new Set(Object.values(inputs).flatMap((i) => (i ? [i.id] : [])))].map(
+            (id) => [`consumed:${id}`, run] as const,
+          ),
+        ]);
         yield* store.index("cache").append(req.key, encodeValue(run, outputs));
-        yield* store.index("step-runs").append(req.name, `${run} ${req.iteration ?? "-"}`);
-        for (const o of Object.values(outputs)) yield* store.index("producers").append(o.id, run);
-        for (const id of new Set(Object.values(inputs).flatMap((i) => (i ? [i.id] : [])))) {
-          yield* store.index("consumers").append(id, run);
-        }
       }),
       storeFailure,
     );

@@ -27,8 +27,7 @@ const fileArtifact = (pipeline: PipelineApi, path: string) =>
     const { store } = pipeline;
     const { id, size } = yield* store.fileId(path);
     // Protect before checking: an old copy found now must survive a concurrent gc.
-    yield* store.protect([id]);
-    if (!(yield* store.has(id))) yield* store.putFile(path);
+    if (!(yield* store.protect([id]))) yield* store.putFile(path);
     return { id, size };
   });
 

@@ -35,7 +35,7 @@ import {
 } from "./errors.ts";
 import { CurrentIteration, CurrentScenario, Pipeline, type PipelineApi } from "./pipeline.ts";
 import { fromFileUrl } from "./_paths.ts";
-import { executeStep } from "./_execute.ts";
+import { executeStep, LINEAGE_INDEX } from "./_execute.ts";
 
 const LIB_DIR = dirname(fromFileUrl(import.meta.url));
 
@@ -365,8 +365,7 @@ const usable = (
 ) =>
   Effect.gen(function* () {
     const store = pipeline.store;
-    yield* Effect.mapError(store.protect([hit.run]), storeFailure);
-    if (!(yield* Effect.mapError(store.has(hit.run), storeFailure))) return false;
+    if (!(yield* Effect.mapError(store.protect([hit.run]), storeFailure))) return false;
     if ((validate ?? pipeline.validate) !== "eager") return true;
     for (const output of Object.values(hit.outputs)) {
       const ok = yield* store.identify(output.id).pipe(
@@ -391,12 +390,12 @@ const explainMiss = (
   components: KeyComponents & { code: CodeIdentity },
 ) =>
   Effect.gen(function* () {
-    const runs = yield* Effect.orElseSucceed(pipeline.store.index("step-runs").getAll(name), () =>
-      [] as string[]);
-    // The nearest earlier run: the newest of the same iteration, else the newest.
-    const same = [...runs].reverse().find((v) =>
-      v.split(" ")[1] === String(iteration)
+    const runs = yield* Effect.orElseSucceed(
+      pipeline.store.index(LINEAGE_INDEX).getAll(`step:${name}`),
+      () => [] as string[],
     );
+    // The nearest earlier run: the newest of the same iteration, else the newest.
+    const same = [...runs].reverse().find((v) => v.split(" ")[1] === String(iteration));
     const newest = same ?? runs[runs.length - 1];
     const previous = newest?.split(" ", 1)[0];
     const record = previous

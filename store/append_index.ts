@@ -144,16 +144,29 @@ export class AppendIndex {
 
   /** Appends `key → value` (neither may contain a tab or newline). */
   append(key: string, value: string): void {
-    if (FORBIDDEN.test(key) || FORBIDDEN.test(value) || key.length === 0) {
-      throw storeError(
-        new InvalidInput({
-          what: `index entry for "${this.name}"`,
-          detail: "keys and values must be non-empty and free of tabs and newlines",
-        }),
-      );
+    this.appendMany([[key, value]]);
+  }
+
+  /**
+   * Appends several entries with one write: other processes see all of them or
+   * none, and the compaction check is paid once.
+   */
+  appendMany(entries: readonly (readonly [string, string])[]): void {
+    if (entries.length === 0) return;
+    let text = "";
+    for (const [key, value] of entries) {
+      if (FORBIDDEN.test(key) || FORBIDDEN.test(value) || key.length === 0) {
+        throw storeError(
+          new InvalidInput({
+            what: `index entry for "${this.name}"`,
+            detail: "keys and values must be non-empty and free of tabs and newlines",
+          }),
+        );
+      }
+      const body = `${key}\t${value}`;
+      text += `\n${body}\t${checksum(body)}`;
     }
-    const body = `${key}\t${value}`;
-    const bytes = encoder.encode(`\n${body}\t${checksum(body)}`);
+    const bytes = encoder.encode(text);
     for (let attempt = 0; attempt < 100; attempt++) {
       if (!this.#writer) {
         Deno.mkdirSync(this.#layout.index, { recursive: true });
@@ -173,16 +186,14 @@ export class AppendIndex {
       this.#writer = undefined;
     }
     if (!this.#loaded) return;
-    // Keep the in-memory view in file order, each entry once. Adding our entry without
-    // moving `#offset` past it made the next refresh read it back and add it again
-    // (`getAll` listed it twice). With O_APPEND the file position after the write is
-    // the end of our entry: if it directly follows what was read, take it as read;
-    // otherwise others appended first (or a compaction intervened) and a refresh reads
-    // theirs and ours in order.
+    // Keep the in-memory view in file order, each entry once. With O_APPEND the file
+    // position after the write is the end of our entries: if they directly follow
+    // what was read, take them as read; otherwise others appended first (or a
+    // compaction intervened) and a refresh reads theirs and ours in order.
     const end = this.#writer?.seekSync(0, Deno.SeekMode.Current);
     if (end !== undefined && this.#ino === this.#writerIno && end - bytes.length === this.#offset) {
       this.#offset = end;
-      this.#add(key, value);
+      for (const [key, value] of entries) this.#add(key, value);
     } else {
       this.refresh();
     }

@@ -25,7 +25,15 @@ const fail = (path: string, detail: string): never => {
   throw storeError(new InvalidInput({ what: `record value at "${path}"`, detail }));
 };
 
-const write = (value: unknown, path: string, seen: Set<object>, out: string[]): void => {
+// Paths are built only when `track` is set: the first pass runs without them (the
+// common case never fails), and a failure re-runs with them to name the value.
+const write = (
+  value: unknown,
+  path: string,
+  seen: Set<object>,
+  out: string[],
+  track: boolean,
+): void => {
   switch (typeof value) {
     case "string":
       out.push(JSON.stringify(value));
@@ -48,7 +56,7 @@ const write = (value: unknown, path: string, seen: Set<object>, out: string[]): 
         out.push("[");
         value.forEach((item, i) => {
           if (i > 0) out.push(",");
-          write(item, `${path}[${i}]`, seen, out);
+          write(item, track ? `${path}[${i}]` : "", seen, out, track);
         });
         out.push("]");
       } else {
@@ -61,7 +69,13 @@ const write = (value: unknown, path: string, seen: Set<object>, out: string[]): 
         keys.forEach((key, i) => {
           if (i > 0) out.push(",");
           out.push(JSON.stringify(key), ":");
-          write((value as Record<string, unknown>)[key], `${path}.${key}`, seen, out);
+          write(
+            (value as Record<string, unknown>)[key],
+            track ? `${path}.${key}` : "",
+            seen,
+            out,
+            track,
+          );
         });
         out.push("}");
       }
@@ -86,6 +100,10 @@ const write = (value: unknown, path: string, seen: Set<object>, out: string[]): 
  */
 export const encodeCanonicalJson = (value: unknown): string => {
   const out: string[] = [];
-  write(value, "$", new Set(), out);
+  try {
+    write(value, "$", new Set(), out, false);
+  } catch {
+    write(value, "$", new Set(), [], true); // throws again, now naming the path
+  }
   return out.join("");
 };

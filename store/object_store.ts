@@ -39,6 +39,10 @@ export interface IndexHandle {
   readonly get: (key: string) => Effect.Effect<string | undefined, StoreError>;
   readonly getAll: (key: string) => Effect.Effect<readonly string[], StoreError>;
   readonly append: (key: string, value: string) => Effect.Effect<void, StoreError>;
+  /** Appends several entries with one write. */
+  readonly appendMany: (
+    entries: readonly (readonly [string, string])[],
+  ) => Effect.Effect<void, StoreError>;
   readonly compact: (
     unique?: boolean,
   ) => Effect.Effect<{ rejected: number; duplicates: number }, StoreError>;
@@ -100,8 +104,8 @@ export interface ObjectStoreApi {
   readonly index: (name: string) => IndexHandle;
   /** The blob id of an external file, through the stat cache. */
   readonly fileId: (path: string) => Effect.Effect<FileIdResult, StoreError>;
-  /** Registers temporary gc roots for this process (kept until the layer is released). */
-  readonly protect: (ids: readonly ObjectId[]) => Effect.Effect<void, StoreError>;
+  /** Registers temporary gc roots for this process (kept until the layer is released); true when all are present. */
+  readonly protect: (ids: readonly ObjectId[]) => Effect.Effect<boolean, StoreError>;
   readonly gc: (options?: GcOptions) => Effect.Effect<GcReport, StoreError>;
   readonly fsck: (options?: FsckOptions) => Effect.Effect<FsckReport, StoreError>;
 }
@@ -167,6 +171,8 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
     index: (name) => ({
       get: (key) => attempt("read index", name, () => indexOf(name).get(key)),
       getAll: (key) => attempt("read index", name, () => indexOf(name).getAll(key)),
+      appendMany: (entries) =>
+        attempt("append to index", name, () => indexOf(name).appendMany(entries)),
       append: (key, value) =>
         attempt("append to index", name, () => indexOf(name).append(key, value)),
       compact: (unique) =>
@@ -175,7 +181,12 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
     fileId: (path) =>
       attempt("hash file", path, () => statCachedFileId(statIndex(), resolve(path))),
     protect: (ids) =>
-      attempt("register gc roots", root, () => ctx.session.locked(() => ctx.session.protect(ids))),
+      attempt("register gc roots", root, () =>
+        ctx.session.locked(() => {
+          ctx.session.protect(ids);
+          // Checked under the same lock: present now means kept until the session ends.
+          return ids.every((id) => hasObject(ctx, id));
+        })),
     gc: (options) => attempt("collect garbage", root, () => gc(ctx, options)),
     fsck: (options) => attempt("check store", root, () => fsck(ctx, options)),
   };
