@@ -1,4 +1,5 @@
-// Small synchronous file-system helpers shared by the store's internals.
+import process from "node:process";
+// Small synchronous file-system and process helpers shared by the store's internals.
 // The store's hot paths are synchronous on purpose: a put is a handful of
 // syscalls, and Deno's sync ops cost a few microseconds where a promise round
 // trip costs tens.
@@ -55,5 +56,15 @@ export const readDirOrEmpty = (path: string): Deno.DirEntry[] => {
   } catch (e) {
     if (isNotFound(e)) return [];
     throw e;
+  }
+};
+
+/** True while process `pid` of this host exists (signal 0 asks, sends nothing). */
+export const processIsAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
   }
 };

@@ -15,12 +15,12 @@
  * @module
  */
 import { hostname } from "node:os";
-import process from "node:process";
 import { LockBusy, storeError } from "./errors.ts";
 import {
   isAlreadyExists,
   isNotFound,
   lstatOrUndefined,
+  processIsAlive,
   sleepSync,
   timeMs,
   uniqueName,
@@ -56,12 +56,7 @@ const ownerIsDead = (path: string): boolean => {
   }
   const m = /^(\d+)@(.+)$/.exec(text.trim());
   if (!m || m[2] !== hostname() || Number(m[1]) === Deno.pid) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch (e) {
-    return (e as { code?: string }).code === "ESRCH";
-  }
+  return !processIsAlive(Number(m[1]));
 };
 
 /** Creates `<target>.lock` exclusively, waiting with back-off while another process holds it. */

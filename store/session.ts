@@ -20,9 +20,8 @@
  * @module
  */
 import { hostname } from "node:os";
-import process from "node:process";
 import type { StoreLayout } from "./layout.ts";
-import { isNotFound, uniqueName, writeAll } from "./_fs.ts";
+import { isNotFound, processIsAlive, uniqueName, writeAll } from "./_fs.ts";
 
 const encoder = new TextEncoder();
 
@@ -97,15 +96,6 @@ export interface LiveSessions {
   readonly removed: number;
 }
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
-  }
-};
-
 /** Reads every session file; those of dead processes on this host are removed unless `dryRun`. */
 export const readSessions = (layout: StoreLayout, dryRun: boolean): LiveSessions => {
   const host = hostname();
@@ -122,7 +112,7 @@ export const readSessions = (layout: StoreLayout, dryRun: boolean): LiveSessions
   for (const entry of entries) {
     const path = `${layout.sessions}/${entry.name}`;
     const match = /^(.*)-(\d+)-s-/.exec(entry.name);
-    if (match && match[1] === host && !isAlive(Number(match[2]))) {
+    if (match && match[1] === host && !processIsAlive(Number(match[2]))) {
       if (!dryRun) {
         try {
           Deno.removeSync(path);

@@ -142,3 +142,14 @@ export const writeRandomFile = (path: string, mib: number): void => {
     file.close();
   }
 };
+
+/** A positive integer from environment variable `name`, or `fallback` when unset. */
+export const positiveInt = (name: string, fallback: number): number => {
+  const raw = Deno.env.get(name);
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`Cannot read "${name}": "${raw}" is not a positive integer`);
+  }
+  return value;
+};

@@ -9,7 +9,7 @@
 import { Effect } from "effect";
 import { type Artifact, iterate, Json, Pipeline, scenario, step } from "../../mod.ts";
 import type { Row, Section, SectionResult } from "./_section.ts";
-import { formatMicros, hasCommand, runPeer } from "./_measure.ts";
+import { formatMicros, hasCommand, positiveInt, runPeer } from "./_measure.ts";
 import { formatTable } from "./_table.ts";
 
 const STEPS = 6;
@@ -128,16 +128,6 @@ const inspect = (root: string, last: Artifact) =>
       return { hits: invocations.filter((i) => i.hit).length, total: invocations.length, state };
     }).pipe(Effect.provide(Pipeline.layer({ root }))),
   );
-
-const positiveInt = (name: string, fallback: number): number => {
-  const raw = Deno.env.get(name);
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`Cannot read "${name}": "${raw}" is not a positive integer`);
-  }
-  return value;
-};
 
 const us = (ms: number, steps: number) => (ms * 1000) / steps;
 

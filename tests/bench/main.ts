@@ -11,14 +11,14 @@
  *
  * @module
  */
-import process from "node:process";
+import { processIsAlive } from "../../store/_fs.ts";
 import { chainSection } from "./chain_bench.ts";
 import { hashSection } from "./hash_bench.ts";
 import { indexSection } from "./index_bench.ts";
 import { objectsSection } from "./objects_bench.ts";
 import { statCacheSection } from "./stat_cache_bench.ts";
 import type { Bench, Section, SectionResult } from "./_section.ts";
-import { formatCount, hasCommand, settle, writeRandomFile } from "./_measure.ts";
+import { formatCount, hasCommand, positiveInt, settle, writeRandomFile } from "./_measure.ts";
 import { formatTable } from "./_table.ts";
 
 /** The sections, in the order they run and print. */
@@ -30,32 +30,12 @@ export const SECTIONS: readonly Section[] = [
   chainSection,
 ];
 
-const positiveInt = (name: string, fallback: number): number => {
-  const raw = Deno.env.get(name);
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`Cannot read "${name}": "${raw}" is not a positive integer`);
-  }
-  return value;
-};
-
 const removeIfPresent = (path: string, recursive: boolean): void => {
   try {
     Deno.removeSync(path, { recursive });
   } catch (e) {
     // Absent, or (non-recursive) a .scratch another run is still using.
     if (!(e instanceof Deno.errors.NotFound) && recursive) throw e;
-  }
-};
-
-// Signal 0 only asks whether the process exists; nothing is sent.
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
   }
 };
 
@@ -70,7 +50,7 @@ const clearStaleRuns = (scratchRoot: string): void => {
   }
   for (const entry of entries) {
     const pid = Number(/^run-(\d+)$/.exec(entry.name)?.[1]);
-    if (pid && pid !== Deno.pid && !isAlive(pid)) {
+    if (pid && pid !== Deno.pid && !processIsAlive(pid)) {
       removeIfPresent(`${scratchRoot}/${entry.name}`, true);
     }
   }

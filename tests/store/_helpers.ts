@@ -62,3 +62,13 @@ export const concat = (...parts: (Uint8Array | string)[]): Uint8Array => {
   }
   return out;
 };
+
+/** Runs `f` in a fresh temp dir, removed afterwards. */
+export const inTemp = (f: (dir: string) => void): void => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    f(dir);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+};

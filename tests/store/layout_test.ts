@@ -1,15 +1,6 @@
 import assert from "node:assert/strict";
 import { FORMAT_LINE, openLayout } from "../../store/layout.ts";
-import { messageOf, reasonOf } from "./_helpers.ts";
-
-const inTemp = (f: (dir: string) => void) => {
-  const dir = Deno.makeTempDirSync();
-  try {
-    f(dir);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-};
+import { inTemp, messageOf, reasonOf } from "./_helpers.ts";
 
 Deno.test("openLayout() creates the documented layout and format file", () =>
   inTemp((dir) => {

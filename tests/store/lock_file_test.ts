@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import { acquireLock, commitLock, LockLost, releaseLock } from "../../store/lock_file.ts";
-import { reasonOf } from "./_helpers.ts";
-
-const inTemp = (f: (dir: string) => void) => {
-  const dir = Deno.makeTempDirSync();
-  try {
-    f(dir);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-};
+import { inTemp, reasonOf } from "./_helpers.ts";
 
 Deno.test("acquireLock() is exclusive: a second taker waits and then fails with LockBusy", () =>
   inTemp((dir) => {
