@@ -124,16 +124,18 @@ export class AppendIndex {
   // is consumed only if it is valid: it may be a write still in progress.
   #parse(bytes: Uint8Array): number {
     const lines = decoder.decode(bytes).split("\n");
-    let consumed = 0;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
-      const isLast = i === lines.length - 1;
-      const entry = parseLine(line);
+    for (let i = 0; i < lines.length - 1; i++) {
+      const entry = parseLine(lines[i]!);
       if (entry) this.#add(entry[0], entry[1]);
-      if (isLast && !entry) break;
-      consumed += encoder.encode(line).length + (isLast ? 0 : 1);
     }
-    return consumed;
+    const last = lines[lines.length - 1]!;
+    const entry = parseLine(last);
+    if (entry) {
+      this.#add(entry[0], entry[1]);
+      return bytes.length;
+    }
+    // Not (yet) valid: leave it unread. Only this line is encoded to count its bytes.
+    return bytes.length - encoder.encode(last).length;
   }
 
   #add(key: string, value: string): void {
