@@ -10,12 +10,9 @@ import { type Codec, codecOf, type InputSpec } from "./codecs/codec.ts";
 import { CodecFailed, type PipelineError, pipelineError, StepFailed } from "./errors.ts";
 import type { PipelineApi } from "./pipeline.ts";
 import type { StepContext } from "./step.ts";
+import { encodeCacheValue, LINEAGE_INDEX, lineageEntries } from "./run_summary.ts";
 
-/**
- * The derived lineage index, written with every run: `step:<name>` → `<run> <iteration>`,
- * `produced:<artifact>` → run, `consumed:<artifact>` → run. Rebuildable from the records.
- */
-export const LINEAGE_INDEX = "lineage";
+export { LINEAGE_INDEX };
 
 export interface ExecuteRequest {
   readonly pipeline: PipelineApi;
@@ -228,6 +225,7 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
 
     // Record the run, then index it: the record is complete before anything names it.
     const endedAt = new Date();
+    const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
     const inputs: Record<string, (ArtifactRef & { producer: ObjectId | null }) | null> = {};
     const links = new Set<string>();
     for (const name of Object.keys(req.inputSpecs)) {
@@ -253,7 +251,7 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
         scenario: req.scenario,
         startedAt: startedAt.toISOString(),
         endedAt: endedAt.toISOString(),
-        durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+        durationMs,
         host: hostOf(),
         status: "ok",
         links: [...links].sort(),
@@ -265,27 +263,20 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
       Effect.gen(function* () {
         // Lineage first, then the cache entry: whatever can be found in the cache
         // can also be traced.
-        yield* store.index(LINEAGE_INDEX).appendMany([
-          [`step:${req.name}`, `${run} ${req.iteration ?? "-"}`],
-          ...Object.values(outputs).map((o) => [`produced:${o.id}`, run] as const),
-          ...[...new Set(Object.values(inputs).flatMap((i) => (i ? [i.id] : [])))].map(
-            (id) => [`consumed:${id}`, run] as const,
-          ),
-        ]);
-        yield* store.index("cache").append(req.key, encodeValue(run, outputs));
+        yield* store.index(LINEAGE_INDEX).appendMany(lineageEntries(run, {
+          step: req.name,
+          iteration: req.iteration,
+          scenario: req.scenario,
+          startedAt: startedAt.toISOString(),
+          durationMs,
+          inputs,
+          outputs,
+        }));
+        yield* store.index("cache").append(req.key, encodeCacheValue(run, outputs));
       }),
       storeFailure,
     );
     return { run, outputs };
   });
-
-const encodeValue = (run: ObjectId, outputs: Record<string, ArtifactRef>): string =>
-  `${run} ${
-    JSON.stringify(
-      Object.fromEntries(
-        Object.entries(outputs).map(([k, o]) => [k, [o.id, o.kind, o.codec, o.size]]),
-      ),
-    )
-  }`;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

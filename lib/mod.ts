@@ -47,3 +47,4 @@ export {
   type StepContext,
   type StepOptions,
 } from "./step.ts";
+export * from "./queries/mod.ts";

@@ -33,6 +33,13 @@ export interface GcOptions {
   readonly reflogExpiryMs?: number;
   /** More roots (e.g. what a caller's policy wants kept). */
   readonly extraRoots?: readonly ObjectId[];
+  /**
+   * Refs (with their reflogs) that are not roots — a retention policy that keeps
+   * only part of a ref's history passes those parts as `extraRoots` instead.
+   */
+  readonly ignoreRefs?: (name: string) => boolean;
+  /** Links not to follow: from object → the links of it to ignore (cuts a history). */
+  readonly cutLinks?: ReadonlyMap<ObjectId, ReadonlySet<ObjectId>>;
   /** The current time (ms); a parameter so tests can move it. */
   readonly nowMs?: number;
 }
@@ -68,9 +75,11 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
     const needStat = cutoff < Date.now();
 
     const roots = new Set<ObjectId>(options.extraRoots ?? []);
-    for (const { id } of listRefs(ctx.layout)) roots.add(id);
+    const ignored = options.ignoreRefs ?? (() => false);
+    for (const { name, id } of listRefs(ctx.layout)) if (!ignored(name)) roots.add(id);
     const expiry = now - (options.reflogExpiryMs ?? 90 * 86_400_000);
     for (const name of listReflogs(ctx.layout)) {
+      if (ignored(name)) continue;
       for (const entry of readReflog(ctx.layout, name)) {
         if (entry.timeMs < expiry) continue;
         if (entry.old) roots.add(entry.old);
@@ -89,7 +98,10 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
       const seen = visit(ctx, id, false);
       if (seen.status === "missing") missing++;
       else if (seen.status === "ok") {
-        for (const link of seen.links) if (!reachable.has(link)) stack.push(link);
+        const cut = options.cutLinks?.get(id);
+        for (const link of seen.links) {
+          if (!reachable.has(link) && !cut?.has(link)) stack.push(link);
+        }
       }
     }
 
@@ -120,6 +132,19 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
         indexEntriesRemoved += index.compact({ keep: (_key, value) => !drop(value) }).rejected;
       }
       index.close();
+    }
+
+    // Remember links cut on purpose whose target goes, so fsck does not call them missing.
+    if (!dryRun && options.cutLinks) {
+      const lines: string[] = [];
+      for (const [from, tos] of options.cutLinks) {
+        for (const to of tos) {
+          if (doomed.has(to) && reachable.has(from)) lines.push(`${from} ${to}\n`);
+        }
+      }
+      if (lines.length > 0) {
+        Deno.writeTextFileSync(ctx.layout.cuts, lines.join(""), { append: true });
+      }
     }
 
     let bytesRemoved = 0;

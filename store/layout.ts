@@ -11,6 +11,7 @@
  *   tmp/                scratch files, renamed into place when complete
  *   tmp/sessions/       one file per writing process: its start time and temporary roots
  *   gc.lock             writers hold it shared for a few syscalls; gc holds it exclusive
+ *   cuts                links a retention policy cut on purpose ("<from> <to>" lines)
  * ```
  *
  * @module
@@ -31,6 +32,8 @@ export interface StoreLayout {
   readonly tmp: string;
   readonly sessions: string;
   readonly gcLock: string;
+  /** Links gc cut on purpose (a history shortened by a retention policy): `<from> <to>` lines. */
+  readonly cuts: string;
   readonly format: string;
 }
 
@@ -44,6 +47,7 @@ export const layoutOf = (root: string): StoreLayout => ({
   tmp: `${root}/tmp`,
   sessions: `${root}/tmp/sessions`,
   gcLock: `${root}/gc.lock`,
+  cuts: `${root}/cuts`,
   format: `${root}/format`,
 });
 
@@ -136,7 +140,7 @@ export const openLayout = (root: string, create: boolean): StoreLayout => {
 // A store whose initialisation was interrupted has some of our directories but no
 // format file; finishing the job is safe because nothing else lives there.
 const isCairnLeftover = (layout: StoreLayout): boolean => {
-  const ours = new Set(["objects", "refs", "logs", "index", "tmp", "gc.lock"]);
+  const ours = new Set(["objects", "refs", "logs", "index", "tmp", "gc.lock", "cuts"]);
   for (const entry of Deno.readDirSync(layout.root)) if (!ours.has(entry.name)) return false;
   return true;
 };

@@ -33,6 +33,7 @@ import { WriterSession } from "./session.ts";
 import { type FileIdResult, statCachedFileId } from "./stat_cache.ts";
 import { decodeTree, type TreeEntry } from "./tree.ts";
 import { readDirOrEmpty } from "./_fs.ts";
+import { listObjects } from "./_walk.ts";
 
 /** Effect-returning access to one append-only index. */
 export interface IndexHandle {
@@ -46,6 +47,8 @@ export interface IndexHandle {
   readonly compact: (
     unique?: boolean,
   ) => Effect.Effect<{ rejected: number; duplicates: number }, StoreError>;
+  /** Every key and its values, oldest first, after reading new entries (one stat). */
+  readonly snapshot: () => Effect.Effect<ReadonlyMap<string, readonly string[]>, StoreError>;
 }
 
 /** A ref update: compare-and-swap on `expected` when given. */
@@ -72,6 +75,8 @@ export interface ObjectStoreApi {
     options?: { readonly move?: boolean },
   ) => Effect.Effect<DirPutResult, StoreError>;
   readonly has: (id: ObjectId) => Effect.Effect<boolean, StoreError>;
+  /** Every object id in the store. */
+  readonly listObjects: () => Effect.Effect<readonly ObjectId[], StoreError>;
   readonly identify: (id: ObjectId) => Effect.Effect<ObjectKind, StoreError>;
   /** Removes object `id` if its bytes are damaged, so a put can write it again; true if removed. */
   readonly removeDamaged: (id: ObjectId) => Effect.Effect<boolean, StoreError>;
@@ -148,6 +153,7 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
       attempt("store file", path, () => putFile(ctx, path, options?.move ?? false)),
     putDir: (path, options) =>
       attempt("store directory", path, () => putDir(ctx, path, options?.move ?? false)),
+    listObjects: () => attempt("list objects", root, () => listObjects(ctx).ids),
     has: (id) => attempt("check object", id, () => hasObject(ctx, id)),
     identify: (id) => attempt("identify object", id, () => identify(ctx, id)),
     removeDamaged: (id) => attempt("remove damaged object", id, () => removeDamaged(ctx, id)),
@@ -175,6 +181,7 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
         attempt("append to index", name, () => indexOf(name).appendMany(entries)),
       append: (key, value) =>
         attempt("append to index", name, () => indexOf(name).append(key, value)),
+      snapshot: () => attempt("read index", name, () => indexOf(name).entries()),
       compact: (unique) =>
         attempt("compact index", name, () => indexOf(name).compact({ unique: unique ?? false })),
     }),

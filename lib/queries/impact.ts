@@ -1,0 +1,57 @@
+/**
+ * Impact: the runs that consume an artifact directly, and transitively — what
+ * would re-run if it changed — grouped by step and iteration.
+ *
+ * @module
+ */
+import type { LineageView } from "./lineage_view.ts";
+
+/** A consuming run. */
+export interface ImpactRun {
+  readonly run: string;
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly scenario: string | null;
+  /** 1 for a direct consumer, n for one n runs downstream. */
+  readonly distance: number;
+}
+
+/** The impact of an artifact. */
+export interface Impact {
+  readonly artifact: string;
+  readonly direct: readonly ImpactRun[];
+  readonly transitive: readonly ImpactRun[];
+  /** step → the iterations in which it would re-run (null: outside iterate). */
+  readonly byStep: Readonly<Record<string, readonly (number | null)[]>>;
+}
+
+/** Computes the runs downstream of `artifact`. */
+export const impactOf = (view: LineageView, artifact: string): Impact => {
+  const seen = new Set<string>();
+  const all: ImpactRun[] = [];
+  let frontier = [artifact];
+  const visitedArtifacts = new Set(frontier);
+  for (let distance = 1; frontier.length > 0; distance++) {
+    const next: string[] = [];
+    for (const id of frontier) {
+      for (const run of view.consumedBy.get(id) ?? []) {
+        if (seen.has(run)) continue;
+        seen.add(run);
+        const s = view.runs.get(run);
+        if (!s) continue;
+        all.push({ run, step: s.step, iteration: s.iteration, scenario: s.scenario, distance });
+        for (const out of Object.values(s.outputs)) {
+          if (!visitedArtifacts.has(out.id)) {
+            visitedArtifacts.add(out.id);
+            next.push(out.id);
+          }
+        }
+      }
+    }
+    frontier = next;
+  }
+  const byStep: Record<string, (number | null)[]> = {};
+  for (const r of all) (byStep[r.step] ??= []).push(r.iteration);
+  for (const list of Object.values(byStep)) list.sort((a, b) => (a ?? -1) - (b ?? -1));
+  return { artifact, direct: all.filter((r) => r.distance === 1), transitive: all, byStep };
+};

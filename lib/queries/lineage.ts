@@ -1,0 +1,147 @@
+/**
+ * Lineage: an artifact back through the runs that produced it and their inputs,
+ * recursively — as a graph in which every run and artifact appears once, so a
+ * 1,000-iteration chain stays linear in size.
+ *
+ * @module
+ */
+import { Effect } from "effect";
+import type { ObjectStore } from "../../store/object_store.ts";
+import type { StoreError } from "../../store/errors.ts";
+import type { LineageView } from "./lineage_view.ts";
+import type { QueryError } from "./query_error.ts";
+import { resolveTarget } from "./resolve_target.ts";
+import { readScenario } from "./scenarios.ts";
+
+/** An artifact in a lineage graph. */
+export interface LineageArtifact {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly codec: string;
+  readonly size: number;
+  /** The (newest) run that produced it; null for an external input. */
+  readonly producer: string | null;
+  /** How many runs produced these exact bytes. */
+  readonly producers: number;
+}
+
+/** A run in a lineage graph. */
+export interface LineageRun {
+  readonly id: string;
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly scenario: string | null;
+  readonly durationMs: number;
+  readonly startedAt: string;
+  /** Input name → artifact id (null: an absent optional input). */
+  readonly inputs: Readonly<Record<string, string | null>>;
+  /** Output name → artifact id. */
+  readonly outputs: Readonly<Record<string, string>>;
+}
+
+/** The lineage of a target. */
+export interface Lineage {
+  /** The artifacts the walk started from (a run or scenario target starts from its outputs). */
+  readonly roots: readonly string[];
+  /** The run the target named, if it named one. */
+  readonly rootRun: string | null;
+  readonly depth: number | null;
+  /** True when `depth` stopped the walk before the inputs ran out. */
+  readonly truncated: boolean;
+  readonly artifacts: Readonly<Record<string, LineageArtifact>>;
+  readonly runs: Readonly<Record<string, LineageRun>>;
+}
+
+const runOf = (view: LineageView, id: string): LineageRun | undefined => {
+  const s = view.runs.get(id);
+  if (!s) return undefined;
+  return {
+    id,
+    step: s.step,
+    iteration: s.iteration,
+    scenario: s.scenario,
+    durationMs: s.durationMs,
+    startedAt: s.startedAt,
+    inputs: Object.fromEntries(Object.entries(s.inputs).map(([k, v]) => [k, v ? v.id : null])),
+    outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, v]) => [k, v.id])),
+  };
+};
+
+// Name, kind and size of an artifact, from the run that made it or one that read it.
+const describe = (view: LineageView, id: string, producer: string | null): LineageArtifact => {
+  const producers = view.producedBy.get(id)?.length ?? 0;
+  const made = producer ? view.runs.get(producer) : undefined;
+  for (const [name, ref] of Object.entries(made?.outputs ?? {})) {
+    if (ref.id === id) {
+      return { id, name, kind: ref.kind, codec: ref.codec, size: ref.size, producer, producers };
+    }
+  }
+  for (const consumer of view.consumedBy.get(id) ?? []) {
+    for (const [name, ref] of Object.entries(view.runs.get(consumer)?.inputs ?? {})) {
+      if (ref?.id === id) {
+        return { id, name, kind: ref.kind, codec: ref.codec, size: ref.size, producer, producers };
+      }
+    }
+  }
+  return { id, name: "?", kind: "?", codec: "?", size: 0, producer, producers };
+};
+
+/** Walks from `roots` back through producers, `depth` run levels deep (all when null). */
+export const lineageOf = (
+  view: LineageView,
+  roots: readonly string[],
+  depth: number | null,
+  rootRun: string | null = null,
+): Lineage => {
+  const artifacts: Record<string, LineageArtifact> = {};
+  const runs: Record<string, LineageRun> = {};
+  let truncated = false;
+  let frontier = [...roots];
+  if (rootRun) {
+    const run = runOf(view, rootRun);
+    if (run) runs[rootRun] = run;
+  }
+  for (let level = 0; frontier.length > 0; level++) {
+    const next: string[] = [];
+    for (const id of frontier) {
+      if (artifacts[id]) continue;
+      const producedBy = view.producedBy.get(id);
+      const producer = producedBy?.[producedBy.length - 1] ?? null;
+      artifacts[id] = describe(view, id, producer);
+      if (!producer || runs[producer]) continue;
+      if (depth !== null && level >= depth) {
+        truncated = true;
+        continue;
+      }
+      const run = runOf(view, producer);
+      if (!run) continue;
+      runs[producer] = run;
+      for (const input of Object.values(run.inputs)) {
+        if (input && !artifacts[input]) next.push(input);
+      }
+    }
+    frontier = next;
+  }
+  return { roots, rootRun, depth, truncated, artifacts, runs };
+};
+
+/** The lineage of a target (see `resolveTarget`). */
+export const lineage = (
+  target: string,
+  view: LineageView,
+  options: { readonly depth?: number | null } = {},
+): Effect.Effect<Lineage, QueryError | StoreError, ObjectStore> =>
+  Effect.gen(function* () {
+    const resolved = yield* resolveTarget(target, view);
+    const depth = options.depth ?? null;
+    if (resolved.kind === "artifact") return lineageOf(view, [resolved.id], depth);
+    let run: string | undefined = resolved.id;
+    if (resolved.kind === "scenario") {
+      const scenario = yield* readScenario(resolved.id);
+      run = [...scenario.invocations].reverse().find((i) => i.run)?.run ?? undefined;
+    }
+    const summary = run ? view.runs.get(run) : undefined;
+    const outputs = summary ? Object.values(summary.outputs).map((o) => o.id) : [];
+    return lineageOf(view, outputs, depth === null ? null : depth, run ?? null);
+  });

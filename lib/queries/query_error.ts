@@ -1,0 +1,14 @@
+/**
+ * The error of a query: a target that matches nothing or several things, a
+ * malformed filter. One sentence, problem then fix; the CLI exits with status 2.
+ *
+ * @module
+ */
+import { Data } from "effect";
+
+/** A query could not be answered as asked. */
+export class QueryError extends Data.TaggedError("QueryError")<{ readonly detail: string }> {
+  override get message(): string {
+    return this.detail;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Run summaries: the part of a run record that lineage queries need, kept in the
+ * derived lineage index so that walking a 6,000-run chain reads no record.
+ *
+ * Lineage index (`index/lineage.log`), written with every run and rebuildable from
+ * the records (`reindex`):
+ *
+ * - `run:<run id>` → `<run id> <summary JSON>`
+ * - `step:<step name>` → `<run id> <iteration or ->`
+ * - `produced:<artifact id>` → `<run id>`
+ * - `consumed:<artifact id>` → `<run id>`
+ *
+ * Every value starts with the run id, so gc drops the entries of a run it removes.
+ *
+ * @module
+ */
+import { encodeCanonicalJson, type JsonValue } from "../store/canonical_json.ts";
+import type { ArtifactRef } from "./artifact.ts";
+
+/** Name of the derived lineage index. */
+export const LINEAGE_INDEX = "lineage";
+
+/** What lineage needs of a run. */
+export interface RunSummary {
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly scenario: string | null;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly inputs: Readonly<
+    Record<string, (ArtifactRef & { readonly producer: string | null }) | null>
+  >;
+  readonly outputs: Readonly<Record<string, ArtifactRef>>;
+}
+
+/** The index entries of one run. */
+export const lineageEntries = (run: string, summary: RunSummary): [string, string][] => [
+  // Canonical JSON: the same run always gives the same entry (reindex relies on it).
+  [`run:${run}`, `${run} ${encodeCanonicalJson(summary as unknown as JsonValue)}`],
+  [`step:${summary.step}`, `${run} ${summary.iteration ?? "-"}`],
+  ...Object.values(summary.outputs).map((o) => [`produced:${o.id}`, run] as [string, string]),
+  ...[...new Set(Object.values(summary.inputs).flatMap((i) => (i ? [i.id] : [])))].map(
+    (id) => [`consumed:${id}`, run] as [string, string],
+  ),
+];
+
+/** Parses a `run:` entry's value. */
+export const decodeRunSummary = (
+  value: string,
+): { run: string; summary: RunSummary } | undefined => {
+  const space = value.indexOf(" ");
+  if (space !== 64) return undefined;
+  try {
+    return { run: value.slice(0, 64), summary: JSON.parse(value.slice(65)) as RunSummary };
+  } catch {
+    return undefined;
+  }
+};
+
+/** The summary of a stored run record (for rebuilding the index). */
+export const summaryOfRecord = (record: Record<string, unknown>): RunSummary => ({
+  step: String(record.step),
+  iteration: (record.iteration as number | null) ?? null,
+  scenario: (record.scenario as string | null) ?? null,
+  startedAt: String(record.startedAt ?? ""),
+  durationMs: Number(record.durationMs ?? 0),
+  inputs: (record.inputs ?? {}) as RunSummary["inputs"],
+  outputs: (record.outputs ?? {}) as RunSummary["outputs"],
+});
+
+/** The cache index value of a run: `<run id> <outputs as JSON>` (read back by `step`). */
+export const encodeCacheValue = (
+  run: string,
+  outputs: Readonly<Record<string, ArtifactRef>>,
+): string =>
+  `${run} ${
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(outputs).sort(([a], [b]) => (a < b ? -1 : 1)).map((
+          [k, o],
+        ) => [k, [o.id, o.kind, o.codec, o.size]]),
+      ),
+    )
+  }`;
