@@ -26,7 +26,13 @@ export const formatMs = (
 
 const short = (id: string) => id.slice(0, 12);
 
-/** Renders a lineage graph as tree lines. */
+/**
+ * Renders a lineage graph as tree lines. A run's inputs are listed under it; the
+ * input made most recently continues *below* the run at the same depth (in an
+ * iterative chain: the previous iteration), and the other inputs nest. So a
+ * 1,000-iteration chain prints as a column, not a staircase; every run is printed
+ * once and later references say on which line.
+ */
 export const renderLineage = (lineage: Lineage): string[] => {
   const lines: string[] = [];
   const shownRuns = new Map<string, number>();
@@ -42,39 +48,59 @@ export const renderLineage = (lineage: Lineage): string[] => {
     const at = r.iteration === null ? r.step : `${r.step}@${r.iteration}`;
     return `${at}  run ${short(id)}  ${r.scenario ?? "-"}  ${formatMs(r.durationMs)}`;
   };
-  const walkArtifact = (id: string, prefix: string, last: boolean, top: boolean) => {
-    const branch = top ? "" : last ? "└─ " : "├─ ";
-    lines.push(prefix + branch + artifactLine(id));
-    const producer = lineage.artifacts[id]!.producer;
-    if (!producer) return;
-    const inner = top ? prefix : prefix + (last ? "   " : "│  ");
-    walkRun(producer, inner);
-  };
-  const walkRun = (id: string, prefix: string) => {
-    const run = lineage.runs[id];
-    if (!run) {
-      if (lineage.truncated) lines.push(`${prefix}└─ … (deeper than --depth ${lineage.depth})`);
-      return;
+  const producerOf = (id: string) => lineage.artifacts[id]?.producer ?? null;
+  // Prints the run `first` and, in a loop, the chain of runs continuing below it.
+  const block = (first: string | null, prefix: string): void => {
+    let run = first;
+    while (run) {
+      const r = lineage.runs[run];
+      if (!r) {
+        if (lineage.truncated) lines.push(`${prefix}└─ … (deeper than --depth ${lineage.depth})`);
+        return;
+      }
+      const seen = shownRuns.get(run);
+      if (seen !== undefined) {
+        lines.push(`${prefix}└─ ${runLine(run)}  (shown above, line ${seen})`);
+        return;
+      }
+      lines.push(`${prefix}└─ ${runLine(run)}`);
+      shownRuns.set(run, lines.length);
+      const inputs = Object.entries(r.inputs);
+      // The continuation: the input whose producer started last and is not shown yet.
+      let next: string | null = null;
+      let nextInput: string | null = null;
+      for (const [, id] of inputs) {
+        const p = id ? producerOf(id) : null;
+        if (!p || shownRuns.has(p) || !lineage.runs[p]) continue;
+        if (!next || lineage.runs[p]!.startedAt > lineage.runs[next]!.startedAt) {
+          next = p;
+          nextInput = id;
+        }
+      }
+      const others = inputs.filter(([, id]) => id !== nextInput);
+      const inner = prefix + "   ";
+      others.forEach(([name, id], i) => {
+        const last = i === others.length - 1 && nextInput === null;
+        const branch = last ? "└─ " : "├─ ";
+        if (id === null) {
+          lines.push(`${inner}${branch}${name}  (absent optional input)`);
+          return;
+        }
+        lines.push(inner + branch + artifactLine(id));
+        const p = producerOf(id);
+        if (p) block(p, inner + (last ? "   " : "│  "));
+      });
+      if (nextInput) lines.push(`${inner}└─ ${artifactLine(nextInput)}`);
+      run = next;
     }
-    const seen = shownRuns.get(id);
-    if (seen !== undefined) {
-      lines.push(`${prefix}└─ ${runLine(id)}  (shown above, line ${seen})`);
-      return;
-    }
-    lines.push(`${prefix}└─ ${runLine(id)}`);
-    shownRuns.set(id, lines.length);
-    const inputs = Object.entries(run.inputs);
-    inputs.forEach(([name, input], i) => {
-      const last = i === inputs.length - 1;
-      if (input === null) {
-        lines.push(`${prefix}   ${last ? "└─ " : "├─ "}${name}  (absent optional input)`);
-      } else if (lineage.artifacts[input]) walkArtifact(input, prefix + "   ", last, false);
-    });
   };
   if (lineage.rootRun && lineage.runs[lineage.rootRun]) {
-    walkRun(lineage.rootRun, "");
+    block(lineage.rootRun, "");
   } else {
-    for (const root of lineage.roots) walkArtifact(root, "", true, true);
+    for (const root of lineage.roots) {
+      lines.push(artifactLine(root));
+      block(producerOf(root), "");
+    }
   }
   return lines;
 };

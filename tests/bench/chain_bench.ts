@@ -83,7 +83,8 @@ const pureChain = (iters: number): State => {
   return state;
 };
 
-interface ChainRun {
+/** Timings of one chain run. */
+export interface ChainRun {
   readonly ms: number;
   /** Per step over iterations 1…N-1: no layer opening, index loading, code identity or scenario record. */
   readonly steadyUs: number;
@@ -93,8 +94,8 @@ interface ChainRun {
   readonly last: Artifact;
 }
 
-/** Runs the chain over the store at `root` in a fresh layer. */
-const runChain = async (root: string, iters: number): Promise<ChainRun> => {
+/** Runs the chain over the store at `root` in a fresh layer (the lineage section builds its store with it). */
+export const runChain = async (root: string, iters: number): Promise<ChainRun> => {
   const marks: number[] = [];
   const start = performance.now();
   const last = await Effect.runPromise(
