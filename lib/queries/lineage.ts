@@ -98,11 +98,18 @@ export const lineageOf = (
   const runs: Record<string, LineageRun> = {};
   let truncated = false;
   let frontier = [...roots];
+  let start = 0;
   if (rootRun) {
+    // A run target: the run itself is level 0, its outputs describe it, its inputs come next.
     const run = runOf(view, rootRun);
-    if (run) runs[rootRun] = run;
+    if (run) {
+      runs[rootRun] = run;
+      for (const id of roots) artifacts[id] = { ...describe(view, id, rootRun), producer: rootRun };
+      frontier = Object.values(run.inputs).filter((i): i is string => i !== null);
+      start = 1;
+    }
   }
-  for (let level = 0; frontier.length > 0; level++) {
+  for (let level = start; frontier.length > 0; level++) {
     const next: string[] = [];
     for (const id of frontier) {
       if (artifacts[id]) continue;

@@ -1,0 +1,94 @@
+/**
+ * Listing artifacts: every output of every run in the lineage index, newest run
+ * first, optionally only one run's or only outputs of one name.
+ *
+ * @module
+ */
+import type { LineageView } from "./lineage_view.ts";
+import { QueryError } from "./query_error.ts";
+
+/** One row: an output of a run. */
+export interface ArtifactRow {
+  readonly id: string;
+  /** The output name. */
+  readonly name: string;
+  readonly kind: "blob" | "tree";
+  readonly codec: string;
+  readonly size: number;
+  /** The run that produced it. */
+  readonly producer: string;
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly scenario: string | null;
+}
+
+/** Filters of {@linkcode listArtifacts}; both optional, combined with "and". */
+export interface ArtifactFilter {
+  /** A run id or a unique prefix of one. */
+  readonly run?: string;
+  /** An output name. */
+  readonly name?: string;
+}
+
+const resolveRun = (view: LineageView, prefix: string): string => {
+  if (view.runs.has(prefix)) return prefix;
+  const matches = [...view.runs.keys()].filter((id) => id.startsWith(prefix));
+  if (matches.length === 1) return matches[0]!;
+  throw new QueryError({
+    detail: matches.length === 0
+      ? `Cannot find run "${prefix}": no run id starts with it; list runs with "cairn runs"`
+      : `Cannot choose run "${prefix}": ${matches.length} run ids start with it; give more characters`,
+  });
+};
+
+/**
+ * Lists run outputs matching `filter`, newest run first.
+ *
+ * @throws {QueryError} when `filter.run` matches no run id or several.
+ *
+ * @example The outputs named `skims`
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ObjectStore } from "../../store/object_store.ts"
+ * import { listArtifacts } from "./artifacts.ts"
+ * import { loadLineageView } from "./lineage_view.ts"
+ *
+ * const rows = loadLineageView.pipe(
+ *   Effect.map((view) => listArtifacts(view, { name: "skims" })),
+ *   Effect.provide(ObjectStore.layer({ root: ".cairn" })),
+ * )
+ * ```
+ */
+export const listArtifacts = (
+  view: LineageView,
+  filter: ArtifactFilter = {},
+): ArtifactRow[] => {
+  const runs = filter.run === undefined ? [...view.runs.keys()] : [resolveRun(view, filter.run)];
+  const rows: (ArtifactRow & { startedAt: string })[] = [];
+  for (const producer of runs) {
+    const s = view.runs.get(producer)!;
+    for (const [name, ref] of Object.entries(s.outputs)) {
+      if (filter.name !== undefined && name !== filter.name) continue;
+      rows.push({
+        id: ref.id,
+        name,
+        kind: ref.kind,
+        codec: ref.codec,
+        size: ref.size,
+        producer,
+        step: s.step,
+        iteration: s.iteration,
+        scenario: s.scenario,
+        startedAt: s.startedAt,
+      });
+    }
+  }
+  // Runs of one iteration can start in the same millisecond: later iterations first, then by id.
+  rows.sort((a, b) =>
+    compare(b.startedAt, a.startedAt) || (b.iteration ?? -1) - (a.iteration ?? -1) ||
+    compare(a.producer, b.producer) || compare(a.name, b.name)
+  );
+  return rows.map(({ startedAt: _, ...row }) => row);
+};
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
