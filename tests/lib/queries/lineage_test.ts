@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { impactOf, lineage, renderLineage, why } from "../../../mod.ts";
+import { query, runsOf, testStore, viewOf } from "./_store.ts";
+
+Deno.test("lineage() of a scenario walks from its last run back to the external input", async () => {
+  const { root } = await testStore();
+  const view = await viewOf(root);
+  const result = await query(root, lineage("policy", view));
+  const steps = Object.values(result.runs).map((r) =>
+    r.iteration === null ? r.step : `${r.step}@${r.iteration}`
+  )
+    .sort();
+  assert.deepEqual(steps, ["grow@0", "grow@1", "report", "scale", "seed"]);
+  const external = Object.values(result.artifacts).filter((a) => a.producer === null);
+  assert.deepEqual(external.map((a) => a.name), ["zones"]); // named by the input that reads it
+  assert.equal(result.truncated, false);
+});
+
+Deno.test("lineage() stops at depth and says so; full depth reaches iteration 0's inputs", async () => {
+  const { root } = await testStore();
+  const view = await viewOf(root);
+  const runs = await runsOf(root, "policy");
+  const y = Object.entries(view.runs.get(runs["grow@1"]!)!.outputs)[0]![1].id;
+  const one = await query(root, lineage(y, view, { depth: 1 }));
+  assert.deepEqual(Object.keys(one.runs), [runs["grow@1"]]);
+  assert.equal(one.truncated, true);
+  const full = await query(root, lineage(y, view));
+  assert.ok(full.runs[runs["grow@0"]!] && full.runs[runs["scale"]!] && full.runs[runs["seed"]!]);
+  const lines = renderLineage(full);
+  assert.match(lines[0]!, /^y  blob [0-9a-f]{12}  json/);
+  assert.equal(
+    lines.filter((l) => /seed  run/.test(l) && !/shown above/.test(l)).length,
+    1,
+    "each run printed once",
+  );
+});
+
+Deno.test("impactOf() of the shared external input lists every run that read it, by iteration", async () => {
+  const { root } = await testStore();
+  const view = await viewOf(root);
+  const zones = [...view.consumedBy.keys()].find((id) =>
+    [...view.runs.values()].some((s) =>
+      Object.entries(s.inputs).some(([n, i]) => n === "zones" && i?.id === id)
+    )
+  )!;
+  const impact = impactOf(view, zones);
+  // grow@0 and grow@1 of base and of policy read zones directly.
+  assert.equal(impact.direct.length, 4);
+  assert.deepEqual(impact.byStep.grow, [0, 0, 1, 1]);
+  assert.ok(impact.byStep.report, "report is downstream of grow");
+});
+
+Deno.test("why() of policy's scale names the changed config key with old and new values", async () => {
+  const { root } = await testStore();
+  const view = await viewOf(root);
+  const answer = await query(root, why(view, "policy", "scale"));
+  assert.deepEqual(answer.changes.map((c) => [c.path, c.before, c.after]), [["config.beta", 2, 3]]);
+  assert.equal(answer.inputs.length, 0);
+});
