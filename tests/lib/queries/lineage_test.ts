@@ -27,9 +27,9 @@ Deno.test("lineage() stops at depth and says so; full depth reaches iteration 0'
   const full = await query(root, lineage(y, view));
   assert.ok(full.runs[runs["grow@0"]!] && full.runs[runs["scale"]!] && full.runs[runs["seed"]!]);
   const lines = renderLineage(full);
-  assert.match(lines[0]!, /^y  blob [0-9a-f]{12}  json/);
+  assert.match(lines[0]!, /^y {2}blob [0-9a-f]{12} {2}json/);
   assert.equal(
-    lines.filter((l) => /seed  run/.test(l) && !/shown above/.test(l)).length,
+    lines.filter((l) => /seed {2}run/.test(l) && !/shown above/.test(l)).length,
     1,
     "each run printed once",
   );

@@ -1,0 +1,141 @@
+/**
+ * Printing for the commands: aligned tables, colour only on a terminal (and never
+ * with `NO_COLOR` set), `--json`, and writes that end quietly when the reader of a
+ * pipe goes away (`cairn lineage x | head`).
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect";
+import * as Flag from "effect/cli/Flag";
+
+/** `--json`: print the documented JSON shape instead of text. */
+export const jsonFlag: Flag.Flag<boolean> = Flag.Boolean("json").pipe(
+  Flag.withDescription("Print JSON (the shape is documented in the README)"),
+  Flag.withDefault(false),
+);
+
+const encoder = new TextEncoder();
+
+// Writes all of `bytes`; false once the reader has closed the pipe.
+const writeAll = (bytes: Uint8Array): boolean => {
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += Deno.stdout.writeSync(bytes.subarray(offset));
+  } catch (e) {
+    if (e instanceof Deno.errors.BrokenPipe) return false;
+    throw e;
+  }
+  return true;
+};
+
+/** Prints lines to stdout in one write. */
+export const printLines = (lines: readonly string[]): Effect.Effect<void> =>
+  Effect.sync(() => {
+    if (lines.length > 0) writeAll(encoder.encode(lines.join("\n") + "\n"));
+  });
+
+/** Prints `value` as indented JSON. */
+export const printJson = (value: unknown): Effect.Effect<void> =>
+  printLines([JSON.stringify(value, null, 2)]);
+
+/** Prints text to stdout as it is (a graph, JSON lines). */
+export const printText = (text: string): Effect.Effect<void> =>
+  Effect.sync(() => {
+    writeAll(encoder.encode(text.endsWith("\n") || text === "" ? text : text + "\n"));
+  });
+
+/** Whether stdout gets colour: a terminal, and `NO_COLOR` unset or empty. */
+export const useColor = (): boolean => !Deno.env.get("NO_COLOR") && Deno.stdout.isTerminal();
+
+const paint = (code: string) => (text: string): string =>
+  useColor() ? `\x1b[${code}m${text}\x1b[0m` : text;
+
+/** Styles that are no-ops without colour. */
+export const style = {
+  bold: paint("1"),
+  dim: paint("2"),
+  red: paint("31"),
+  green: paint("32"),
+  yellow: paint("33"),
+  cyan: paint("36"),
+};
+
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+const width = (text: string): number => [...text.replace(ANSI, "")].length;
+
+/**
+ * Lays out rows as columns separated by two spaces; `right` lists the columns
+ * aligned right (numbers). The header, if given, is bold.
+ *
+ * @example
+ * ```ts
+ * import { table } from "./_output.ts"
+ *
+ * table(["step", "runs"], [["grow", "3"], ["smooth", "12"]], [1])
+ * // ["step    runs", "grow       3", "smooth    12"] (the header bold on a terminal)
+ * ```
+ */
+export const table = (
+  header: readonly string[] | null,
+  rows: readonly (readonly string[])[],
+  right: readonly number[] = [],
+): string[] => {
+  const all = header ? [header, ...rows] : rows;
+  const widths: number[] = [];
+  for (const row of all) {
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, width(cell))));
+  }
+  const line = (row: readonly string[]) =>
+    row.map((cell, i) => {
+      if (i === row.length - 1 && !right.includes(i)) return cell;
+      const pad = " ".repeat((widths[i] ?? 0) - width(cell));
+      return right.includes(i) ? pad + cell : cell + pad;
+    }).join("  ").trimEnd();
+  return [...(header ? [style.bold(line(header))] : []), ...rows.map(line)];
+};
+
+/** The first 12 characters of an id, as every listing shows ids. */
+export const short = (id: string | null | undefined): string => (id ? id.slice(0, 12) : "-");
+
+/** `step@iteration`, or the step alone outside `iterate`. */
+export const stepAt = (step: string, iteration: number | null): string =>
+  iteration === null ? step : `${step}@${iteration}`;
+
+/**
+ * A sorted list of iterations as ranges: `0–9, 12, 14–15`; `-` for none.
+ *
+ * @example
+ * ```ts
+ * import { ranges } from "./_output.ts"
+ *
+ * ranges([3, 0, 1, 2, 7]) // "0–3, 7"
+ * ```
+ */
+export const ranges = (iterations: readonly (number | null)[]): string => {
+  const nums = [...new Set(iterations.filter((i): i is number => i !== null))].sort((a, b) =>
+    a - b
+  );
+  const parts: string[] = [];
+  for (let i = 0; i < nums.length; i++) {
+    let j = i;
+    while (j + 1 < nums.length && nums[j + 1] === nums[j]! + 1) j++;
+    parts.push(j === i ? `${nums[i]}` : `${nums[i]}–${nums[j]}`);
+    i = j;
+  }
+  if (iterations.includes(null)) parts.unshift("(no iteration)");
+  return parts.length > 0 ? parts.join(", ") : "-";
+};
+
+/**
+ * `1 run`, `2 runs`; `irregular` for words like entry → entries.
+ *
+ * @example
+ * ```ts
+ * import { plural } from "./_output.ts"
+ *
+ * plural(2, "index entry", "index entries") // "2 index entries"
+ * ```
+ */
+export const plural = (n: number, word: string, irregular = `${word}s`): string =>
+  `${n} ${n === 1 ? word : irregular}`;

@@ -1,0 +1,61 @@
+/**
+ * `--store PATH` and opening the store for a command. The store and the query
+ * library are imported when a command runs, not when the CLI starts, so that
+ * `cairn --help` loads neither (nor the `effect` barrel they import).
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
+import * as Flag from "effect/cli/Flag";
+import type { ObjectStore, ObjectStoreApi } from "../store/object_store.ts";
+import type { StoreError } from "../store/errors.ts";
+import type * as Queries from "../lib/queries/mod.ts";
+
+/** `--store PATH`; default `$CAIRN_STORE`, else `./.cairn`. */
+export const storeFlag: Flag.Flag<Option.Option<string>> = Flag.String("store").pipe(
+  Flag.withDescription("The store directory (default: $CAIRN_STORE, else ./.cairn)"),
+  Flag.withMetavar("PATH"),
+  Flag.optional,
+);
+
+/** The query library, loaded on first use. */
+export const queries: Effect.Effect<typeof Queries> = Effect.promise(() =>
+  import("../lib/queries/mod.ts")
+);
+
+/** The store service itself, for commands that call it directly. */
+export const objectStore: Effect.Effect<ObjectStoreApi, never, ObjectStore> = Effect.gen(
+  function* () {
+    const { ObjectStore } = yield* Effect.promise(() => import("../store/object_store.ts"));
+    return yield* ObjectStore;
+  },
+);
+
+/** Runs `use` with the existing store at `store` (never creates one). */
+export const withStore = <A, E>(
+  store: Option.Option<string>,
+  use: Effect.Effect<A, E, ObjectStore>,
+): Effect.Effect<A, E | StoreError> =>
+  Effect.promise(() => import("../store/object_store.ts")).pipe(
+    Effect.flatMap(({ ObjectStore }) => {
+      const root = Option.getOrUndefined(store);
+      return Effect.provide(
+        use,
+        ObjectStore.layer({ create: false, ...(root !== undefined ? { root } : {}) }),
+      );
+    }),
+  );
+
+/** Runs `use` with the store's lineage view and the query library. */
+export const withView = <A, E>(
+  store: Option.Option<string>,
+  use: (view: Queries.LineageView, q: typeof Queries) => Effect.Effect<A, E, ObjectStore>,
+): Effect.Effect<A, E | StoreError> =>
+  withStore(
+    store,
+    Effect.gen(function* () {
+      const q = yield* queries;
+      return yield* use(yield* q.loadLineageView, q);
+    }),
+  );

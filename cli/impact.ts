@@ -1,0 +1,81 @@
+/**
+ * `cairn impact <artifact>` (also `cairn consumers`): the runs that read an
+ * artifact directly, and every run downstream of those — what would re-run if it
+ * changed — grouped by step with their iterations.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect";
+import * as Command from "effect/cli/Command";
+import type { ImpactRun } from "../lib/queries/mod.ts";
+import {
+  jsonFlag,
+  plural,
+  printJson,
+  printLines,
+  ranges,
+  short,
+  stepAt,
+  style,
+  table,
+} from "./_output.ts";
+import { storeFlag, withView } from "./_store.ts";
+import { targetArgument } from "./lineage.ts";
+
+/** The `impact` command (alias `consumers`). */
+export const impactCommand = Command.make(
+  "impact",
+  { target: targetArgument("The artifact"), json: jsonFlag, store: storeFlag },
+  ({ target, json, store }) =>
+    withView(store, (view, q) =>
+      Effect.gen(function* () {
+        const resolved = yield* q.resolveTarget(target, view);
+        if (resolved.kind !== "artifact") {
+          return yield* new q.QueryError({
+            detail:
+              `Cannot show the impact of "${target}": it is a ${resolved.kind}, not an artifact; give an artifact id, an output name or a path`,
+          });
+        }
+        const impact = q.impactOf(view, resolved.id);
+        if (json) return yield* printJson(impact);
+        const artifact = q.lineageOf(view, [resolved.id], 0).artifacts[resolved.id]!;
+        const runs = impact.transitive.length;
+        const lines = [
+          `${style.bold(artifact.name)}  ${artifact.kind} ${short(artifact.id)}  ${
+            artifact.producer ? `made by run ${short(artifact.producer)}` : "(external input)"
+          }`,
+          `read directly by ${plural(impact.direct.length, "run")}; ${
+            plural(runs, "run")
+          } downstream in all`,
+        ];
+        if (runs > 0) {
+          const steps = Object.entries(impact.byStep).map(([step, iterations]) => {
+            const direct = impact.direct.filter((r) => r.step === step).length;
+            return [step, String(direct), String(iterations.length), ranges(iterations)];
+          });
+          lines.push("", ...table(["step", "direct", "all", "iterations"], steps, [1, 2]));
+          const ordered = [...impact.transitive].sort(byStepThenIteration);
+          lines.push(
+            "",
+            ...table(
+              ["run", "step", "scenario", "distance"],
+              ordered.map((r) => [
+                short(r.run),
+                stepAt(r.step, r.iteration),
+                r.scenario ?? "-",
+                r.distance === 1 ? "direct" : String(r.distance),
+              ]),
+            ),
+          );
+        }
+        yield* printLines(lines);
+      })),
+).pipe(
+  Command.withAlias("consumers"),
+  Command.withDescription(
+    "Show the runs that read an artifact, directly and downstream (what would re-run if it changed)",
+  ),
+);
+
+const byStepThenIteration = (a: ImpactRun, b: ImpactRun): number =>
+  a.step < b.step ? -1 : a.step > b.step ? 1 : (a.iteration ?? -1) - (b.iteration ?? -1);

@@ -1,0 +1,59 @@
+/**
+ * `cairn materialize <artifact> <dest> [--overwrite]`: write an artifact out of
+ * the store — a blob as a file, a tree as a directory (hard-linked where possible).
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect";
+import * as Argument from "effect/cli/Argument";
+import * as Command from "effect/cli/Command";
+import * as Flag from "effect/cli/Flag";
+import { formatBytes } from "../lib/queries/render_lineage.ts";
+import { jsonFlag, printJson, printLines, short } from "./_output.ts";
+import { objectStore, storeFlag, withView } from "./_store.ts";
+import { targetArgument } from "./lineage.ts";
+
+/** The `materialize` command. */
+export const materializeCommand = Command.make(
+  "materialize",
+  {
+    target: targetArgument("The artifact"),
+    dest: Argument.String("dest").pipe(
+      Argument.withDescription("Where to write it (must not exist unless --overwrite)"),
+    ),
+    overwrite: Flag.Boolean("overwrite").pipe(
+      Flag.withDescription("Replace an existing destination"),
+      Flag.withDefault(false),
+    ),
+    json: jsonFlag,
+    store: storeFlag,
+  },
+  ({ target, dest, overwrite, json, store }) =>
+    withView(store, (view, q) =>
+      Effect.gen(function* () {
+        const resolved = yield* q.resolveTarget(target, view);
+        if (resolved.kind !== "artifact") {
+          return yield* new q.QueryError({
+            detail:
+              `Cannot materialize "${target}": it is a ${resolved.kind}, not an artifact; give an output name or an artifact id ("cairn artifacts" lists them)`,
+          });
+        }
+        const result = yield* (yield* objectStore).materialize(resolved.id, dest, { overwrite })
+          .pipe(
+            Effect.catchReason("StoreError", "DestinationExists", () =>
+              Effect.fail(
+                new q.QueryError({
+                  detail:
+                    `Cannot materialize into "${dest}": it already exists; choose a new path or pass --overwrite`,
+                }),
+              )),
+          );
+        const written = { id: resolved.id, dest, ...result };
+        if (json) return yield* printJson(written);
+        yield* printLines([
+          `wrote ${result.kind} ${short(resolved.id)} to ${dest}: ${result.files} file${
+            result.files === 1 ? "" : "s"
+          } (${result.linked} hard-linked), ${formatBytes(result.bytes)}`,
+        ]);
+      })),
+).pipe(Command.withDescription("Write an artifact out of the store as a file or directory"));

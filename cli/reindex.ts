@@ -1,0 +1,27 @@
+/**
+ * `cairn reindex`: rebuild the derived indexes (lineage, cache) from the run
+ * records, for a store whose index files were lost or damaged.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect";
+import * as Command from "effect/cli/Command";
+import { jsonFlag, printJson, printLines } from "./_output.ts";
+import { queries, storeFlag, withStore } from "./_store.ts";
+
+/** The `reindex` command. */
+export const reindexCommand = Command.make(
+  "reindex",
+  { json: jsonFlag, store: storeFlag },
+  ({ json, store }) =>
+    withStore(
+      store,
+      Effect.gen(function* () {
+        const result = yield* (yield* queries).reindex;
+        if (json) return yield* printJson(result);
+        yield* printLines([
+          `read ${result.runs} run records; added ${result.lineageEntries} lineage and ${result.cacheEntries} cache index entries`,
+        ]);
+      }),
+    ),
+).pipe(Command.withDescription("Rebuild the lineage and cache indexes from the run records"));

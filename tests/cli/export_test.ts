@@ -1,0 +1,19 @@
+// `cairn export openlineage`: two events per run, one JSON object per line.
+import assert from "node:assert/strict";
+import { cairnOk, runDemo, withTempDir } from "./_fixture.ts";
+
+Deno.test("export openlineage prints a START and a COMPLETE event per run as JSON lines", async () => {
+  await withTempDir(async (dir) => {
+    const root = `${dir}/store`;
+    const ran = await runDemo(root, { rate: 1.1, n: 2 });
+    const text = await cairnOk(["export", "openlineage", "--namespace", "test", "--store", root]);
+    const events = text.trimEnd().split("\n").map((l) => JSON.parse(l));
+    assert.equal(events.length, 2 * ran.invocations.length);
+    const records = (type: string) =>
+      events.filter((e) => e.eventType === type).map((e) => e.run.facets.cairn_run.record).sort();
+    const runs = ran.invocations.map((i) => i.run).sort();
+    assert.deepEqual(records("START"), runs);
+    assert.deepEqual(records("COMPLETE"), runs);
+    assert.ok(events.every((e) => e.job.namespace === "test"));
+  });
+});

@@ -1,0 +1,36 @@
+// `cairn scenarios`: each scenario with its history, newest first.
+import assert from "node:assert/strict";
+import type { HistoryRow } from "../../cli/scenarios.ts";
+import { cairnJson, cairnOk, runDemo, short, withTempDir } from "./_fixture.ts";
+
+Deno.test("scenarios shows each history newest first with hits and misses", async () => {
+  await withTempDir(async (dir) => {
+    const root = `${dir}/store`;
+    const first = await runDemo(root, { rate: 1.1, n: 2 });
+    const second = await runDemo(root, { rate: 1.1, n: 3 });
+    const other = await runDemo(root, { rate: 1.1, n: 1, name: "other" });
+    const store = ["--store", root];
+
+    const json = await cairnJson<{ name: string; history: HistoryRow[] }[]>([
+      "scenarios",
+      ...store,
+    ]);
+    assert.deepEqual(json.map((s) => s.name), ["demo", "other"]);
+    const demo = json[0]!.history;
+    assert.deepEqual(demo.map((h) => h.id), [second.record, first.record]);
+    assert.deepEqual(demo.map((h) => [h.hits, h.misses]), [[5, 2], [0, 5]]);
+    assert.deepEqual(json[1]!.history.map((h) => [h.id, h.hits, h.misses]), [[other.record, 3, 0]]);
+
+    const text = await cairnOk(["scenarios", ...store]);
+    assert.match(text, /^demo {2}\(2 records\)$/m);
+    assert.match(text, new RegExp(`^  ${short(second.record)}  \\S+  ok +5 +2 `, "m"));
+    assert.match(text, new RegExp(`^  ${short(first.record)}  \\S+  ok +0 +5 `, "m"));
+    const limited = await cairnJson<{ history: HistoryRow[] }[]>([
+      "scenarios",
+      "--limit",
+      "1",
+      ...store,
+    ]);
+    assert.deepEqual(limited.map((s) => s.history.length), [1, 1]);
+  });
+});

@@ -1,0 +1,45 @@
+// `cairn why`: what changed since the previous run of a step.
+import assert from "node:assert/strict";
+import type { Why } from "../../lib/queries/mod.ts";
+import { cairnJson, cairnOk, runDemo, runOf, short, withTempDir } from "./_fixture.ts";
+
+Deno.test("why names the one config key that changed, with its old and new values", async () => {
+  await withTempDir(async (dir) => {
+    const root = `${dir}/store`;
+    const before = await runDemo(root, { rate: 1.1, n: 2 });
+    const after = await runDemo(root, { rate: 1.25, n: 2 });
+
+    const json = await cairnJson<Why>(["why", "demo", "grow@0", "--store", root]);
+    assert.equal(json.run, runOf(after, "grow", 0));
+    assert.equal(json.previous, runOf(before, "grow", 0));
+    assert.deepEqual(json.changes, [
+      { part: "config", path: "config.rate", before: 1.1, after: 1.25 },
+    ]);
+    assert.deepEqual(json.inputs, []);
+
+    const text = await cairnOk(["why", "demo", "grow@0", "--store", root]);
+    assert.match(text, new RegExp(`compared with run ${short(json.previous!)}`));
+    const changeLines = text.split("\n").filter((l) => l.startsWith("  "));
+    assert.deepEqual(changeLines, ["  config.rate: 1.1 → 1.25"]);
+
+    // The same question by run id gets the same answer.
+    assert.equal(await cairnOk(["why", short(json.run), "--store", root]), text);
+  });
+});
+
+Deno.test("why says when a run was the first of its step, and when it was a cache hit", async () => {
+  await withTempDir(async (dir) => {
+    const root = `${dir}/store`;
+    const first = await runDemo(root, { rate: 1.1, n: 1 });
+    await runDemo(root, { rate: 1.2, n: 1 });
+
+    const firstRun = await cairnOk(["why", runOf(first, "grow", 0), "--store", root]);
+    assert.match(firstRun, /first run of this step/);
+
+    const seed = runOf(first, "seed", null);
+    const hit = await cairnJson<Why>(["why", "demo", "seed", "--store", root]);
+    assert.equal(hit.hitOf, seed);
+    const text = await cairnOk(["why", "demo", "seed", "--store", root]);
+    assert.match(text, new RegExp(`was a cache hit of run ${short(seed)}`));
+  });
+});
