@@ -276,20 +276,26 @@ export const step = <
       const scenarioName = scenario?.name ?? null;
       pipeline.progress.stepStarted(scenarioName, options.name, iteration);
       const started = performance.now();
+      // Lists the invocation in the scenario record; returns its duration.
+      const note = (run: string | null, hit: boolean, error?: string): number => {
+        const durationMs = performance.now() - started;
+        scenario?.invocations.push({
+          step: options.name,
+          iteration,
+          run,
+          hit,
+          durationMs,
+          status: error === undefined ? "ok" : "failed",
+          ...(error === undefined ? {} : { error }),
+        });
+        return durationMs;
+      };
       const cache = pipeline.store.index("cache");
 
       const cached = yield* Effect.mapError(cache.get(key), storeFailure);
       const hit = cached === undefined ? undefined : decodeCacheValue(cached);
       if (hit && (yield* usable(pipeline, hit, options.validate))) {
-        const ms = performance.now() - started;
-        scenario?.invocations.push({
-          step: options.name,
-          iteration,
-          run: hit.run,
-          hit: true,
-          durationMs: ms,
-          status: "ok",
-        });
+        const ms = note(hit.run, true);
         pipeline.progress.stepFinished(scenarioName, options.name, iteration, true, ms);
         if (pipeline.debug) {
           pipeline.progress.log(
@@ -315,30 +321,9 @@ export const step = <
         components: { ...components, code },
         key,
       }).pipe(
-        Effect.tapError((error) =>
-          Effect.sync(() => {
-            const ms = performance.now() - started;
-            scenario?.invocations.push({
-              step: options.name,
-              iteration,
-              run: null,
-              hit: false,
-              durationMs: ms,
-              status: "failed",
-              error: error.message,
-            });
-          })
-        ),
+        Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
       );
-      const ms = performance.now() - started;
-      scenario?.invocations.push({
-        step: options.name,
-        iteration,
-        run: result.run,
-        hit: false,
-        durationMs: ms,
-        status: "ok",
-      });
+      const ms = note(result.run, false);
       pipeline.progress.stepFinished(scenarioName, options.name, iteration, false, ms);
       return handles(result.outputs, result.run) as OutputArtifacts<O>;
     });

@@ -7,17 +7,10 @@
 import { Effect } from "effect";
 import { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
+import type { Invocation } from "../pipeline.ts";
 
 /** One invocation as a scenario record lists it. */
-export interface ScenarioInvocation {
-  readonly step: string;
-  readonly iteration: number | null;
-  readonly run: string | null;
-  readonly hit: boolean;
-  readonly durationMs: number;
-  readonly status: "ok" | "failed";
-  readonly error?: string;
-}
+export type ScenarioInvocation = Invocation;
 
 /** A scenario record with its id. */
 export interface ScenarioEntry {
