@@ -1,5 +1,5 @@
 // The miss path of a step: decode inputs, run, ingest outputs, record the run.
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { hostname } from "node:os";
 import type { ObjectId } from "../store/object_id.ts";
 import type { StoreError } from "../store/errors.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Data } from "effect";
+import * as Data from "effect/Data";
 import type { StoreError } from "../store/errors.ts";
 
 /** A config value that cannot be hashed canonically. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { basename, resolve } from "node:path";
 import { encodeTree, type TreeEntry } from "../store/tree.ts";
 import type { StoreError } from "../store/errors.ts";

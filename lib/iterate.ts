@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { CurrentIteration, CurrentScenario, Pipeline } from "./pipeline.ts";
 
 /** How many iterations: exactly `times`, or up to `max` until `until` says the state converged. */

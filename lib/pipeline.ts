@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { Context, Effect, Layer } from "effect";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import { ObjectStore, type ObjectStoreApi, type StoreOptions } from "../store/object_store.ts";
 import type { StoreError } from "../store/errors.ts";
 import type { CodeIdentity, SummaryCache } from "./code_identity.ts";

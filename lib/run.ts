@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { Cause, Effect, Exit } from "effect";
+import * as Cause from "effect/Cause";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
 import { Pipeline, type PipelineOptions } from "./pipeline.ts";
 
 /** Options of {@linkcode run}. */

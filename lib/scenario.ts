@@ -9,7 +9,9 @@
  *
  * @module
  */
-import { Cause, Effect, Exit } from "effect";
+import * as Cause from "effect/Cause";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
 import { hostname } from "node:os";
 import { refNameProblem } from "../store/refs.ts";
 import { RefConflict, type StoreError } from "../store/errors.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { dirname } from "node:path";
 import type { ObjectId } from "../store/object_id.ts";
 import type { StoreError } from "../store/errors.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** The object is not in the store. */
 export class ObjectNotFound extends Data.TaggedError("ObjectNotFound")<{ readonly id: string }> {

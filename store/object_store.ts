@@ -5,7 +5,10 @@
  *
  * @module
  */
-import { Context, Effect, Layer, type Scope } from "effect";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import type * as Scope from "effect/Scope";
 import { resolve } from "node:path";
 import { AppendIndex } from "./append_index.ts";
 import { AmbiguousId, InvalidInput, type StoreError, storeError, toStoreError } from "./errors.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { basename } from "node:path";
 import { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** A query could not be answered as asked. */
 export class QueryError extends Data.TaggedError("QueryError")<{ readonly detail: string }> {

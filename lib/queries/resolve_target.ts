@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import { hashObject } from "../../store/object_id.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import { diffComponents, type KeyChange, type KeyComponents } from "../cache_key.ts";
