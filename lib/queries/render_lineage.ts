@@ -77,7 +77,7 @@ export const renderLineage = (lineage: Lineage): string[] => {
           nextInput = id;
         }
       }
-      const others = inputs.filter(([, id]) => id !== nextInput);
+      const others = inputs.filter(([, id]) => nextInput === null || id !== nextInput);
       const inner = prefix + "   ";
       others.forEach(([name, id], i) => {
         const last = i === others.length - 1 && nextInput === null;

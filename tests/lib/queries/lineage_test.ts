@@ -57,3 +57,47 @@ Deno.test("why() of policy's scale names the changed config key with old and new
   assert.deepEqual(answer.changes.map((c) => [c.path, c.before, c.after]), [["config.beta", 2, 3]]);
   assert.equal(answer.inputs.length, 0);
 });
+
+Deno.test("renderLineage() lists an absent optional input even where the walk stopped", () => {
+  const run = "a".repeat(64);
+  const lines = renderLineage({
+    roots: ["b".repeat(64)],
+    rootRun: null,
+    depth: 1,
+    truncated: true,
+    artifacts: {
+      ["b".repeat(64)]: {
+        id: "b".repeat(64),
+        name: "y",
+        kind: "blob",
+        codec: "json",
+        size: 1,
+        producer: run,
+        producers: 1,
+      },
+      ["c".repeat(64)]: {
+        id: "c".repeat(64),
+        name: "x",
+        kind: "blob",
+        codec: "json",
+        size: 1,
+        producer: "d".repeat(64),
+        producers: 1,
+      },
+    },
+    runs: {
+      [run]: {
+        id: run,
+        step: "grow",
+        iteration: 1,
+        scenario: "s",
+        durationMs: 1,
+        startedAt: "t",
+        inputs: { prev: null, x: "c".repeat(64) },
+        outputs: { y: "b".repeat(64) },
+      },
+    },
+  });
+  assert.ok(lines.some((l) => l.includes("prev  (absent optional input)")), lines.join("\n"));
+  assert.ok(lines.some((l) => l.includes("deeper than --depth 1")));
+});
