@@ -29,16 +29,15 @@ export const impactCommand = Command.make(
   ({ target, json, store }) =>
     withView(store, (view, q) =>
       Effect.gen(function* () {
-        const resolved = yield* q.resolveTarget(target, view);
-        if (resolved.kind !== "artifact") {
-          return yield* new q.QueryError({
-            detail:
-              `Cannot show the impact of "${target}": it is a ${resolved.kind}, not an artifact; give an artifact id, an output name or a path`,
-          });
-        }
-        const impact = q.impactOf(view, resolved.id);
+        const id = yield* q.resolveArtifact(
+          target,
+          view,
+          "show the impact of",
+          "give an artifact id, an output name or a path",
+        );
+        const impact = q.impactOf(view, id);
         if (json) return yield* printJson(impact);
-        const artifact = q.lineageOf(view, [resolved.id], 0).artifacts[resolved.id]!;
+        const artifact = q.lineageOf(view, [id], 0).artifacts[id]!;
         const runs = impact.transitive.length;
         const lines = [
           `${style.bold(artifact.name)}  ${artifact.kind} ${short(artifact.id)}  ${

@@ -31,14 +31,13 @@ export const materializeCommand = Command.make(
   ({ target, dest, overwrite, json, store }) =>
     withView(store, (view, q) =>
       Effect.gen(function* () {
-        const resolved = yield* q.resolveTarget(target, view);
-        if (resolved.kind !== "artifact") {
-          return yield* new q.QueryError({
-            detail:
-              `Cannot materialize "${target}": it is a ${resolved.kind}, not an artifact; give an output name or an artifact id ("cairn artifacts" lists them)`,
-          });
-        }
-        const result = yield* (yield* objectStore).materialize(resolved.id, dest, { overwrite })
+        const id = yield* q.resolveArtifact(
+          target,
+          view,
+          "materialize",
+          'give an output name or an artifact id ("cairn artifacts" lists them)',
+        );
+        const result = yield* (yield* objectStore).materialize(id, dest, { overwrite })
           .pipe(
             Effect.catchReason("StoreError", "DestinationExists", () =>
               Effect.fail(
@@ -48,10 +47,10 @@ export const materializeCommand = Command.make(
                 }),
               )),
           );
-        const written = { id: resolved.id, dest, ...result };
+        const written = { id: id, dest, ...result };
         if (json) return yield* printJson(written);
         yield* printLines([
-          `wrote ${result.kind} ${short(resolved.id)} to ${dest}: ${result.files} file${
+          `wrote ${result.kind} ${short(id)} to ${dest}: ${result.files} file${
             result.files === 1 ? "" : "s"
           } (${result.linked} hard-linked), ${formatBytes(result.bytes)}`,
         ]);

@@ -34,7 +34,7 @@ export {
 export { QueryError } from "./query_error.ts";
 export { reindex, type ReindexReport } from "./reindex.ts";
 export { formatBytes, formatMs, renderLineage } from "./render_lineage.ts";
-export { resolveTarget, type Target } from "./resolve_target.ts";
+export { resolveArtifact, resolveTarget, type Target } from "./resolve_target.ts";
 export { listRuns, type RunFilter, type RunRow } from "./runs.ts";
 export {
   readScenario,

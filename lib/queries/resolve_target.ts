@@ -140,3 +140,24 @@ export const resolveTarget = (
     }
     return yield* Effect.fail(notFound(target));
   });
+
+/**
+ * Resolves a target that must be an artifact; `action` says what was asked
+ * ("show the impact of") and `hint` how to name an artifact instead.
+ */
+export const resolveArtifact = (
+  target: string,
+  view: LineageView,
+  action: string,
+  hint: string,
+): Effect.Effect<string, QueryError | StoreError, ObjectStore> =>
+  Effect.flatMap(
+    resolveTarget(target, view),
+    (resolved) =>
+      resolved.kind === "artifact" ? Effect.succeed(resolved.id) : Effect.fail(
+        new QueryError({
+          detail:
+            `Cannot ${action} "${target}": it is a ${resolved.kind}, not an artifact; ${hint}`,
+        }),
+      ),
+  );

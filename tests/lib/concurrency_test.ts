@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Effect } from "effect";
-import { Json, Pipeline, scenario, step } from "../../mod.ts";
+import { Json, Pipeline, scenario, type ScenarioInvocation, step } from "../../mod.ts";
 import { fsck } from "../../store/fsck.ts";
 import { openStoreContext } from "../../store/object_store.ts";
 import { readVerified, type StoreContext } from "../../store/objects.ts";
@@ -23,13 +23,7 @@ const RUN_ID = /^[0-9a-f]{64}$/;
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-interface Invocation {
-  readonly step: string;
-  readonly iteration: number | null;
-  readonly run: string | null;
-  readonly hit: boolean;
-  readonly status: string;
-}
+type Invocation = ScenarioInvocation; // as the scenario record lists it
 
 const invocationsOf = (record: StoreRecord) => record.invocations as unknown as Invocation[];
 

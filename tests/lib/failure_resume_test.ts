@@ -3,7 +3,15 @@
 // resumes from the cache.
 import assert from "node:assert/strict";
 import { Effect } from "effect";
-import { iterate, Json, Pipeline, PipelineError, scenario, step } from "../../mod.ts";
+import {
+  iterate,
+  Json,
+  Pipeline,
+  PipelineError,
+  scenario,
+  type ScenarioInvocation,
+  step,
+} from "../../mod.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
 
@@ -52,14 +60,7 @@ const program = scenario(
   }),
 );
 
-interface Invocation {
-  readonly step: string;
-  readonly iteration: number | null;
-  readonly run: string | null;
-  readonly hit: boolean;
-  readonly status: string;
-  readonly error?: string;
-}
+type Invocation = ScenarioInvocation; // as the scenario record lists it
 
 /** Runs the program; returns how it ended and the newest "resume" scenario record. */
 const runOnce = (root: string) =>
