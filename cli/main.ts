@@ -8,8 +8,7 @@
  */
 import * as Effect from "effect/Effect";
 import * as Command from "effect/cli/Command";
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime";
-import * as NodeServices from "@effect/platform-node/NodeServices";
+import { cliEnvironment, runMain } from "./_environment.ts";
 import { teardown } from "./_report.ts";
 import { artifactsCommand } from "./artifacts.ts";
 import { diffCommand } from "./diff.ts";
@@ -51,9 +50,11 @@ export const cairn = Command.make("cairn").pipe(
   ]),
 );
 
-if (import.meta.main) {
+/** Runs the CLI on `Deno.args`; the process exits with the command's code. */
+export const main = (): void =>
   Command.run(cairn, { version: VERSION }).pipe(
-    Effect.provide(NodeServices.layer),
-    NodeRuntime.runMain({ disableErrorReporting: true, teardown }),
+    Effect.provide(cliEnvironment),
+    runMain({ disableErrorReporting: true, teardown }),
   );
-}
+
+if (import.meta.main) main();

@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { crc32 } from "node:zlib";
+import { crc32 } from "./crc32.ts";
 import { InvalidInput, storeError } from "./errors.ts";
 import type { StoreLayout } from "./layout.ts";
 import { acquireLock, releaseLock } from "./lock_file.ts";

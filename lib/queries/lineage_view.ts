@@ -24,7 +24,11 @@ export interface LineageView {
   >;
 }
 
-const unique = (values: readonly string[]): string[] => [...new Set(values)];
+// Most artifacts have one producer and a few consumers: skip the Set for those.
+const unique = (values: readonly string[]): readonly string[] =>
+  values.length === 1 || (values.length === 2 && values[0] !== values[1])
+    ? values
+    : [...new Set(values)];
 
 /** Loads the lineage view of the store. */
 export const loadLineageView: Effect.Effect<LineageView, StoreError, ObjectStore> = Effect.gen(
@@ -32,8 +36,8 @@ export const loadLineageView: Effect.Effect<LineageView, StoreError, ObjectStore
     const store = yield* ObjectStore;
     const entries = yield* store.index(LINEAGE_INDEX).snapshot();
     const runs = new Map<string, RunSummary>();
-    const producedBy = new Map<string, string[]>();
-    const consumedBy = new Map<string, string[]>();
+    const producedBy = new Map<string, readonly string[]>();
+    const consumedBy = new Map<string, readonly string[]>();
     const stepRuns = new Map<string, { run: string; iteration: number | null }[]>();
     for (const [key, values] of entries) {
       const colon = key.indexOf(":");

@@ -1,7 +1,9 @@
 // Section "lineage": answering provenance queries on a store holding a
 // 1,000-iteration × 6-step chain (6,000 runs). In-process: loading the lineage
 // view, then the full-depth lineage of the final artifact (the walk alone and with
-// rendering); end to end: `cairn lineage <id>` and `cairn --help` as processes.
+// rendering); end to end: `cairn lineage <id>` and `cairn --help` as processes,
+// through the launcher the tasks use (bundled; built once before timing) and from
+// the sources (`deno run cli/main.ts`) for comparison.
 //
 // Run alone: `deno run -A tests/bench/lineage_bench.ts`. `CAIRN_BENCH_CHAIN_ITERS`
 // sets the iterations (default 1000).
@@ -13,7 +15,8 @@ import type { Row, Section, SectionResult } from "./_section.ts";
 import { positiveInt } from "./_measure.ts";
 import { formatTable } from "./_table.ts";
 
-const CLI = fromFileUrl(new URL("../../cli/main.ts", import.meta.url).href);
+const LAUNCHER = fromFileUrl(new URL("../../cli/launch.ts", import.meta.url).href);
+const SOURCES = fromFileUrl(new URL("../../cli/main.ts", import.meta.url).href);
 
 const best = async (runs: number, f: () => Promise<unknown>): Promise<number> => {
   let min = Infinity;
@@ -27,15 +30,15 @@ const best = async (runs: number, f: () => Promise<unknown>): Promise<number> =>
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
-const processMs = async (args: string[]): Promise<number | undefined> => {
+const processMs = async (cli: string, args: string[]): Promise<number | undefined> => {
   try {
-    Deno.statSync(CLI);
+    Deno.statSync(cli);
   } catch {
     return undefined;
   }
   return await best(3, async () => {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", CLI, ...args],
+      args: ["run", "-A", cli, ...args],
       stdout: "null",
       stderr: "piped",
     })
@@ -76,13 +79,17 @@ const run = async (scratch: string): Promise<SectionResult> => {
       return { loadMs, walkMs, renderMs, runs, lines };
     }).pipe(Effect.provide(layer)),
   );
-  const endToEnd = await processMs(["lineage", finalId, "--store", root]);
-  const help = await processMs(["--help"]);
+  // The first launch after a source change builds the bundle; that is not timed.
+  await processMs(LAUNCHER, ["--version"]);
+  const endToEnd = await processMs(LAUNCHER, ["lineage", finalId, "--store", root]);
+  const help = await processMs(LAUNCHER, ["--help"]);
+  const endToEndSources = await processMs(SOURCES, ["lineage", finalId, "--store", root]);
+  const helpSources = await processMs(SOURCES, ["--help"]);
   const notes: string[] = [];
   if (measured.runs !== iters * 6 + 1) {
     notes.push(`lineage reached ${measured.runs} runs, expected ${iters * 6 + 1}`);
   }
-  if (endToEnd === undefined) notes.push("cli/main.ts not found: end-to-end rows skipped");
+  if (endToEnd === undefined) notes.push("cli/launch.ts not found: end-to-end rows skipped");
   const rows: Row[] = [
     {
       measure: "load lineage view",
@@ -111,11 +118,21 @@ const run = async (scratch: string): Promise<SectionResult> => {
       note: "best of 3, deno start-up included",
     },
     {
+      measure: "  the same from the sources",
+      cairn: endToEndSources === undefined ? "n/a" : ms(endToEndSources),
+      note: "deno run cli/main.ts, unbundled",
+    },
+    {
       measure: "cairn --help, process",
       cairn: help === undefined ? "n/a" : ms(help),
       target: "≤ 150 ms",
       ...(help === undefined ? {} : { pass: help <= 150 }),
       note: "best of 3",
+    },
+    {
+      measure: "  the same from the sources",
+      cairn: helpSources === undefined ? "n/a" : ms(helpSources),
+      note: "deno run cli/main.ts, unbundled",
     },
   ];
   return { title: `lineage (${iters} iterations × 6 steps = ${iters * 6} runs)`, rows, notes };

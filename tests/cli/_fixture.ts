@@ -1,5 +1,6 @@
 // A small real pipeline for the CLI tests, run in-process over a temp store, and a
-// runner for `cli/main.ts` as a subprocess.
+// runner for the CLI as a subprocess, through `cli/launch.ts` as `deno task cairn`
+// runs it (from the bundle; `launch_test.ts` compares it with `cli/main.ts`).
 //
 // Scenario "demo": `seed` makes x; then, per iteration, `grow` reads x and the
 // external input `zones.csv` (shared by every iteration) with config `{ rate }`,
@@ -20,8 +21,8 @@ import { fromFileUrl } from "../../lib/_paths.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
 
-/** Absolute path of the CLI entry point. */
-export const CLI = fromFileUrl(new URL("../../cli/main.ts", import.meta.url).href);
+/** Absolute path of the CLI launcher the tasks run. */
+export const CLI = fromFileUrl(new URL("../../cli/launch.ts", import.meta.url).href);
 
 const seed = step({ name: "seed", outputs: { x: Json }, run: () => ({ x: 1 }) });
 

@@ -1,7 +1,7 @@
 // The entry point: help, and how errors end — one line on stderr and exit 2 for a
 // question that cannot be answered as asked.
 import assert from "node:assert/strict";
-import { cairn, runDemo, withTempDir } from "./_fixture.ts";
+import { cairn, CLI, runDemo, withTempDir } from "./_fixture.ts";
 
 const COMMANDS = [
   "lineage",
@@ -75,7 +75,7 @@ Deno.test("an unknown id prefix, a missing store and a store of another format e
 Deno.test("$CAIRN_STORE is the default store", async () => {
   await withTempDir(async (dir) => {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("../../cli/main.ts", import.meta.url).pathname, "scenarios"],
+      args: ["run", "-A", CLI, "scenarios"],
       env: { CAIRN_STORE: `${dir}/elsewhere`, NO_COLOR: "1" },
       stderr: "piped",
       stdout: "null",
