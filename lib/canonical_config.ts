@@ -11,7 +11,9 @@
  *   collide with a tag.
  * - Functions, symbols, class instances, cycles, `NaN` and `±Infinity` fail with
  *   {@linkcode ConfigNotCanonical} naming the path (`config.mode.beta_time`) —
- *   never a partial key.
+ *   never a partial key. So do members whose getter (or proxy trap) throws, and
+ *   nesting deeper than {@linkcode MAX_CONFIG_DEPTH} levels (which would otherwise
+ *   overflow the stack with an untyped `RangeError`).
  *
  * @module
  */
@@ -20,8 +22,26 @@ import type { JsonValue } from "../store/canonical_json.ts";
 import { encodeCanonicalJson } from "../store/canonical_json.ts";
 import { ConfigNotCanonical } from "./errors.ts";
 
+/** How deeply a config may nest; deeper fails rather than overflowing the stack. */
+export const MAX_CONFIG_DEPTH = 1000;
+
+// A path at the depth limit is thousands of characters: keep both ends readable.
+const shorten = (path: string): string =>
+  path.length > 200 ? `${path.slice(0, 120)}…${path.slice(-40)}` : path;
+
 const fail = (path: string, detail: string): never => {
-  throw new ConfigNotCanonical({ path, detail });
+  throw new ConfigNotCanonical({ path: shorten(path), detail });
+};
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+// Reads through getters and proxy traps, which may throw anything.
+const read = <A>(path: string, f: () => A): A => {
+  try {
+    return f();
+  } catch (e) {
+    return fail(path, `cannot be read: ${messageOf(e)}`);
+  }
 };
 
 const byCanonical = (a: JsonValue, b: JsonValue): number => {
@@ -30,7 +50,12 @@ const byCanonical = (a: JsonValue, b: JsonValue): number => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-const convert = (value: unknown, path: string, seen: Set<object>): JsonValue | undefined => {
+const convert = (
+  value: unknown,
+  path: string,
+  seen: Set<object>,
+  depth = 0,
+): JsonValue | undefined => {
   switch (typeof value) {
     case "undefined":
       return undefined;
@@ -51,10 +76,12 @@ const convert = (value: unknown, path: string, seen: Set<object>): JsonValue | u
   if (value === null) return null;
   const object = value as object;
   if (seen.has(object)) fail(path, "refers back to itself (a cycle)");
+  if (depth >= MAX_CONFIG_DEPTH) fail(path, `is nested more than ${MAX_CONFIG_DEPTH} levels deep`);
   seen.add(object);
+  const inner = depth + 1;
   try {
     if (Array.isArray(object)) {
-      return object.map((item, i) => convert(item, `${path}[${i}]`, seen) ?? null);
+      return object.map((item, i) => convert(item, `${path}[${i}]`, seen, inner) ?? null);
     }
     if (object instanceof Date) {
       if (Number.isNaN(object.getTime())) fail(path, "is an invalid Date");
@@ -64,23 +91,27 @@ const convert = (value: unknown, path: string, seen: Set<object>): JsonValue | u
     if (object instanceof Map) {
       const entries = [...object.entries()].map(([k, v], i) =>
         [
-          convert(k, `${path}<key ${i}>`, seen) ?? null,
-          convert(v, `${path}.get(${JSON.stringify(String(k))})`, seen) ?? null,
+          convert(k, `${path}<key ${i}>`, seen, inner) ?? null,
+          convert(v, `${path}.get(${JSON.stringify(String(k))})`, seen, inner) ?? null,
         ] as [JsonValue, JsonValue]
       );
       return { $map: entries.sort((a, b) => byCanonical(a[0], b[0])) };
     }
     if (object instanceof Set) {
-      const items = [...object].map((v, i) => convert(v, `${path}<item ${i}>`, seen) ?? null);
+      const items = [...object].map((v, i) =>
+        convert(v, `${path}<item ${i}>`, seen, inner) ?? null
+      );
       return { $set: items.sort(byCanonical) };
     }
-    const proto = Object.getPrototypeOf(object);
+    const proto = read(path, () => Object.getPrototypeOf(object));
     if (proto !== Object.prototype && proto !== null) {
-      fail(path, `is a ${proto?.constructor?.name ?? "class"} instance, not plain data`);
+      // An anonymous class has the name "", which says nothing.
+      fail(path, `is a ${proto?.constructor?.name || "class"} instance, not plain data`);
     }
     const out: Record<string, JsonValue> = {};
-    for (const key of Object.keys(object).sort()) {
-      const converted = convert((object as Record<string, unknown>)[key], `${path}.${key}`, seen);
+    for (const key of read(path, () => Object.keys(object)).sort()) {
+      const member = read(`${path}.${key}`, () => (object as Record<string, unknown>)[key]);
+      const converted = convert(member, `${path}.${key}`, seen, inner);
       if (converted !== undefined) out[key.startsWith("$") ? `$${key}` : key] = converted;
     }
     return out;

@@ -27,10 +27,10 @@
  * @module
  */
 import { crc32 } from "./crc32.ts";
-import { InvalidInput, storeError } from "./errors.ts";
+import { InvalidInput, storeError, UnsafePath } from "./errors.ts";
 import type { StoreLayout } from "./layout.ts";
 import { acquireLock, releaseLock } from "./lock_file.ts";
-import { isNotFound, uniqueName, writeAll } from "./_fs.ts";
+import { isNotFound, lstatOrUndefined, uniqueName, writeAll } from "./_fs.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -87,13 +87,15 @@ export class AppendIndex {
   refresh(): void {
     let info: Deno.FileInfo;
     try {
-      info = Deno.statSync(this.path);
+      // lstat, not stat: an index that is a link out of the store is refused, not read.
+      info = Deno.lstatSync(this.path);
     } catch (e) {
       if (!isNotFound(e)) throw e;
       this.#loaded = true;
       if (this.#ino !== null) this.#reset(null);
       return;
     }
+    if (info.isSymlink) throw this.#linked();
     this.#loaded = true;
     if (info.ino !== this.#ino) this.#reset(info.ino);
     if (info.size <= this.#offset) return;
@@ -112,6 +114,15 @@ export class AppendIndex {
     } finally {
       file.close();
     }
+  }
+
+  #linked() {
+    return storeError(
+      new UnsafePath({
+        path: this.path,
+        detail: "it is a symbolic link, and the store does not write through links; remove it",
+      }),
+    );
   }
 
   #reset(ino: number | null): void {
@@ -172,6 +183,7 @@ export class AppendIndex {
     for (let attempt = 0; attempt < 100; attempt++) {
       if (!this.#writer) {
         Deno.mkdirSync(this.#layout.index, { recursive: true });
+        if (lstatOrUndefined(this.path)?.isSymlink) throw this.#linked();
         this.#writer = Deno.openSync(this.path, { append: true, create: true });
         this.#writerIno = this.#writer.statSync().ino;
       }

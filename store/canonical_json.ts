@@ -21,8 +21,15 @@ export type JsonValue =
   | readonly JsonValue[]
   | { readonly [key: string]: JsonValue };
 
+/** How deeply a record may nest; deeper fails rather than overflowing the stack. */
+export const MAX_JSON_DEPTH = 1000;
+
+// A path at the depth limit is thousands of characters: keep both ends readable.
+const shorten = (path: string): string =>
+  path.length > 200 ? `${path.slice(0, 120)}…${path.slice(-40)}` : path;
+
 const fail = (path: string, detail: string): never => {
-  throw storeError(new InvalidInput({ what: `record value at "${path}"`, detail }));
+  throw storeError(new InvalidInput({ what: `record value at "${shorten(path)}"`, detail }));
 };
 
 // Paths are built only when `track` is set: the first pass runs without them (the
@@ -33,6 +40,7 @@ const write = (
   seen: Set<object>,
   out: string[],
   track: boolean,
+  depth = 0,
 ): void => {
   switch (typeof value) {
     case "string":
@@ -51,18 +59,21 @@ const write = (
         return;
       }
       if (seen.has(value)) fail(path, "the value contains a cycle");
+      if (depth >= MAX_JSON_DEPTH) {
+        fail(path, `it is nested more than ${MAX_JSON_DEPTH} levels deep`);
+      }
       seen.add(value);
       if (Array.isArray(value)) {
         out.push("[");
         value.forEach((item, i) => {
           if (i > 0) out.push(",");
-          write(item, track ? `${path}[${i}]` : "", seen, out, track);
+          write(item, track ? `${path}[${i}]` : "", seen, out, track, depth + 1);
         });
         out.push("]");
       } else {
         const proto = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null) {
-          fail(path, `a ${proto?.constructor?.name ?? "class"} instance is not plain JSON`);
+          fail(path, `a ${proto?.constructor?.name || "class"} instance is not plain JSON`);
         }
         const keys = Object.keys(value).sort();
         out.push("{");
@@ -75,6 +86,7 @@ const write = (
             seen,
             out,
             track,
+            depth + 1,
           );
         });
         out.push("}");
@@ -83,7 +95,7 @@ const write = (
       return;
     }
     default:
-      fail(path, `a ${typeof value} is not JSON`);
+      fail(path, value === undefined ? "undefined is not JSON" : `a ${typeof value} is not JSON`);
   }
 };
 

@@ -61,6 +61,15 @@ const readFormat = (layout: StoreLayout): string | undefined => {
   } catch (e) {
     // NotADirectory: the root is a file; the caller reports that clearly.
     if (isNotFound(e) || e instanceof Deno.errors.NotADirectory) return undefined;
+    if (e instanceof Deno.errors.IsADirectory) {
+      throw storeError(
+        new UnsupportedStore({
+          root: layout.root,
+          detail:
+            `its "format" is a directory, so it is not a cairn store; choose another store path`,
+        }),
+      );
+    }
     throw e;
   }
 };
@@ -89,7 +98,7 @@ const initialise = (layout: StoreLayout): void => {
 export const openLayout = (root: string, create: boolean): StoreLayout => {
   const layout = layoutOf(root);
   const format = readFormat(layout);
-  if (format === FORMAT_LINE) return layout;
+  if (format === FORMAT_LINE) return checkNoLinks(layout);
   if (format !== undefined) {
     throw storeError(
       new UnsupportedStore({
@@ -143,4 +152,37 @@ const isCairnLeftover = (layout: StoreLayout): boolean => {
   const ours = new Set(["objects", "refs", "logs", "index", "tmp", "gc.lock", "cuts"]);
   for (const entry of Deno.readDirSync(layout.root)) if (!ours.has(entry.name)) return false;
   return true;
+};
+
+// A part of the store that is a symbolic link would have writes land outside the
+// root (a linked tmp/ receives every object before its rename). A few lstat calls
+// per open; a missing part is created later as a real directory.
+const checkNoLinks = (layout: StoreLayout): StoreLayout => {
+  const parts: [string, string][] = [
+    ["objects", layout.objects],
+    ["refs", layout.refs],
+    ["logs", layout.logs],
+    ["index", layout.index],
+    ["tmp", layout.tmp],
+    ["tmp/sessions", layout.sessions],
+  ];
+  for (const [name, path] of parts) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(path);
+    } catch (e) {
+      if (isNotFound(e)) continue;
+      throw e;
+    }
+    if (info.isSymlink) {
+      throw storeError(
+        new UnsupportedStore({
+          root: layout.root,
+          detail:
+            `its "${name}" is a symbolic link, and a store keeps every part inside its root; replace the link with the directory it points to`,
+        }),
+      );
+    }
+  }
+  return layout;
 };

@@ -56,10 +56,16 @@ const writeBlob = (
     if (options.verify !== false) streamBlob(ctx, id, () => {});
     try {
       Deno.linkSync(objectPath(ctx.layout, id), dest);
-      counters.files++;
-      counters.linked++;
-      counters.bytes += Deno.lstatSync(dest).size;
-      return;
+      const info = Deno.lstatSync(dest);
+      if (info.isFile) {
+        counters.files++;
+        counters.linked++;
+        counters.bytes += info.size;
+        return;
+      }
+      // link() does not follow a symbolic link planted at the object's path: it
+      // copied the link. Never hand one out; copy the verified bytes instead.
+      Deno.removeSync(dest);
     } catch {
       // EXDEV, EPERM, EMLINK, a file system without hard links: copy instead.
     }

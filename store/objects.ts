@@ -41,7 +41,19 @@ const bufferSize = (size: number): number => Math.min(CHUNK, Math.max(size, 4096
 const ensureFanout = (ctx: StoreContext, id: ObjectId): void => {
   const dir = id.slice(0, 2);
   if (ctx.fanout.has(dir)) return;
-  Deno.mkdirSync(`${ctx.layout.objects}/${dir}`, { recursive: true });
+  const path = `${ctx.layout.objects}/${dir}`;
+  Deno.mkdirSync(path, { recursive: true });
+  // mkdir succeeds on a link to a directory elsewhere; writing through it would put
+  // objects outside the store. Checked once per directory per process.
+  if (!Deno.lstatSync(path).isDirectory) {
+    throw storeError(
+      new UnsafePath({
+        path,
+        detail:
+          "it is a symbolic link, and the store does not write through links; remove it (fsck reports what it held)",
+      }),
+    );
+  }
   ctx.fanout.add(dir);
 };
 
@@ -58,16 +70,18 @@ const publish = (
     ctx.session.start();
     const path = objectPath(ctx.layout, id);
     const now = new Date();
+    ensureFanout(ctx, id);
     // existsSync, not a throwing stat: Deno builds a NotFound error in ~30 µs, and
     // "not there yet" is the common case of a cold run. Under the shared gc lock an
-    // object that exists now cannot vanish before the utime.
-    if (existsSync(path)) {
+    // object that exists now cannot vanish before the utime. A link planted at the
+    // object's path is not the object: it is replaced below (rename does not follow
+    // links), and its target is never touched.
+    if (existsSync(path) && !Deno.lstatSync(path).isSymlink) {
       Deno.utimeSync(path, now, now);
       if (tmp) removeIfExists(tmp);
       return false;
     }
     if (!tmp) return true;
-    ensureFanout(ctx, id);
     try {
       Deno.renameSync(tmp, path);
     } catch (e) {

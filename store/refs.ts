@@ -11,11 +11,11 @@
  *
  * @module
  */
-import { InvalidRefName, RefConflict, storeError } from "./errors.ts";
+import { InvalidRefName, RefConflict, storeError, UnsafePath } from "./errors.ts";
 import type { StoreLayout } from "./layout.ts";
 import { acquireLock, commitLock, LockLost, releaseLock } from "./lock_file.ts";
 import { isObjectId, type ObjectId } from "./object_id.ts";
-import { isNotFound, writeAll } from "./_fs.ts";
+import { isNotFound, lstatOrUndefined, writeAll } from "./_fs.ts";
 
 /** The id written for "no ref" in a reflog line. */
 export const ZERO_ID: string = "0".repeat(64);
@@ -59,6 +59,17 @@ export const readRef = (layout: StoreLayout, name: string): ObjectId | null => {
   }
 };
 
+const LINK = "it is a symbolic link, and the store does not write through links; remove it";
+
+// Throws UnsafePath when directory `dir` resolves outside `base` (a linked directory).
+const refuseLinkOut = (base: string, dir: string): void => {
+  const real = Deno.realPathSync(dir);
+  const realBase = Deno.realPathSync(base);
+  if (real !== realBase && !real.startsWith(`${realBase}/`)) {
+    throw storeError(new UnsafePath({ path: dir, detail: LINK }));
+  }
+};
+
 /** Options for {@linkcode updateRef}. */
 export interface RefUpdate {
   /** The value the ref must have now: an id, null for "must not exist", undefined for "any". */
@@ -82,6 +93,14 @@ export const updateRef = (
   if (slash > 0) {
     Deno.mkdirSync(`${layout.refs}/${name.slice(0, slash)}`, { recursive: true });
     Deno.mkdirSync(`${layout.logs}/${name.slice(0, slash)}`, { recursive: true });
+  }
+  // The lock file and the reflog are written where the name leads: never through a
+  // link out of the store (a linked ref file itself is fine: the rename replaces it).
+  const dir = slash > 0 ? `/${name.slice(0, slash)}` : "";
+  refuseLinkOut(layout.refs, `${layout.refs}${dir}`);
+  refuseLinkOut(layout.logs, `${layout.logs}${dir}`);
+  if (lstatOrUndefined(`${layout.logs}/${name}`)?.isSymlink) {
+    throw storeError(new UnsafePath({ path: `${layout.logs}/${name}`, detail: LINK }));
   }
   for (;;) {
     const lock = acquireLock(target, { trashDir: layout.tmp });

@@ -47,7 +47,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 /** Why `name` cannot be a tree entry name, or `undefined` when it can. */
 export const unsafeNameReason = (name: string): string | undefined => {
   if (name.length === 0) return "an entry name is empty";
-  if (name === "." || name === "..") return "an entry name is . or ..";
+  if (name === "." || name === "..") return 'an entry name is "." or ".."';
   if (name.includes("/")) return "an entry name contains /";
   if (name.includes("\\")) return "an entry name contains \\";
   if (name.includes("\0")) return "an entry name contains NUL";
