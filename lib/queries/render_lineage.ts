@@ -27,15 +27,19 @@ export const formatMs = (
 const short = (id: string) => id.slice(0, 12);
 
 /**
- * Renders a lineage graph as tree lines. A run's inputs are listed under it; the
- * input made most recently continues *below* the run at the same depth (in an
- * iterative chain: the previous iteration), and the other inputs nest. So a
- * 1,000-iteration chain prints as a column, not a staircase; every run is printed
- * once and later references say on which line.
+ * Renders a lineage graph as tree lines. A run's inputs are listed under it, and
+ * one of them continues *below* the run at the same depth instead of nesting: the
+ * one made by the previous iteration (the loop-carried state), else by the newest
+ * run of the same iteration. So an iterative chain prints as a column, with each
+ * iteration's own steps one level in, not as a staircase; a run that continues
+ * the column is referred to as "shown below" where an input nested under the same
+ * run reads it. Every run is printed once; later references say on which line.
  */
 export const renderLineage = (lineage: Lineage): string[] => {
   const lines: string[] = [];
   const shownRuns = new Map<string, number>();
+  // Runs reserved to continue a column further down.
+  const below = new Set<string>();
   const artifactLine = (id: string) => {
     const a = lineage.artifacts[id]!;
     const extra = a.producers > 1 ? `  (made by ${a.producers} runs)` : "";
@@ -49,6 +53,14 @@ export const renderLineage = (lineage: Lineage): string[] => {
     return `${at}  run ${short(id)}  ${r.scenario ?? "-"}  ${formatMs(r.durationMs)}`;
   };
   const producerOf = (id: string) => lineage.artifacts[id]?.producer ?? null;
+  // How well the producer `p` continues the column of `run` (0: it does not).
+  const rank = (run: Lineage["runs"][string], p: string): number => {
+    const producer = lineage.runs[p];
+    if (!producer || shownRuns.has(p) || below.has(p)) return 0;
+    if (run.iteration === null) return 1;
+    if (producer.iteration === run.iteration - 1) return 3;
+    return producer.iteration === run.iteration ? 2 : 0;
+  };
   // Prints the run `first` and, in a loop, the chain of runs continuing below it.
   const block = (first: string | null, prefix: string): void => {
     let run = first;
@@ -59,24 +71,29 @@ export const renderLineage = (lineage: Lineage): string[] => {
         return;
       }
       const seen = shownRuns.get(run);
-      if (seen !== undefined) {
-        lines.push(`${prefix}└─ ${runLine(run)}  (shown above, line ${seen})`);
+      if (seen !== undefined || below.has(run)) {
+        const where = seen === undefined ? "shown below" : `shown above, line ${seen}`;
+        lines.push(`${prefix}└─ ${runLine(run)}  (${where})`);
         return;
       }
       lines.push(`${prefix}└─ ${runLine(run)}`);
       shownRuns.set(run, lines.length);
       const inputs = Object.entries(r.inputs);
-      // The continuation: the input whose producer started last and is not shown yet.
       let next: string | null = null;
       let nextInput: string | null = null;
+      let best = 0;
       for (const [, id] of inputs) {
         const p = id ? producerOf(id) : null;
-        if (!p || shownRuns.has(p) || !lineage.runs[p]) continue;
-        if (!next || lineage.runs[p]!.startedAt > lineage.runs[next]!.startedAt) {
-          next = p;
-          nextInput = id;
+        const score = p ? rank(r, p) : 0;
+        if (
+          score > best ||
+          (score === best && score > 0 &&
+            lineage.runs[p!]!.startedAt > lineage.runs[next!]!.startedAt)
+        ) {
+          [next, nextInput, best] = [p, id, score];
         }
       }
+      if (next) below.add(next);
       const others = inputs.filter(([, id]) => nextInput === null || id !== nextInput);
       const inner = prefix + "   ";
       others.forEach(([name, id], i) => {
@@ -91,6 +108,7 @@ export const renderLineage = (lineage: Lineage): string[] => {
         if (p) block(p, inner + (last ? "   " : "│  "));
       });
       if (nextInput) lines.push(`${inner}└─ ${artifactLine(nextInput)}`);
+      if (next) below.delete(next);
       run = next;
     }
   };

@@ -101,3 +101,82 @@ Deno.test("renderLineage() lists an absent optional input even where the walk st
   assert.ok(lines.some((l) => l.includes("prev  (absent optional input)")), lines.join("\n"));
   assert.ok(lines.some((l) => l.includes("deeper than --depth 1")));
 });
+
+// A synthetic iterative chain: init, then per iteration a@i (reads the previous
+// state and zones) and b@i (reads a@i's output and the previous state).
+const chainLineage = (iterations: number, depth: number | null = null) => {
+  const hex = (n: number) => n.toString(16).padStart(12, "0").padEnd(64, "0");
+  let counter = 1;
+  const artifacts: Record<string, Parameters<typeof renderLineage>[0]["artifacts"][string]> = {};
+  const runs: Record<string, Parameters<typeof renderLineage>[0]["runs"][string]> = {};
+  const artifact = (name: string, producer: string | null) => {
+    const id = hex(counter++);
+    artifacts[id] = { id, name, kind: "blob", codec: "json", size: 1, producer, producers: 1 };
+    return id;
+  };
+  const addRun = (step: string, iteration: number | null, inputs: Record<string, string>) => {
+    const id = hex(counter++);
+    runs[id] = {
+      id,
+      step,
+      iteration,
+      scenario: "s",
+      durationMs: 1,
+      startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, counter)).toISOString(),
+      inputs,
+      outputs: {},
+    };
+    return id;
+  };
+  const init = addRun("init", null, {});
+  const zones = artifact("zones", init);
+  let state = artifact("state", init);
+  for (let i = 0; i < iterations; i++) {
+    const a = addRun("a", i, { state, zones });
+    const x = artifact("x", a);
+    const b = addRun("b", i, { x, state });
+    state = artifact("state", b);
+  }
+  if (depth !== null) {
+    // Keep only runs within `depth` run levels of the root, as lineage() does.
+    const keep = new Set<string>();
+    let frontier = [artifacts[state]!.producer!];
+    for (let level = 0; level < depth && frontier.length > 0; level++) {
+      const nextFrontier: string[] = [];
+      for (const run of frontier) {
+        if (keep.has(run)) continue;
+        keep.add(run);
+        for (const id of Object.values(runs[run]!.inputs)) {
+          if (id && artifacts[id]!.producer) nextFrontier.push(artifacts[id]!.producer!);
+        }
+      }
+      frontier = nextFrontier;
+    }
+    for (const id of Object.keys(runs)) if (!keep.has(id)) delete runs[id];
+  }
+  return { roots: [state], rootRun: null, depth, truncated: depth !== null, artifacts, runs };
+};
+
+Deno.test("renderLineage() prints an iterative chain as a column, iteration by iteration", () => {
+  const lines = renderLineage(chainLineage(50));
+  const column = lines.filter((l) => l.startsWith("└─ ")).map((l) => l.split("  ")[0]);
+  assert.deepEqual(
+    column,
+    [...Array.from({ length: 50 }, (_, i) => `└─ b@${49 - i}`), "└─ a@0"],
+    "the loop-carried producer continues the column; at iteration 0, the same iteration's",
+  );
+  const printed = lines.filter((l) =>
+    /run [0-9a-f]{12}/.test(l) && !/\(shown (above|below)/.test(l)
+  );
+  assert.equal(printed.length, 101, "every run printed once");
+  const indent = (ls: string[]) => Math.max(...ls.map((l) => l.search(/[└├]─ /)));
+  assert.equal(indent(lines), indent(renderLineage(chainLineage(5))), "nesting does not grow");
+  assert.ok(lines.some((l) => /b@48 .*\(shown below\)/.test(l)), "a@49 reads state from b@48");
+});
+
+Deno.test("renderLineage() at a depth does not continue a column with a run of another iteration", () => {
+  const lines = renderLineage(chainLineage(10, 4));
+  const column = lines.filter((l) => l.startsWith("└─ ")).map((l) => l.split("  ")[0]);
+  assert.deepEqual(column, ["└─ b@9", "└─ b@8", "└─ b@7", "└─ b@6"]);
+  assert.ok(lines.some((l) => l.includes("deeper than --depth 4")));
+});
