@@ -84,7 +84,7 @@ export const makeProgress = (): Progress => {
         write(
           `[${scenario ?? "cairn"}] iteration ${iteration}${
             total ? `/${total}` : ""
-          } done (hits ${s.hits}, misses ${s.misses})\n`,
+          } done (so far ${s.hits} hits, ${s.misses} misses)\n`,
         );
       }
     },
