@@ -34,35 +34,40 @@ const unique = (values: readonly string[]): readonly string[] =>
 export const loadLineageView: Effect.Effect<LineageView, StoreError, ObjectStore> = Effect.gen(
   function* () {
     const store = yield* ObjectStore;
-    const entries = yield* store.index(LINEAGE_INDEX).snapshot();
-    const runs = new Map<string, RunSummary>();
-    const producedBy = new Map<string, readonly string[]>();
-    const consumedBy = new Map<string, readonly string[]>();
-    const stepRuns = new Map<string, { run: string; iteration: number | null }[]>();
-    for (const [key, values] of entries) {
-      const colon = key.indexOf(":");
-      const kind = key.slice(0, colon);
-      const subject = key.slice(colon + 1);
-      if (kind === "run") {
-        const decoded = decodeRunSummary(values[values.length - 1]!);
-        if (decoded) runs.set(decoded.run, decoded.summary);
-      } else if (kind === "produced") producedBy.set(subject, unique(values));
-      else if (kind === "consumed") consumedBy.set(subject, unique(values));
-      else if (kind === "step") {
-        const seen = new Set<string>();
-        const list: { run: string; iteration: number | null }[] = [];
-        for (const v of values) {
-          const [run, iteration] = v.split(" ");
-          if (!run || seen.has(run)) continue;
-          seen.add(run);
-          list.push({
-            run,
-            iteration: iteration === undefined || iteration === "-" ? null : Number(iteration),
-          });
-        }
-        stepRuns.set(subject, list);
-      }
-    }
-    return { runs, producedBy, consumedBy, stepRuns };
+    return viewOf(yield* store.index(LINEAGE_INDEX).snapshot());
   },
 );
+
+// A plain function rather than the generator's body: V8 optimizes this loop over
+// tens of thousands of entries far sooner.
+const viewOf = (entries: ReadonlyMap<string, readonly string[]>): LineageView => {
+  const runs = new Map<string, RunSummary>();
+  const producedBy = new Map<string, readonly string[]>();
+  const consumedBy = new Map<string, readonly string[]>();
+  const stepRuns = new Map<string, { run: string; iteration: number | null }[]>();
+  for (const [key, values] of entries) {
+    const colon = key.indexOf(":");
+    const kind = key.slice(0, colon);
+    const subject = key.slice(colon + 1);
+    if (kind === "run") {
+      const decoded = decodeRunSummary(values[values.length - 1]!);
+      if (decoded) runs.set(decoded.run, decoded.summary);
+    } else if (kind === "produced") producedBy.set(subject, unique(values));
+    else if (kind === "consumed") consumedBy.set(subject, unique(values));
+    else if (kind === "step") {
+      const seen = new Set<string>();
+      const list: { run: string; iteration: number | null }[] = [];
+      for (const v of values) {
+        const [run, iteration] = v.split(" ");
+        if (!run || seen.has(run)) continue;
+        seen.add(run);
+        list.push({
+          run,
+          iteration: iteration === undefined || iteration === "-" ? null : Number(iteration),
+        });
+      }
+      stepRuns.set(subject, list);
+    }
+  }
+  return { runs, producedBy, consumedBy, stepRuns };
+};

@@ -38,7 +38,8 @@ const processMs = async (cli: string, args: string[]): Promise<number | undefine
   }
   return await best(3, async () => {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", cli, ...args],
+      // As the tasks run them: the launcher without the project's config.
+      args: ["run", "-A", ...(cli === LAUNCHER ? ["--no-config"] : []), cli, ...args],
       stdout: "null",
       stderr: "piped",
     })

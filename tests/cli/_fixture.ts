@@ -119,7 +119,7 @@ export interface CliResult {
 /** Runs `cairn <args>` as a subprocess, without colour. */
 export const cairn = async (args: readonly string[]): Promise<CliResult> => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
+    args: ["run", "-A", "--no-config", CLI, ...args],
     env: { NO_COLOR: "1", CAIRN_PROGRESS: "0" },
     stdout: "piped",
     stderr: "piped",

@@ -7,10 +7,17 @@ import { withTempDir } from "./_fixture.ts";
 
 const ROOT = fromFileUrl(new URL("../..", import.meta.url).href).replace(/\/$/, "");
 
-const run = async (entry: string, args: readonly string[]) => {
+const run = async (entry: string, args: readonly string[], env: Record<string, string> = {}) => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/cli/${entry}`, ...args],
-    env: { NO_COLOR: "1", CAIRN_PROGRESS: "0" },
+    // As the tasks run them: the launcher without the project's config.
+    args: [
+      "run",
+      "-A",
+      ...(entry === "launch.ts" ? ["--no-config"] : []),
+      `${ROOT}/cli/${entry}`,
+      ...args,
+    ],
+    env: { NO_COLOR: "1", CAIRN_PROGRESS: "0", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -32,6 +39,14 @@ Deno.test("the launcher prints what cli/main.ts prints, with the same exit codes
       assert.deepEqual(launched, direct, `cairn ${args.join(" ")}`);
     }
     assert.equal((await run("launch.ts", ["scenarios", "--store", `${dir}/missing`])).code, 2);
+    // Without a bundle the launcher runs the sources in a process of its own.
+    for (const args of [["--help"], ["scenarios", "--store", `${dir}/missing`]]) {
+      const [launched, direct] = await Promise.all([
+        run("launch.ts", args, { CAIRN_CLI_BUNDLE: "0" }),
+        run("main.ts", args),
+      ]);
+      assert.deepEqual(launched, direct, `CAIRN_CLI_BUNDLE=0 cairn ${args.join(" ")}`);
+    }
   });
 });
 

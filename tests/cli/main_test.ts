@@ -75,7 +75,7 @@ Deno.test("an unknown id prefix, a missing store and a store of another format e
 Deno.test("$CAIRN_STORE is the default store", async () => {
   await withTempDir(async (dir) => {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", CLI, "scenarios"],
+      args: ["run", "-A", "--no-config", CLI, "scenarios"],
       env: { CAIRN_STORE: `${dir}/elsewhere`, NO_COLOR: "1" },
       stderr: "piped",
       stdout: "null",
