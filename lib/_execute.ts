@@ -69,7 +69,12 @@ export const executeStep = (
   req: ExecuteRequest,
 ): Effect.Effect<{ run: ObjectId; outputs: Record<string, ArtifactRef> }, PipelineError> =>
   Effect.acquireUseRelease(
-    Effect.sync(() => scratchIn(req.pipeline.store.root)),
+    // Start this process's writer session (no roots) before the scratch directory can
+    // exist: gc spares what is younger than a live session's start, so it leaves the
+    // directory alone while we live, and removes it once old if we are killed.
+    Effect.mapError(req.pipeline.store.protect([]), storeFailure).pipe(
+      Effect.map(() => scratchIn(req.pipeline.store.root)),
+    ),
     (scratch) => execute(req, scratch),
     (scratch) =>
       Effect.sync(() => {

@@ -107,11 +107,13 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
     for (const [key, values] of index.entries()) {
       for (const value of values) {
         indexEntries++;
-        if (isObjectId(value) && !hasObject(ctx, value)) {
+        // As gc reads it: a value "<id>" or "<id> <more>" depends on object <id>.
+        const target = value.split(" ", 1)[0]!;
+        if (isObjectId(target) && !hasObject(ctx, target)) {
           problems.push({
             kind: "dangling-index",
             subject: `${m[1]}:${key}`,
-            detail: `names missing ${value}`,
+            detail: `names missing ${target}`,
           });
         }
       }

@@ -5,8 +5,9 @@
  * roots of live writer sessions; `extraRoots`. Marking follows tree entries and
  * record `links`. An unreachable object is swept only when its mtime is older than
  * the grace period *and* older than the start of every live writer session, so a
- * pipeline running in another process loses nothing it wrote or found. gc holds
- * `gc.lock` exclusively while it runs; writers wait for it for a few syscalls.
+ * pipeline running in another process loses nothing it wrote or found; what such a
+ * young object links to is kept with it. gc holds `gc.lock` exclusively while it
+ * runs; writers wait for it for a few syscalls.
  *
  * Order matters for crash safety: index entries whose value is an object about to
  * be swept are dropped first, then the objects go; a gc killed half-way leaves
@@ -51,9 +52,13 @@ export interface GcReport {
   readonly reachable: number;
   readonly objectsRemoved: number;
   readonly bytesRemoved: number;
-  /** Unreachable objects kept because they are younger than the grace period or a live session. */
+  /**
+   * Unreachable objects kept because they are younger than the grace period or a live
+   * session, or are linked from such an object.
+   */
   readonly youngKept: number;
   readonly indexEntriesRemoved: number;
+  /** Old temp files and scratch directories in `tmp/` removed. */
   readonly tmpFilesRemoved: number;
   readonly deadSessionsRemoved: number;
   /** Roots or links naming objects that are not in the store. */
@@ -88,31 +93,44 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
     }
     for (const id of sessions.roots) roots.add(id);
 
-    const reachable = new Set<ObjectId>();
-    const stack = [...roots];
-    let missing = 0;
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (reachable.has(id)) continue;
-      reachable.add(id);
-      const seen = visit(ctx, id, false);
-      if (seen.status === "missing") missing++;
-      else if (seen.status === "ok") {
-        const cut = options.cutLinks?.get(id);
-        for (const link of seen.links) {
-          if (!reachable.has(link) && !cut?.has(link)) stack.push(link);
+    // Marks everything `from` leads to into `marked`; returns how many named objects are absent.
+    const mark = (from: Iterable<ObjectId>, marked: Set<ObjectId>): number => {
+      const stack = [...from];
+      let absent = 0;
+      while (stack.length > 0) {
+        const id = stack.pop()!;
+        if (marked.has(id)) continue;
+        marked.add(id);
+        const seen = visit(ctx, id, false);
+        if (seen.status === "missing") absent++;
+        else if (seen.status === "ok") {
+          const cut = options.cutLinks?.get(id);
+          for (const link of seen.links) {
+            if (!marked.has(link) && !cut?.has(link)) stack.push(link);
+          }
         }
       }
-    }
+      return absent;
+    };
+    const reachable = new Set<ObjectId>();
+    const missing = mark(roots, reachable);
 
-    const doomed = new Map<ObjectId, number>();
-    let youngKept = 0;
+    // An unreachable object younger than the cutoff is kept, and so is everything it
+    // links to, however old (as Git keeps recent objects' closures): a young run record
+    // whose inputs went would name missing objects once a cache hit made it reachable.
+    const unreachable = new Map<ObjectId, number>();
+    const young: ObjectId[] = [];
     for (const id of listObjects(ctx).ids) {
       if (reachable.has(id)) continue;
       const info = Deno.lstatSync(objectPath(ctx.layout, id));
-      if (needStat && timeMs(info.mtime) >= cutoff) youngKept++;
-      else doomed.set(id, info.size);
+      unreachable.set(id, info.size);
+      if (needStat && timeMs(info.mtime) >= cutoff) young.push(id);
     }
+    const kept = new Set(reachable);
+    const youngMissing = mark(young, kept);
+    const doomed = new Map<ObjectId, number>();
+    for (const [id, size] of unreachable) if (!kept.has(id)) doomed.set(id, size);
+    const youngKept = unreachable.size - doomed.size;
 
     let indexEntriesRemoved = 0;
     for (const entry of readDirOrEmpty(ctx.layout.index)) {
@@ -159,15 +177,18 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
       bytesRemoved += size;
     }
 
+    // Old temp files, and old scratch directories: a pipeline's step directory, left
+    // with its half-written outputs by a killed process. The cutoff spares those of
+    // live processes: a pipeline starts its session before it makes a scratch directory.
     let tmpFilesRemoved = 0;
     for (const entry of readDirOrEmpty(ctx.layout.tmp)) {
-      if (!entry.isFile) continue;
       const path = `${ctx.layout.tmp}/${entry.name}`;
+      if (!entry.isFile && !(entry.isDirectory && path !== ctx.layout.sessions)) continue;
       const info = Deno.lstatSync(path);
       if (timeMs(info.mtime) >= cutoff) continue;
       if (!dryRun) {
         try {
-          Deno.removeSync(path);
+          Deno.removeSync(path, { recursive: entry.isDirectory });
         } catch (e) {
           if (!isNotFound(e)) throw e;
         }
@@ -185,6 +206,6 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
       indexEntriesRemoved,
       tmpFilesRemoved,
       deadSessionsRemoved: sessions.removed,
-      missing,
+      missing: missing + youngMissing,
     };
   }, true);

@@ -1,16 +1,18 @@
 /**
- * Lock files: create-exclusive, write, rename into place — Git's `.lock` protocol.
+ * Lock files: Git's `.lock` protocol, with an owner to ask after.
  *
- * A lock is a file `<target>.lock` created with O_EXCL. While held it names its
- * owner (`<pid>@<host>`); to commit, the holder replaces that with the new content
- * and renames the file over the target, which both publishes the content
- * atomically and releases the lock.
+ * A lock is a file `<target>.lock` that names its owner (`<pid>@<host>`) from the
+ * moment it exists: it is written complete in `trashDir` and hard-linked into place,
+ * which fails when the lock is taken. To commit, the holder writes the new content
+ * to a temp file, checks that the lock is still the file it made, renames the
+ * content over the target (atomic) and removes the lock. So there is no moment —
+ * not while the lock is made, not while the content is fsynced — when a holder
+ * killed with SIGKILL leaves a lock that does not name it.
  *
  * A lock is broken (renamed away) when its owner is a process on this host that
- * no longer exists — a holder killed with SIGKILL costs nothing but a retry — or,
- * failing that, when it is older than `staleMs`. A holder whose lock was broken
- * finds its final rename failing and retries, so breaking a lock can cost a retry
- * but never a lost update.
+ * no longer exists — a killed holder costs nothing but a retry — or, failing that,
+ * when it is older than `staleMs`. A holder whose lock was broken finds it gone when
+ * it commits, publishes nothing and retries.
  *
  * @module
  */
@@ -21,6 +23,7 @@ import {
   isNotFound,
   lstatOrUndefined,
   processIsAlive,
+  removeIfExists,
   sleepSync,
   timeMs,
   uniqueName,
@@ -30,7 +33,10 @@ import {
 /** An acquired lock. */
 export interface HeldLock {
   readonly path: string;
-  readonly file: Deno.FsFile;
+  /** The lock file's inode: the lock is still ours while `path` names it. */
+  readonly ino: number | null;
+  /** Where the commit writes its temp file (the lock's `trashDir`). */
+  readonly tmpDir: string;
 }
 
 /** Options for {@linkcode acquireLock}. */
@@ -59,20 +65,54 @@ const ownerIsDead = (path: string): boolean => {
   return !processIsAlive(Number(m[1]));
 };
 
+// Makes the lock file from `temp`, complete with its owner line; undefined when taken.
+const create = (path: string, temp: string): { ino: number | null } | undefined => {
+  // Written at every attempt: the lock's age (its mtime) starts when it is taken, and a
+  // gc with no grace may take a temp file while we wait.
+  Deno.writeFileSync(temp, encoder.encode(owner()));
+  try {
+    Deno.linkSync(temp, path);
+    return { ino: Deno.lstatSync(temp).ino };
+  } catch (e) {
+    if (isAlreadyExists(e)) return undefined;
+    if (isNotFound(e) && !lstatOrUndefined(temp)) return create(path, temp);
+    if (!(e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotSupported)) {
+      throw e;
+    }
+  }
+  // A file system without hard links: create and write (unnamed for a moment).
+  try {
+    const file = Deno.openSync(path, { createNew: true, write: true });
+    try {
+      writeAll(file, encoder.encode(owner()));
+      return { ino: file.statSync().ino };
+    } finally {
+      file.close();
+    }
+  } catch (e) {
+    if (isAlreadyExists(e)) return undefined;
+    throw e;
+  }
+};
+
 /** Creates `<target>.lock` exclusively, waiting with back-off while another process holds it. */
 export const acquireLock = (target: string, options: LockOptions): HeldLock => {
   const path = `${target}.lock`;
+  const temp = `${options.trashDir}/${uniqueName("lock")}`;
+  try {
+    return acquire(path, temp, options);
+  } finally {
+    removeIfExists(temp);
+  }
+};
+
+const acquire = (path: string, temp: string, options: LockOptions): HeldLock => {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   const staleMs = options.staleMs ?? 30_000;
   let wait = 1;
   for (;;) {
-    try {
-      const file = Deno.openSync(path, { createNew: true, write: true, read: true });
-      writeAll(file, encoder.encode(owner()));
-      return { path, file };
-    } catch (e) {
-      if (!isAlreadyExists(e)) throw e;
-    }
+    const made = create(path, temp);
+    if (made) return { path, ino: made.ino, tmpDir: options.trashDir };
     const info = lstatOrUndefined(path);
     if (info && (Date.now() - timeMs(info.mtime) > staleMs || ownerIsDead(path))) {
       try {
@@ -92,9 +132,10 @@ export const acquireLock = (target: string, options: LockOptions): HeldLock => {
 export class LockLost extends Error {}
 
 /**
- * Publishes `content` as `target`: replaces the owner line with it, fsyncs when
- * `durable`, and renames the lock into place. Throws `LockLost` when another
- * process broke the lock in the meantime.
+ * Publishes `content` as `target` and releases the lock: writes it to a temp file,
+ * fsyncs when `durable`, and renames it over the target if the lock is still ours.
+ * Throws `LockLost` (publishing nothing) when another process broke the lock in the
+ * meantime.
  */
 export const commitLock = (
   lock: HeldLock,
@@ -102,29 +143,30 @@ export const commitLock = (
   content: Uint8Array,
   durable: boolean,
 ): void => {
-  lock.file.truncateSync(0);
-  lock.file.seekSync(0, Deno.SeekMode.Start);
-  writeAll(lock.file, content);
-  if (durable) lock.file.syncDataSync();
-  lock.file.close();
+  const temp = `${lock.tmpDir}/${uniqueName("commit")}`;
   try {
-    Deno.renameSync(lock.path, target);
-  } catch (e) {
-    if (isNotFound(e)) throw new LockLost(lock.path);
-    throw e;
+    const file = Deno.openSync(temp, { createNew: true, write: true });
+    try {
+      writeAll(file, content);
+      if (durable) file.syncDataSync();
+    } finally {
+      file.close();
+    }
+    if (lstatOrUndefined(lock.path)?.ino !== lock.ino) throw new LockLost(lock.path);
+    try {
+      Deno.renameSync(temp, target);
+    } catch (e) {
+      // A gc with no grace took the temp file: go round again.
+      if (isNotFound(e) && !lstatOrUndefined(temp)) throw new LockLost(lock.path);
+      throw e;
+    }
+  } finally {
+    removeIfExists(temp);
   }
+  releaseLock(lock);
 };
 
 /** Drops a lock without publishing it. */
 export const releaseLock = (lock: HeldLock): void => {
-  try {
-    lock.file.close();
-  } catch {
-    // already closed by commitLock
-  }
-  try {
-    Deno.removeSync(lock.path);
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
+  removeIfExists(lock.path);
 };

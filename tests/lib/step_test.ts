@@ -9,6 +9,7 @@ import {
   Json,
   optional,
   Pipeline,
+  type PipelineApi,
   PipelineError,
   type PipelineOptions,
   scenario,
@@ -419,5 +420,36 @@ Deno.test("validate: eager turns a damaged cached output into a miss that rewrit
     const again = await inScenario(root, "eager", producer("eager")({}));
     assert.deepEqual(again.invocations.map((i) => i.hit), [true]);
     assert.equal(produced, 2);
+  });
+});
+
+Deno.test("a step's scratch directory survives a zero-grace gc run while the step runs", async () => {
+  await withRoot(async (root) => {
+    // An explicit version: no code identity is parsed and stored, so the step's scratch
+    // directory is the first thing this process makes in the store.
+    let store: PipelineApi["store"] | undefined;
+    const collected: number[] = [];
+    const write = step({
+      name: "write_then_gc",
+      version: "1",
+      outputs: { out: Dir },
+      run: (_inputs, _config, ctx) => {
+        Deno.mkdirSync(`${ctx.outDir}/out`);
+        Deno.writeTextFileSync(`${ctx.outDir}/out/part`, "data");
+        // As if `cairn gc --grace 0ms` ran in another process at this moment.
+        const report = Effect.runSync(store!.gc({ graceMs: 0, nowMs: Date.now() + 60_000 }));
+        collected.push(report.tmpFilesRemoved);
+        return {};
+      },
+    });
+    const { out } = await runIn(
+      root,
+      Effect.gen(function* () {
+        store = (yield* Pipeline).store;
+        return yield* write({});
+      }),
+    );
+    assert.deepEqual(collected, [0], "gc left the scratch directory alone");
+    assert.equal(out.kind, "tree");
   });
 });

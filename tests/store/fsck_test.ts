@@ -78,3 +78,23 @@ Deno.test("fsck({ quick }) still finds a damaged record", () =>
       fsck(ctx, { quick: true }).problems.some((p) => p.kind === "corrupt" && p.subject === run),
     );
   }));
+
+Deno.test("fsck() reports an index entry whose value starts with a missing object id", () =>
+  withStore((ctx, dir) => {
+    const { run } = populate(ctx, dir);
+    // The cache and lineage indexes write "<run id> <more>", as gc reads them.
+    const index = new AppendIndex(ctx.layout, "lineage");
+    index.append(`run:${run}`, `${run} {"step":"s"}`);
+    index.append("size", "123 not an id");
+    index.close();
+    assert.deepEqual(fsck(ctx).problems, []);
+    updateRef(ctx.layout, "scenarios/s", null, { message: "drop" });
+    Deno.removeSync(objectPath(ctx.layout, run));
+    assert.deepEqual(
+      fsck(ctx).problems.map((p) => [p.kind, p.subject, p.detail]).sort(),
+      [
+        ["dangling-index", "cache:k", `names missing ${run}`],
+        ["dangling-index", `lineage:run:${run}`, `names missing ${run}`],
+      ],
+    );
+  }));

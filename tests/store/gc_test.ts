@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { AppendIndex } from "../../store/append_index.ts";
+import { fsck } from "../../store/fsck.ts";
 import { gc } from "../../store/gc.ts";
 import { putDir } from "../../store/ingest_dir.ts";
+import { objectPath } from "../../store/layout.ts";
 import { hasObject, putBytes } from "../../store/objects.ts";
 import { openStoreContext } from "../../store/object_store.ts";
 import { encodeRecord } from "../../store/record.ts";
@@ -64,6 +66,31 @@ Deno.test("gc() keeps unreachable objects younger than the grace period", () =>
     assert.equal(report.objectsRemoved, 0);
     assert.equal(report.youngKept, 1);
     assert.equal(hasObject(ctx, young), true);
+  }));
+
+Deno.test("gc() keeps what a young unreachable record links to, however old", () =>
+  withStore((ctx) => {
+    // A run whose inputs were written long ago, recorded just now and not yet referenced:
+    // a cache hit may make it reachable again, and then its links must still resolve.
+    const input = blob(ctx, "old input");
+    const producer = record(ctx, [input], 1);
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    for (const id of [input, producer]) Deno.utimeSync(objectPath(ctx.layout, id), old, old);
+    const run = record(ctx, [input, producer, blob(ctx, "fresh output")], 2);
+    const garbage = blob(ctx, "old garbage");
+    Deno.utimeSync(objectPath(ctx.layout, garbage), old, old);
+    const report = collect(ctx, { graceMs: 3_600_000 });
+    assert.equal(report.objectsRemoved, 1);
+    assert.equal(report.youngKept, 4);
+    assert.equal(report.missing, 0);
+    assert.equal(hasObject(ctx, garbage), false);
+    const other = openStoreContext(ctx.layout.root);
+    try {
+      assert.deepEqual(fsck(other).problems, []);
+      assert.equal(hasObject(other, run), true);
+    } finally {
+      other.session.close();
+    }
   }));
 
 Deno.test("gc() keeps what a live writer session wrote, and its temporary roots' closures", () =>
@@ -130,3 +157,27 @@ Deno.test("gc() removes old leftovers in tmp/ and session files of dead processe
     assert.deepEqual([...Deno.readDirSync(ctx.layout.sessions)], []);
   });
 });
+
+Deno.test("gc() removes an old scratch directory in tmp/ and keeps one younger than a live session", () =>
+  withStore((ctx) => {
+    // A killed pipeline's step directory: nested, with a read-only file in it.
+    const left = `${ctx.layout.tmp}/run-1-x-0`;
+    Deno.mkdirSync(`${left}/out/field`, { recursive: true });
+    Deno.writeTextFileSync(`${left}/out/field/part`, "half-written");
+    Deno.chmodSync(`${left}/out/field/part`, 0o444);
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    Deno.utimeSync(left, old, old);
+    // A live process's directory, made after its session started.
+    ctx.session.locked(() => ctx.session.protect([]));
+    const live = `${ctx.layout.tmp}/run-2-y-0`;
+    Deno.mkdirSync(`${live}/out`, { recursive: true });
+    const other = openStoreContext(ctx.layout.root);
+    try {
+      const report = gc(other, { graceMs: 0, nowMs: Date.now() + 60_000 });
+      assert.equal(report.tmpFilesRemoved, 1);
+    } finally {
+      other.session.close();
+    }
+    const names = [...Deno.readDirSync(ctx.layout.tmp)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["run-2-y-0", "sessions"]);
+  }));

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
+import { fileURLToPath } from "node:url";
 import { acquireLock, commitLock, LockLost, releaseLock } from "../../store/lock_file.ts";
 import { inTemp, reasonOf } from "./_helpers.ts";
 
@@ -35,3 +36,48 @@ Deno.test("commitLock() of a lock broken meanwhile throws LockLost and publishes
     );
     assert.throws(() => Deno.statSync(`${dir}/ref`), Deno.errors.NotFound);
   }));
+
+Deno.test("a lock names its owner at every moment, so a holder killed at any point is broken at once", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "cairn-lock-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      fileURLToPath(new URL("./_fixtures/lock_committer.ts", import.meta.url)),
+      dir,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    Deno.mkdirSync(`${dir}/tmp`);
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    assert.equal((await reader.read()).value, "ready\n");
+    reader.releaseLock();
+    // Watch the lock while the child takes and commits it (fsync included) many times.
+    const seen = new Set<string>();
+    for (const until = Date.now() + 500; Date.now() < until;) {
+      try {
+        seen.add(Deno.readTextFileSync(`${dir}/ref.lock`).replace(/^\d+@/, "<pid>@"));
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    assert.deepEqual([...seen], [`<pid>@${hostname()}`], "what the lock file held");
+    child.kill("SIGKILL");
+    await child.status;
+    // Whatever moment the kill hit, the next taker gets the lock without waiting it out.
+    releaseLock(acquireLock(`${dir}/ref`, { trashDir: `${dir}/tmp`, timeoutMs: 1000 }));
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    await child.status;
+    await child.stdout.cancel().catch(() => {});
+    await child.stderr.cancel();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
