@@ -180,6 +180,7 @@ export const putFile = (ctx: StoreContext, path: string, move: boolean): FilePut
       Deno.chmodSync(path, info.mode ?? 0o644);
     }
   }
+  ctx.session.begin();
   const tmp = `${ctx.layout.tmp}/${uniqueName("obj")}`;
   let published: boolean | undefined;
   try {
@@ -320,7 +321,14 @@ export const removeDamaged = (ctx: StoreContext, id: ObjectId): boolean => {
   const aside = `${ctx.layout.tmp}/${uniqueName("damaged")}`;
   try {
     // Under the shared lock, like every write: gc never finds an object vanish mid-sweep.
-    ctx.session.locked(() => Deno.renameSync(objectPath(ctx.layout, id), aside));
+    // The copy aside gets a fresh mtime, after this session's start: with the object's
+    // old one, a gc could sweep it from tmp/ while it is re-hashed (and lose it if intact).
+    ctx.session.locked(() => {
+      ctx.session.start();
+      Deno.renameSync(objectPath(ctx.layout, id), aside);
+      const now = new Date();
+      Deno.utimeSync(aside, now, now);
+    });
   } catch (e) {
     if (isNotFound(e)) return false;
     throw e;

@@ -63,6 +63,15 @@ export class WriterSession {
     this.#rootsPath = path;
   }
 
+  /**
+   * Starts the session, if it has not started, before a write leaves anything in
+   * `tmp/`: gc spares temp files younger than the oldest live session's start, so a
+   * temp file made before the start could be swept while it is being written.
+   */
+  begin(): void {
+    if (!this.#rootsFile) this.locked(() => this.start());
+  }
+
   /** Records temporary roots. Call under {@linkcode locked}. */
   protect(ids: readonly string[]): void {
     this.start();

@@ -142,3 +142,19 @@ Deno.test("removeDamaged() takes out a damaged object so the next put repairs it
     assert.deepEqual(readVerified(ctx, id, "blob"), payload);
     assert.equal(removeDamaged(ctx, "ab".repeat(32)), false, "missing: nothing to do");
   }));
+
+Deno.test("putFile() in copy mode starts the writer session before its temp file exists", () =>
+  withStore((ctx, dir) => {
+    // gc spares temp files younger than the oldest live session's start: a session
+    // started only at publish would leave the temp file unprotected while written.
+    const source = `${dir}/big.bin`;
+    Deno.writeFileSync(source, new Uint8Array(16 * 1024 * 1024).fill(7));
+    const { id } = putFile(ctx, source, false);
+    const [session] = [...Deno.readDirSync(`${dir}/store/tmp/sessions`)];
+    assert.ok(session, "a session file exists");
+    const start = Number(
+      Deno.readTextFileSync(`${dir}/store/tmp/sessions/${session.name}`).match(/^start (\d+)/)![1],
+    );
+    const written = Deno.statSync(objectPath(ctx.layout, id)).mtime!.getTime();
+    assert.ok(start < written, `session started at ${start}, object written at ${written}`);
+  }));
