@@ -3,6 +3,7 @@
 // see when its program has started, kill it, collect what it printed; read the side
 // file in which it lists the step invocations that had returned.
 import { fileURLToPath } from "node:url";
+import { readLines } from "../_read_lines.ts";
 
 const PROJECT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -23,18 +24,6 @@ export interface FixtureChild<A> {
   readonly kill: () => void;
   /** Closes the child's stdin (fixtures that loop until told to stop). */
   readonly closeStdin: () => Promise<void>;
-}
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buffered = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-      yield buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-    }
-  }
-  if (buffered.length > 0) yield buffered;
 }
 
 // Children not yet finished: a failing suite kills them before removing its files.

@@ -40,6 +40,7 @@ import {
   STEPS_PER_SCENARIO,
   workerRef,
 } from "./_fixtures/concurrent_plan.ts";
+import { readLines } from "../_read_lines.ts";
 
 const PROJECT = fileURLToPath(new URL("../../", import.meta.url));
 const WORKER = fileURLToPath(new URL("./_fixtures/concurrent_worker.ts", import.meta.url));
@@ -57,18 +58,6 @@ interface Worker {
   /** The next stdout line, or undefined at end of output. */
   readonly nextLine: () => Promise<string | undefined>;
   readonly stderr: Promise<string>;
-}
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buffered = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-      yield buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-    }
-  }
-  if (buffered.length > 0) yield buffered;
 }
 
 const spawnWorker = (root: string, worker: number, manifest: string): Worker => {

@@ -17,6 +17,7 @@ import { readRef, readReflog, updateRef } from "../../store/refs.ts";
 import { decodeTree } from "../../store/tree.ts";
 import { listObjects } from "../../store/_walk.ts";
 import { chainBlob, mixedSize, payload } from "./_fixtures/payload.ts";
+import { readLines } from "../_read_lines.ts";
 
 const PROJECT = fileURLToPath(new URL("../../", import.meta.url));
 const encoder = new TextEncoder();
@@ -31,18 +32,6 @@ interface Child {
   readonly closeStdin: () => Promise<void>;
   /** Waits for the exit; returns the status, the stdout lines not yet read and stderr. */
   readonly finish: () => Promise<{ status: Deno.CommandStatus; lines: string[]; stderr: string }>;
-}
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buffered = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-      yield buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-    }
-  }
-  if (buffered.length > 0) yield buffered;
 }
 
 // Children not yet finished; a failing test kills them before removing their store.
