@@ -38,7 +38,12 @@ export {
   type PipelineOptions,
 } from "./pipeline.ts";
 export { run, type RunOptions } from "./run.ts";
-export { scenario, type ScenarioOptions } from "./scenario.ts";
+export {
+  scenario,
+  type ScenarioOptions,
+  type ScenarioRecorded,
+  scenarioRecorded,
+} from "./scenario.ts";
 export {
   type InputArtifacts,
   type OutputArtifacts,

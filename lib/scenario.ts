@@ -56,6 +56,51 @@ export const scenario = <A, E, R>(
   options: ScenarioOptions,
   program: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | PipelineError, R | Pipeline> =>
+  recordScenario(name, options, program, { id: null });
+
+/** What {@linkcode scenarioRecorded} returns. */
+export interface ScenarioRecorded<A> {
+  /** The program's value. */
+  readonly value: A;
+  /**
+   * The id of the scenario record this execution wrote (its invocations, hits and
+   * misses), or null if it could not be written (the reason is logged). Unlike the
+   * newest record under `refs/scenarios/<name>`, it cannot be another process's.
+   */
+  readonly record: string | null;
+}
+
+/**
+ * {@linkcode scenario}, returning also the id of the record this execution wrote.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { scenarioRecorded } from "./scenario.ts"
+ *
+ * const baseline = scenarioRecorded("baseline", {}, Effect.succeed(42))
+ * // Effect<{ value: 42, record: "<scenario record id>" }, PipelineError, Pipeline>
+ * ```
+ */
+export const scenarioRecorded = <A, E, R>(
+  name: string,
+  options: ScenarioOptions,
+  program: Effect.Effect<A, E, R>,
+): Effect.Effect<ScenarioRecorded<A>, E | PipelineError, R | Pipeline> =>
+  Effect.suspend(() => {
+    const written: { id: string | null } = { id: null };
+    return Effect.map(
+      recordScenario(name, options, program, written),
+      (value) => ({ value, record: written.id }),
+    );
+  });
+
+const recordScenario = <A, E, R>(
+  name: string,
+  options: ScenarioOptions,
+  program: Effect.Effect<A, E, R>,
+  written: { id: string | null },
+): Effect.Effect<A, E | PipelineError, R | Pipeline> =>
   Effect.gen(function* () {
     const problem = refNameProblem(`scenarios/${name}`);
     if (problem) {
@@ -129,16 +174,17 @@ export const scenario = <A, E, R>(
           // parent and retry. Every conflict means another record went in, so retrying makes
           // progress; a short random pause spreads contenders out. (20 immediate retries
           // lost about one record in 1,600 with 16 processes finishing scenarios at once.)
-          yield* write.pipe(
+          written.id = yield* write.pipe(
             Effect.retry({
               while: (e: StoreError) => e.reason instanceof RefConflict,
               schedule: CONFLICT_BACKOFF,
               times: 200,
             }),
             Effect.catch((e) =>
-              Effect.sync(() =>
-                pipeline.progress.log(`[cairn] could not record scenario ${name}: ${e.message}`)
-              )
+              Effect.sync(() => {
+                pipeline.progress.log(`[cairn] could not record scenario ${name}: ${e.message}`);
+                return null;
+              })
             ),
           );
           const hits = state.invocations.filter((i) => i.hit).length;

@@ -14,7 +14,7 @@ import {
   Json,
   Pipeline,
   type PipelineError,
-  scenario,
+  scenarioRecorded,
   type StoreError,
   type TableValue,
 } from "../../mod.ts";
@@ -49,7 +49,7 @@ export const runChain = (
   blocks: number,
 ): Effect.Effect<ChainRun, PipelineError | StoreError, Pipeline> =>
   Effect.gen(function* () {
-    const result = yield* scenario(
+    const { value: result, record: recordId } = yield* scenarioRecorded(
       SCENARIO,
       { config: { blocks, ...settings }, tags: ["example"], facets: ["blocks"] },
       Effect.gen(function* () {
@@ -68,7 +68,8 @@ export const runChain = (
       }),
     );
     const { store } = yield* Pipeline;
-    const record = yield* store.readRecord((yield* store.readRef(`scenarios/${SCENARIO}`))!);
+    // This execution's own record (the ref may already name a concurrent run's).
+    const record = recordId === null ? { invocations: [] } : yield* store.readRecord(recordId);
     const summaryValue: Summary = Json.decode(yield* store.readBlob(result.summaryArtifact.id));
     return {
       ...result,

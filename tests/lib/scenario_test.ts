@@ -2,7 +2,7 @@
 // same scenario at the same moment.
 import assert from "node:assert/strict";
 import * as Effect from "effect/Effect";
-import { Pipeline, type PipelineApi, scenario } from "../../mod.ts";
+import { Json, Pipeline, type PipelineApi, scenario, scenarioRecorded, step } from "../../mod.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
 
@@ -50,6 +50,40 @@ Deno.test("a scenario is recorded even when other processes move its ref 30 time
       assert.deepEqual(record.config, { mine: true });
       assert.equal(record.parent, log[29]!.new, "its parent is the last rival's record");
       assert.equal(record.status, "ok");
+    }).pipe(Effect.provide(Pipeline.layerTemp)),
+  );
+});
+
+Deno.test("scenarioRecorded() gives each execution its own record, even when two run at once", async () => {
+  const double = step({
+    name: "double",
+    inputs: { x: Json },
+    outputs: { y: Json },
+    run: ({ x }) => ({ y: x * 2 }),
+  });
+  const seed = (x: number) => step({ name: `seed${x}`, outputs: { x: Json }, run: () => ({ x }) });
+  const program = (x: number) =>
+    scenarioRecorded(
+      "twice",
+      { config: { x } },
+      Effect.gen(function* () {
+        const { x: start } = yield* seed(x)({});
+        const { y } = yield* double({ x: start });
+        return y.id;
+      }),
+    );
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const { store } = yield* Pipeline;
+      const [a, b] = yield* Effect.all([program(1), program(2)], { concurrency: 2 });
+      assert.ok(a.record && b.record && a.record !== b.record);
+      for (const [result, x] of [[a, 1], [b, 2]] as const) {
+        const record = yield* store.readRecord(result.record!);
+        assert.deepEqual(record.config, { x }, "each gets the record of its own execution");
+        assert.equal((record.invocations as unknown[]).length, 2);
+      }
+      const log = yield* store.reflog("scenarios/twice");
+      assert.deepEqual(new Set(log.map((e) => e.new)), new Set([a.record, b.record]));
     }).pipe(Effect.provide(Pipeline.layerTemp)),
   );
 });
