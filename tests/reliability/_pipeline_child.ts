@@ -3,9 +3,7 @@
 // see when its program has started, kill it, collect what it printed; read the side
 // file in which it lists the step invocations that had returned.
 import { fileURLToPath } from "node:url";
-import { readLines } from "../_read_lines.ts";
-
-const PROJECT = fileURLToPath(new URL("../../", import.meta.url));
+import { spawnScript } from "../_child_process.ts";
 
 /** How a child ended, with its last stdout line parsed as JSON (when it printed one). */
 export interface Finished<A> {
@@ -35,45 +33,22 @@ export const spawnFixture = <A>(
   args: readonly string[],
   env: Record<string, string> = {},
 ): FixtureChild<A> => {
-  const process = new Deno.Command(Deno.execPath(), {
-    // The import map is found from the working directory, so name it explicitly.
-    args: [
-      "run",
-      "-A",
-      "--config",
-      `${PROJECT}deno.json`,
-      fileURLToPath(new URL(`./_fixtures/${fixture}`, import.meta.url)),
-      ...args,
-    ],
-    cwd: PROJECT,
-    env: { CAIRN_PROGRESS: "0", ...env },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(process.stderr).text();
+  const { process, lines: stdout, stderr, closeStdin } = spawnScript(
+    fileURLToPath(new URL(`./_fixtures/${fixture}`, import.meta.url)),
+    args,
+    env,
+  );
   let onStarted: (started: boolean) => void = () => {};
   const started = new Promise<boolean>((resolve) => onStarted = resolve);
   const lines = (async () => {
     const all: string[] = [];
-    for await (const line of readLines(process.stdout)) {
+    for await (const line of stdout) {
       if (all.length === 0) onStarted(true);
       all.push(line);
     }
     onStarted(false);
     return all;
   })();
-  const writer = process.stdin.getWriter();
-  let stdinOpen = true;
-  const closeStdin = async () => {
-    if (!stdinOpen) return;
-    stdinOpen = false;
-    try {
-      await writer.close();
-    } catch {
-      // The child is gone (killed or exited): nothing left to tell it.
-    }
-  };
   let ended = false;
   const finished = (async (): Promise<Finished<A>> => {
     const status = await process.status;

@@ -40,7 +40,7 @@ import {
   STEPS_PER_SCENARIO,
   workerRef,
 } from "./_fixtures/concurrent_plan.ts";
-import { readLines } from "../_read_lines.ts";
+import { type ScriptChild, spawnScript } from "../_child_process.ts";
 
 const PROJECT = fileURLToPath(new URL("../../", import.meta.url));
 const WORKER = fileURLToPath(new URL("./_fixtures/concurrent_worker.ts", import.meta.url));
@@ -53,40 +53,19 @@ const RUN_ID = /^[0-9a-f]{64}$/;
 // ---------------------------------------------------------------------------
 // Worker processes
 
-interface Worker {
-  readonly process: Deno.ChildProcess;
+interface Worker extends ScriptChild {
   /** The next stdout line, or undefined at end of output. */
   readonly nextLine: () => Promise<string | undefined>;
-  readonly stderr: Promise<string>;
 }
 
 const spawnWorker = (root: string, worker: number, manifest: string): Worker => {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--config",
-      `${PROJECT}deno.json`,
-      WORKER,
-      root,
-      String(worker),
-      String(SCENARIOS),
-      manifest,
-    ],
-    cwd: PROJECT,
-    env: { CAIRN_PROGRESS: "0" },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines = readLines(process.stdout);
+  const child = spawnScript(WORKER, [root, String(worker), String(SCENARIOS), manifest]);
   return {
-    process,
+    ...child,
     nextLine: async () => {
-      const next = await lines.next();
+      const next = await child.lines.next();
       return next.done ? undefined : next.value;
     },
-    stderr: new Response(process.stderr).text(),
   };
 };
 
@@ -123,11 +102,9 @@ const runWorkers = async (root: string, dir: string): Promise<Manifest[]> => {
       const line = await worker.nextLine();
       if (line !== "ready") assert.fail(`worker ${w} did not start:\n${await worker.stderr}`);
     }
-    const encoder = new TextEncoder();
-    await Promise.all(workers.map(async ({ process }) => {
-      const writer = process.stdin.getWriter();
-      await writer.write(encoder.encode("go\n"));
-      await writer.close();
+    await Promise.all(workers.map(async (worker) => {
+      await worker.send("go");
+      await worker.closeStdin();
     }));
     return await Promise.all(workers.map(async (worker, w) => {
       const line = await worker.nextLine();

@@ -17,9 +17,8 @@ import { readRef, readReflog, updateRef } from "../../store/refs.ts";
 import { decodeTree } from "../../store/tree.ts";
 import { listObjects } from "../../store/_walk.ts";
 import { chainBlob, mixedSize, payload } from "./_fixtures/payload.ts";
-import { readLines } from "../_read_lines.ts";
+import { spawnScript } from "../_child_process.ts";
 
-const PROJECT = fileURLToPath(new URL("../../", import.meta.url));
 const encoder = new TextEncoder();
 const HOUR = 3_600_000;
 
@@ -38,41 +37,17 @@ interface Child {
 const running = new Set<Child>();
 
 const spawnFixture = (name: string, args: readonly string[]): Child => {
-  const process = new Deno.Command(Deno.execPath(), {
-    // The import map is found from the working directory, so name it explicitly.
-    args: [
-      "run",
-      "-A",
-      "--config",
-      `${PROJECT}deno.json`,
-      fileURLToPath(new URL(`./_fixtures/${name}`, import.meta.url)),
-      ...args,
-    ],
-    cwd: PROJECT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(process.stderr).text();
-  const lines = readLines(process.stdout);
-  const writer = process.stdin.getWriter();
-  let stdinOpen = true;
-  const closeStdin = async () => {
-    if (!stdinOpen) return;
-    stdinOpen = false;
-    try {
-      await writer.close();
-    } catch {
-      // The child is gone (killed or exited): nothing left to tell it.
-    }
-  };
+  const { process, lines, stderr, send, closeStdin } = spawnScript(
+    fileURLToPath(new URL(`./_fixtures/${name}`, import.meta.url)),
+    args,
+  );
   const child: Child = {
     process,
     nextLine: async () => {
       const next = await lines.next();
       return next.done ? undefined : next.value;
     },
-    send: (line) => writer.write(encoder.encode(`${line}\n`)),
+    send,
     closeStdin,
     finish: async () => {
       await closeStdin();
