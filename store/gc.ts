@@ -126,10 +126,11 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
       unreachable.set(id, info.size);
       if (needStat && timeMs(info.mtime) >= cutoff) young.push(id);
     }
-    const kept = new Set(reachable);
-    const youngMissing = mark(young, kept);
+    // Marked on into the same set (no copy of it): from here on it holds what is kept.
+    const reachableCount = reachable.size;
+    const youngMissing = mark(young, reachable);
     const doomed = new Map<ObjectId, number>();
-    for (const [id, size] of unreachable) if (!kept.has(id)) doomed.set(id, size);
+    for (const [id, size] of unreachable) if (!reachable.has(id)) doomed.set(id, size);
     const youngKept = unreachable.size - doomed.size;
 
     let indexEntriesRemoved = 0;
@@ -199,7 +200,7 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
     return {
       dryRun,
       roots: roots.size,
-      reachable: reachable.size - missing,
+      reachable: reachableCount - missing,
       objectsRemoved: doomed.size,
       bytesRemoved,
       youngKept,
