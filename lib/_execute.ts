@@ -1,16 +1,28 @@
 // The miss path of a step: decode inputs, run, ingest outputs, record the run.
 import * as Effect from "effect/Effect";
 import { hostname } from "node:os";
+import { relative } from "node:path";
 import type { ObjectId } from "../store/object_id.ts";
 import type { StoreError } from "../store/errors.ts";
 import type { Artifact, ArtifactRef } from "./artifact.ts";
 import type { KeyComponents } from "./cache_key.ts";
 import type { CodeIdentity } from "./code_identity.ts";
 import { type Codec, codecOf, type InputSpec } from "./codecs/codec.ts";
-import { CodecFailed, type PipelineError, pipelineError, StepFailed } from "./errors.ts";
+import {
+  CodecFailed,
+  InputChanged,
+  InputDamaged,
+  InvalidStep,
+  type PipelineError,
+  pipelineError,
+  StepFailed,
+} from "./errors.ts";
 import type { PipelineApi } from "./pipeline.ts";
 import type { StepContext } from "./step.ts";
-import { encodeCacheValue, LINEAGE_INDEX, lineageEntries } from "./run_summary.ts";
+import { LINEAGE_INDEX, lineageEntries } from "./run_summary.ts";
+import { CACHE_INDEX, droppedCacheValue, encodeCacheValue } from "./cache_entry.ts";
+import { changedSources } from "./_sources.ts";
+import { makeScratch, removeScratch, type Scratch } from "./_scratch.ts";
 
 export { LINEAGE_INDEX };
 
@@ -23,40 +35,14 @@ export interface ExecuteRequest {
   readonly outputSpecs: Record<string, Codec>;
   readonly inputs: Record<string, Artifact | undefined>;
   readonly iteration: number | null;
+  /** For a step declared `iterationInvariant`: the iteration it was invoked in. */
+  readonly invariantAt: number | null | undefined;
   readonly scenario: string | null;
   readonly components: KeyComponents & { readonly code: CodeIdentity };
   readonly key: string;
+  /** The files the code identity was computed from (checked before the run is cached). */
+  readonly sources: readonly string[];
 }
-
-let scratchCounter = 0;
-
-// A step's scratch directory (`in/` for materialized inputs, `out/` for `ctx.outDir`),
-// made on first use: a step with value inputs and outputs that never reads
-// `ctx.outDir` needs none, and where mkdir and rmdir are slow they cost more than the
-// rest of a miss.
-interface Scratch {
-  readonly dir: string;
-  /** Makes the directory if it is not yet made; returns its path. */
-  readonly make: () => string;
-  readonly made: () => boolean;
-}
-
-const scratchIn = (root: string): Scratch => {
-  const dir = `${root}/tmp/run-${Deno.pid}-${Date.now().toString(36)}-${scratchCounter++}`;
-  let made = false;
-  return {
-    dir,
-    make: () => {
-      if (!made) {
-        Deno.mkdirSync(`${dir}/in`, { recursive: true });
-        Deno.mkdirSync(`${dir}/out`);
-        made = true;
-      }
-      return dir;
-    },
-    made: () => made,
-  };
-};
 
 const storeFailure = (e: StoreError) => pipelineError(e);
 
@@ -73,23 +59,93 @@ export const executeStep = (
     // exist: gc spares what is younger than a live session's start, so it leaves the
     // directory alone while we live, and removes it once old if we are killed.
     Effect.mapError(req.pipeline.store.protect([]), storeFailure).pipe(
-      Effect.map(() => scratchIn(req.pipeline.store.root)),
+      Effect.map(() => makeScratch(req.pipeline.store.root)),
     ),
     (scratch) => execute(req, scratch),
+    // A scratch directory that cannot be removed costs disk space, not the result: gc
+    // removes it later. Say so and go on.
     (scratch) =>
-      Effect.sync(() => {
-        if (scratch.made()) Deno.removeSync(scratch.dir, { recursive: true });
-      }).pipe(Effect.ignore),
+      Effect.try({
+        try: () => removeScratch(scratch),
+        catch: (e) => e,
+      }).pipe(
+        Effect.catch((e) =>
+          Effect.sync(() =>
+            req.pipeline.progress.log(
+              `[cairn] could not remove scratch directory ${scratch.dir}: ${
+                message(e)
+              } (gc removes it later)`,
+            )
+          )
+        ),
+      ),
   );
 
 const stepFailed = (req: ExecuteRequest, cause: unknown) =>
   pipelineError(new StepFailed({ step: req.name, iteration: req.iteration, cause }));
+
+const invariantMisuse = (req: ExecuteRequest) =>
+  pipelineError(
+    new InvalidStep({
+      step: req.name,
+      detail:
+        `it is declared iterationInvariant: true, but its run read ctx.iteration (in iteration ${req.invariantAt}), so one iteration's result would be reused for every other; remove iterationInvariant, or stop reading ctx.iteration`,
+    }),
+  );
+
+/** A hard-linked input file as it was handed to the step. */
+interface LinkedFile {
+  readonly input: string;
+  readonly path: string;
+  readonly id: ObjectId;
+  readonly producer: ObjectId | null;
+  readonly info: Deno.FileInfo;
+}
+
+const stamp = (i: Deno.FileInfo) =>
+  `${i.ino} ${i.size} ${i.mtime?.getTime()} ${i.ctime?.getTime()} ${i.mode}`;
+
+// An input whose object proved damaged or missing when it was read: withdraw the cache
+// entry of the run that made it (so that run is a miss next time and re-creates it)
+// and say exactly that.
+const inputDamaged = (req: ExecuteRequest, name: string, artifact: Artifact) => (e: StoreError) =>
+  Effect.gen(function* () {
+    const reason = e.reason._tag;
+    if (reason !== "IntegrityMismatch" && reason !== "ObjectNotFound") return storeFailure(e);
+    if (artifact.producer) yield* dropCacheEntry(req.pipeline, artifact.producer);
+    return pipelineError(
+      new InputDamaged({
+        step: req.name,
+        iteration: req.iteration,
+        input: name,
+        artifact: artifact.id,
+        producer: artifact.producer,
+        detail: e.reason.message,
+      }),
+    );
+  }).pipe(Effect.flip);
+
+/** Withdraws the cache entry that names `run` (a tombstone), if its key's entry does. */
+export const dropCacheEntry = (pipeline: PipelineApi, run: ObjectId) =>
+  Effect.gen(function* () {
+    const record = yield* pipeline.store.readRecord(run);
+    if (record.type !== "run" || typeof record.key !== "string") return;
+    const cache = pipeline.store.index(CACHE_INDEX);
+    const current = yield* cache.get(record.key);
+    if (current?.startsWith(`${run} `)) yield* cache.append(record.key, droppedCacheValue(run));
+  }).pipe(Effect.ignore);
 
 const execute = (req: ExecuteRequest, scratch: Scratch) =>
   Effect.gen(function* () {
     const { store } = req.pipeline;
     const startedAt = new Date();
     const t0 = performance.now();
+    const hardlink = req.pipeline.link === "hardlink";
+    const linked: LinkedFile[] = [];
+    const makeScratchDir = Effect.try({
+      try: () => scratch.make(),
+      catch: (e) => stepFailed(req, new Error(`cannot make its scratch directory: ${message(e)}`)),
+    });
 
     // Decode inputs: values for value codecs, materialized paths for File/Dir.
     const decoded: Record<string, unknown> = {};
@@ -102,15 +158,19 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
       }
       const codec = codecOf(spec);
       if (codec._tag === "path") {
-        const path = `${scratch.make()}/in/${name}`;
-        yield* Effect.mapError(
-          store.materialize(artifact.id, path, { kind: artifact.kind }),
-          storeFailure,
-        );
+        const path = `${yield* makeScratchDir}/in/${name}`;
+        yield* store.materialize(artifact.id, path, {
+          kind: artifact.kind,
+          link: hardlink ? "hardlink" : "copy",
+          onLink: (file, id, info) =>
+            linked.push({ input: name, path: file, id, producer: artifact.producer, info }),
+        }).pipe(Effect.catch(inputDamaged(req, name, artifact)));
         paths.set(name, path);
         decoded[name] = path;
       } else {
-        const bytes = yield* Effect.mapError(store.readBlob(artifact.id), storeFailure);
+        const bytes = yield* store.readBlob(artifact.id).pipe(
+          Effect.catch(inputDamaged(req, name, artifact)),
+        );
         decoded[name] = yield* Effect.tryPromise({
           try: async () => await codec.decode(bytes),
           catch: (e) =>
@@ -125,9 +185,16 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
       }
     }
 
+    let iterationRead = false;
     const ctx: StepContext = {
       step: req.name,
-      iteration: req.iteration,
+      get iteration() {
+        if (req.invariantAt !== undefined) {
+          iterationRead = true;
+          throw invariantMisuse(req);
+        }
+        return req.iteration;
+      },
       scenario: req.scenario,
       get outDir() {
         return `${scratch.make()}/out`;
@@ -140,23 +207,25 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
           throw new Error(`step "${req.name}" has no input "${name}" in this invocation`);
         }
         const path = `${scratch.make()}/in/${name}`;
-        Effect.runSync(store.materialize(artifact.id, path, { kind: artifact.kind }));
+        // A synchronous callback of the step's own code: the store call is synchronous too.
+        Effect.runSync(store.materialize(artifact.id, path, { kind: artifact.kind, link: "copy" }));
         paths.set(name, path);
         return path;
       },
       log: (line) => req.pipeline.progress.log(`[${req.name}] ${line}`),
     };
 
-    // Run: a value, a Promise or an Effect; anything thrown or failed is StepFailed.
-    const raw = yield* Effect.try({
-      try: () => req.run(decoded, req.config, ctx),
-      catch: (e) => stepFailed(req, e),
-    });
+    // Run: a value, a Promise or an Effect; anything thrown or failed is StepFailed,
+    // except reading ctx.iteration in an iteration-invariant step, caught or not.
+    const failed = (e: unknown) => (iterationRead ? invariantMisuse(req) : stepFailed(req, e));
+    const raw = yield* Effect.try({ try: () => req.run(decoded, req.config, ctx), catch: failed });
     const value = Effect.isEffect(raw)
-      ? yield* Effect.mapError(raw as Effect.Effect<unknown, unknown>, (e) => stepFailed(req, e))
+      ? yield* Effect.mapError(raw as Effect.Effect<unknown, unknown>, failed)
       : raw instanceof Promise
-      ? yield* Effect.tryPromise({ try: () => raw, catch: (e) => stepFailed(req, e) })
+      ? yield* Effect.tryPromise({ try: () => raw, catch: failed })
       : raw;
+    if (iterationRead) return yield* Effect.fail(invariantMisuse(req));
+    yield* checkLinked(req, linked);
     const returned = (value ?? {}) as Record<string, unknown>;
     if (typeof returned !== "object") {
       return yield* Effect.fail(stepFailed(req, new Error("run must return an object of outputs")));
@@ -195,7 +264,7 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
         continue;
       }
       const given = returned[name];
-      const path = typeof given === "string" ? given : `${ctx.outDir}/${name}`;
+      const path = typeof given === "string" ? given : `${scratch.dir}/out/${name}`;
       const info = yield* Effect.try({
         try: () => Deno.lstatSync(path),
         catch: () =>
@@ -244,6 +313,7 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
       }
     }
     for (const o of Object.values(outputs)) links.add(o.id);
+    const uncached = sourcesChanged(req);
     const record = yield* Effect.mapError(
       store.putRecord({
         type: "run",
@@ -259,6 +329,7 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
         durationMs,
         host: hostOf(),
         status: "ok",
+        ...(uncached ? { uncached } : {}),
         links: [...links].sort(),
       }),
       storeFailure,
@@ -277,11 +348,64 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
           inputs,
           outputs,
         }));
-        yield* store.index("cache").append(req.key, encodeCacheValue(run, outputs));
+        if (!uncached) {
+          yield* store.index(CACHE_INDEX).append(req.key, encodeCacheValue(run, outputs));
+        }
       }),
       storeFailure,
     );
     return { run, outputs };
   });
+
+// After the step: every input handed out as a hard link must be as it was. One that
+// changed (written to, or its mode changed) fails the step; its object is re-checked,
+// set aside when damaged (its producer's cache entry withdrawn) and made read-only
+// again when intact.
+const checkLinked = (req: ExecuteRequest, linked: readonly LinkedFile[]) =>
+  Effect.gen(function* () {
+    for (const file of linked) {
+      let now: Deno.FileInfo;
+      try {
+        now = Deno.lstatSync(file.path);
+      } catch {
+        continue; // removed: the object itself is untouched
+      }
+      if (now.ino !== file.info.ino || stamp(now) === stamp(file.info)) continue;
+      const intact = yield* Effect.orElseSucceed(
+        req.pipeline.store.verify(file.id, "blob"),
+        () => false,
+      );
+      if (!intact && file.producer) yield* dropCacheEntry(req.pipeline, file.producer);
+      return yield* Effect.fail(
+        pipelineError(
+          new InputChanged({
+            step: req.name,
+            iteration: req.iteration,
+            input: file.input,
+            path: file.path,
+            damaged: !intact,
+          }),
+        ),
+      );
+    }
+  });
+
+const warnedUncached = new Set<string>();
+
+// The files the step's identity came from, re-checked before its run is cached: an
+// edit made while the pipeline ran means this process may be running code that no
+// longer matches them, so its result is returned but cached under no key.
+const sourcesChanged = (req: ExecuteRequest): string | undefined => {
+  const changed = changedSources(req.sources);
+  if (changed.length === 0) return undefined;
+  const names = changed.map((path) => relative(Deno.cwd(), path)).join(", ");
+  if (!warnedUncached.has(req.name)) {
+    warnedUncached.add(req.name);
+    req.pipeline.progress.log(
+      `[cairn] ${req.name}: not cached: ${names} changed while the pipeline ran, so this process may be running code that no longer matches the files; its result is used but not cached, and the next run computes it afresh`,
+    );
+  }
+  return `source changed while the pipeline ran: ${names}`;
+};
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

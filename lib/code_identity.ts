@@ -1,30 +1,40 @@
 /**
  * Code identity: the part of a step's cache key that says "this is the same code".
  *
- * Default (precise): the source text of the step's `run` (inline, or the
- * declaration it names); for every identifier it references, the module-level
- * declaration it resolves to in the defining module, followed recursively through
- * that declaration's own identifiers; for an identifier imported from a local
- * module, the source of that module and of its transitive local import closure;
- * an npm (or other remote) import by its resolved specifier, e.g.
- * `npm:effect@4.1.0`. So editing one step's body in a file that defines ten
- * changes only that step's identity.
+ * Default (precise): the syntax of the step's `run` (inline, or the declaration it
+ * names); for every identifier it references, the declaration that identifier
+ * resolves to — in the defining module, or, for an identifier imported from a
+ * local module, in the module that declares it (through re-exports and the
+ * module's own imports), followed recursively through each declaration's own
+ * identifiers; top-level statements of those modules that touch a used name
+ * (`table.set(…)`); an npm (or other remote) import by its resolved specifier,
+ * e.g. `npm:effect@4.1.0`. Declarations are identified by their syntax tree, so
+ * comments and formatting never count; editing one helper re-runs only the steps
+ * that reach it.
  *
- * `code: "module"` (coarse) uses the whole defining module and its closure;
- * `version: "…"` replaces the automatic identity. Paths are relative to the
- * project root (the nearest directory with a deno.json), so moving the project
- * keeps every identity. Module summaries are cached by content hash, in memory
- * and through a caller-supplied persistent cache, so a warm start parses nothing.
+ * Where the analysis cannot tell which declarations are used — a namespace import
+ * used as a value, `export *` chains it cannot follow, side-effect imports,
+ * `import()` — the whole module and its local import closure count (the rule of
+ * `code: "module"`), and the fallback is reported (`CAIRN_DEBUG=cache`).
+ *
+ * The identity is computed when the step is declared, from the sources as this
+ * process read them then (see `_sources.ts`). `version: "…"` replaces it. A `run`
+ * that reads a binding of an enclosing function (a factory's parameter) has no
+ * identity that covers the binding's value: the step is refused (`captures`).
+ * Paths are relative to the project root (the nearest directory with a deno.json),
+ * so moving the project keeps every identity.
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import { dirname, relative, resolve } from "node:path";
+import { relative } from "node:path";
 import { fromFileUrl } from "./_paths.ts";
-import { type ModuleSummary, summarizeModule } from "./_module_summary.ts";
+import type { ModuleSummary, Span, StepCall } from "./_module_summary.ts";
+import { type Project, projectOf, resolveSpecifier } from "./_project_config.ts";
+import { ANALYZER_VERSION, type Source, sourceOf } from "./_sources.ts";
 
-/** Bumped when the analysis changes, so cached summaries and identities are not reused. */
-export const ANALYZER_VERSION = "2";
+export { ANALYZER_VERSION };
+export { projectOf, resolveSpecifier };
 
 /** Where a step was declared. */
 export interface CallSite {
@@ -37,14 +47,30 @@ export interface CallSite {
 export interface CodeIdentity {
   readonly mode: "auto" | "module" | "version";
   readonly identity: string;
-  /** unit label (e.g. `pipeline.ts#run:L12`, `pipeline.ts#helper`, `models.ts`, `npm:effect@4.1.0`) → hash. */
+  /** unit label (e.g. `pipeline.ts#run:L12`, `model.ts#loadLinks`, `npm:effect@4.1.0`) → hash. */
   readonly units: Readonly<Record<string, string>>;
 }
 
-/** A persistent cache of module summaries by content hash. */
-export interface SummaryCache {
-  get(key: string): ModuleSummary | undefined;
-  put(key: string, summary: ModuleSummary): void;
+/** A unit identified by the whole-module rule, and why. */
+export interface Fallback {
+  readonly unit: string;
+  readonly reason: string;
+}
+
+/** What declaring a step establishes about its code. */
+export interface DeclaredCode {
+  readonly identity: CodeIdentity;
+  /** Absolute paths of the files the identity was computed from. */
+  readonly files: readonly string[];
+  readonly fallbacks: readonly Fallback[];
+  /** Identifiers `run` reads from an enclosing function or block (the step is refused). */
+  readonly captures: readonly string[];
+}
+
+/** Options that change how identity is computed. */
+export interface IdentityOptions {
+  readonly version?: string;
+  readonly code?: "auto" | "module";
 }
 
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
@@ -61,123 +87,6 @@ export const callSiteOf = (stack: string, libDir: string): CallSite | undefined 
   return undefined;
 };
 
-interface Project {
-  readonly root: string;
-  readonly imports: Readonly<Record<string, string>>;
-  readonly lockVersions: Readonly<Record<string, string>>;
-}
-
-const projects = new Map<string, Project>();
-
-const readJson = (path: string): Record<string, unknown> | undefined => {
-  try {
-    // deno.jsonc may hold comments; strip whole-line and trailing // comments conservatively.
-    const text = Deno.readTextFileSync(path).replace(/^\s*\/\/.*$/gm, "");
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
-/** The project a file belongs to: nearest ancestor with deno.json(c), its import map and lock. */
-export const projectOf = (file: string): Project => {
-  let dir = dirname(file);
-  for (;;) {
-    const cached = projects.get(dir);
-    if (cached) return cached;
-    for (const name of ["deno.json", "deno.jsonc"]) {
-      const config = readJson(`${dir}/${name}`);
-      if (!config) continue;
-      const lock = readJson(`${dir}/deno.lock`);
-      const project: Project = {
-        root: dir,
-        imports: (config.imports as Record<string, string> | undefined) ?? {},
-        lockVersions: (lock?.specifiers as Record<string, string> | undefined) ?? {},
-      };
-      projects.set(dir, project);
-      return project;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) {
-      const project: Project = { root: dirname(file), imports: {}, lockVersions: {} };
-      projects.set(dirname(file), project);
-      return project;
-    }
-    dir = parent;
-  }
-};
-
-type Resolved = { readonly local: string } | { readonly external: string };
-
-const isLocalTarget = (target: string) =>
-  target.startsWith("./") || target.startsWith("../") || target.startsWith("/");
-
-/** Resolves an import specifier to a local file or an external package identity. */
-export const resolveSpecifier = (
-  specifier: string,
-  fromFile: string,
-  project: Project,
-): Resolved => {
-  if (specifier.startsWith("./") || specifier.startsWith("../")) {
-    return { local: resolve(dirname(fromFile), specifier) };
-  }
-  if (specifier.startsWith("file://")) return { local: fromFileUrl(specifier) };
-  if (specifier.startsWith("/")) return { local: specifier };
-  let target: string | undefined = project.imports[specifier];
-  let rest = "";
-  if (target === undefined) {
-    let best = "";
-    for (const key of Object.keys(project.imports)) {
-      if (key.endsWith("/") && specifier.startsWith(key) && key.length > best.length) best = key;
-    }
-    if (best) {
-      target = project.imports[best]!;
-      rest = specifier.slice(best.length);
-    }
-  }
-  if (target !== undefined && isLocalTarget(target)) {
-    return { local: resolve(project.root, target + rest) };
-  }
-  const external = (target ?? specifier).replace(/^npm:\//, "npm:").replace(/\/$/, "");
-  const pinned = project.lockVersions[external];
-  return { external: pinned && !external.endsWith(pinned) ? `${external}=${pinned}` : external };
-};
-
-const memory = new Map<string, ModuleSummary>();
-// deno-lint-ignore no-explicit-any
-let parser: ((filename: string, text: string) => any) | undefined;
-
-/** Loads the parser (once) — only when a module's summary is in no cache. */
-const loadParser = async () => {
-  if (!parser) parser = (await import("oxc-parser")).parseSync;
-  return parser;
-};
-
-interface Source {
-  readonly text: string;
-  readonly hash: string;
-  readonly summary: ModuleSummary;
-}
-
-const sources = new Map<string, Source>();
-
-const sourceOf = async (path: string, cache: SummaryCache | undefined): Promise<Source> => {
-  const known = sources.get(path);
-  if (known) return known;
-  const text = Deno.readTextFileSync(path);
-  const hash = sha256(text);
-  const key = `${ANALYZER_VERSION}:${hash}`;
-  let summary = memory.get(key) ?? cache?.get(key);
-  if (!summary) {
-    summary = summarizeModule(path, text, await loadParser());
-    cache?.put(key, summary);
-  }
-  memory.set(key, summary);
-  const source = { text, hash, summary };
-  sources.set(path, source);
-  return source;
-};
-
 const offsetOf = (text: string, line: number, column: number): number => {
   let offset = 0;
   for (let l = 1; l < line; l++) {
@@ -188,94 +97,284 @@ const offsetOf = (text: string, line: number, column: number): number => {
   return offset + column - 1;
 };
 
-const lineOf = (text: string, offset: number): number => text.slice(0, offset).split("\n").length;
+// Accumulates one identity: its units, the files it read and where it fell back.
+class Walk {
+  readonly units: Record<string, string> = {};
+  readonly files = new Set<string>();
+  readonly fallbacks: Fallback[] = [];
+  readonly #project: Project;
+  readonly #resolved = new Set<string>();
+  readonly #used = new Map<string, Set<string>>();
+  readonly #touched = new Set<string>();
+  readonly #whole = new Set<string>();
 
-/** Options that change how identity is computed. */
-export interface IdentityOptions {
-  readonly version?: string;
-  readonly code?: "auto" | "module";
-  readonly cache?: SummaryCache;
-}
-
-/** Computes the code identity of the step declared at `site`. */
-export const codeIdentity = async (
-  site: CallSite,
-  options: IdentityOptions = {},
-): Promise<CodeIdentity> => {
-  if (options.version !== undefined) {
-    return {
-      mode: "version",
-      identity: sha256(`version\0${options.version}`),
-      units: { version: options.version },
-    };
+  constructor(project: Project) {
+    this.#project = project;
   }
-  const project = projectOf(site.file);
-  const rel = (path: string) => relative(project.root, path) || ".";
-  const units: Record<string, string> = {};
 
-  const addModuleClosure = async (path: string): Promise<void> => {
+  rel(path: string): string {
+    return relative(this.#project.root, path) || ".";
+  }
+
+  source(path: string): Source {
+    const source = sourceOf(path);
+    this.files.add(path);
+    return source;
+  }
+
+  /** The module at `path` and its local import closure, whole. */
+  whole(path: string, reason?: string): void {
+    if (reason) this.fallbacks.push({ unit: this.rel(path), reason });
     const stack = [path];
     while (stack.length > 0) {
       const file = stack.pop()!;
-      if (units[rel(file)] !== undefined) continue;
+      if (this.#whole.has(file)) continue;
+      this.#whole.add(file);
       let source: Source;
       try {
-        source = await sourceOf(file, options.cache);
+        source = this.source(file);
       } catch (e) {
         if (e instanceof Deno.errors.NotFound) {
-          units[rel(file)] = "missing";
+          this.units[this.rel(file)] = "missing";
           continue;
         }
         throw e;
       }
-      units[rel(file)] = source.hash;
-      for (const spec of source.summary.sources) {
-        const resolved = resolveSpecifier(spec, file, project);
-        if ("local" in resolved) stack.push(resolved.local);
-        else units[resolved.external] = "external";
+      if (!source.parseable) {
+        this.units[this.rel(file)] = source.hash;
+        continue;
+      }
+      const summary = source.summary();
+      this.units[this.rel(file)] = summary.hash;
+      for (const spec of summary.sources) {
+        const target = resolveSpecifier(spec, file, this.#project);
+        if ("local" in target) stack.push(target.local);
+        else this.units[target.external] = "external";
       }
     }
-  };
+  }
 
-  const home = await sourceOf(site.file, options.cache);
+  /** The identifiers, member uses and imports of `span`, read in module `path`. */
+  span(path: string, summary: ModuleSummary, span: Span): void {
+    for (const ident of span.idents) {
+      const members = span.members[ident];
+      const imported = summary.imports[ident];
+      if (members && imported?.imported === "*" && !(ident in summary.declarations)) {
+        for (const member of members) this.imported(path, { ...imported, imported: member });
+      } else this.name(path, summary, ident);
+    }
+    for (const spec of span.dynamicImports) {
+      const target = resolveSpecifier(spec, path, this.#project);
+      if ("local" in target) this.whole(target.local, `import("${spec}") in ${this.rel(path)}`);
+      else this.units[target.external] = "external";
+    }
+    if (span.computedImport) {
+      this.whole(path, `an import() with a computed specifier in ${this.rel(path)}`);
+    }
+  }
+
+  /** Identifier `name` as module `path` sees it. */
+  name(path: string, summary: ModuleSummary, name: string): void {
+    const key = `${path}\0${name}`;
+    if (this.#resolved.has(key)) return;
+    this.#resolved.add(key);
+    const decl = summary.declarations[name];
+    if (decl) {
+      this.#useName(path, summary, name);
+      this.units[`${this.rel(path)}#${name}`] = decl.hash;
+      return this.span(path, summary, decl);
+    }
+    const imported = summary.imports[name];
+    if (!imported) return; // a global (Math, console, …)
+    if (imported.imported === "*") {
+      return this.imported(path, imported, `namespace import "${name}" is used as a value`);
+    }
+    this.imported(path, imported);
+  }
+
+  /** What `import { imported } from source` in module `path` resolves to. */
+  imported(
+    path: string,
+    imp: { readonly source: string; readonly imported: string },
+    wholeReason?: string,
+  ): void {
+    const target = resolveSpecifier(imp.source, path, this.#project);
+    if (!("local" in target)) {
+      this.units[target.external] = "external";
+      return;
+    }
+    if (wholeReason) return this.whole(target.local, `${wholeReason} in ${this.rel(path)}`);
+    this.exported(target.local, imp.imported, new Set());
+  }
+
+  /** Exported name `name` of the module at `path`. */
+  exported(path: string, name: string, seen: Set<string>): void {
+    const source = this.#parsed(path);
+    if (!source) return;
+    const summary = source.summary();
+    this.touch(path, summary);
+    const found = summary.exports[name];
+    if (found && "local" in found) return this.name(path, summary, found.local);
+    if (found) {
+      return this.imported(
+        path,
+        found,
+        found.imported === "*" ? `"export * as ${name}"` : undefined,
+      );
+    }
+    // Not exported by name: one of the `export *` modules may provide it.
+    const key = `${path}\0${name}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    for (const spec of summary.exportAll) {
+      const target = resolveSpecifier(spec, path, this.#project);
+      if (!("local" in target)) {
+        return this.whole(path, `"${name}" may come from "export * from '${spec}'"`);
+      }
+      if (this.#provides(target.local, name, new Set())) {
+        return this.exported(target.local, name, seen);
+      }
+    }
+    this.whole(path, `"${name}" is not among its exports`);
+  }
+
+  // The source at `path` when it is code that parses; else the file counts whole.
+  #parsed(path: string): Source | undefined {
+    let source: Source;
+    try {
+      source = this.source(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        this.units[this.rel(path)] = "missing";
+        return undefined;
+      }
+      throw e;
+    }
+    if (source.parseable) return source;
+    this.units[this.rel(path)] = source.hash;
+    return undefined;
+  }
+
+  #provides(path: string, name: string, seen: Set<string>): boolean {
+    if (seen.has(path)) return false;
+    seen.add(path);
+    let summary: ModuleSummary;
+    try {
+      const source = sourceOf(path);
+      if (!source.parseable) return false;
+      summary = source.summary();
+    } catch {
+      return false;
+    }
+    if (name in summary.exports) return true;
+    return summary.exportAll.some((spec) => {
+      const target = resolveSpecifier(spec, path, this.#project);
+      return "local" in target && this.#provides(target.local, name, seen);
+    });
+  }
+
+  /** A module first used (the step's own, or for a declaration): its side-effect imports count whole. */
+  touch(path: string, summary: ModuleSummary): void {
+    if (this.#touched.has(path)) return;
+    this.#touched.add(path);
+    for (const spec of summary.sideEffects) {
+      const target = resolveSpecifier(spec, path, this.#project);
+      if ("local" in target) {
+        this.whole(target.local, `side-effect import "${spec}" in ${this.rel(path)}`);
+      } else this.units[target.external] = "external";
+    }
+  }
+
+  // A declaration of `path` is used: top-level statements that touch it count too.
+  #useName(path: string, summary: ModuleSummary, name: string): void {
+    this.touch(path, summary);
+    let used = this.#used.get(path);
+    if (!used) this.#used.set(path, used = new Set());
+    used.add(name);
+    for (const effect of summary.effects) {
+      const label = `${this.rel(path)}#effect:${effect.hash.slice(0, 12)}`;
+      if (label in this.units || !effect.idents.includes(name)) continue;
+      this.units[label] = effect.hash;
+      this.span(path, summary, effect);
+    }
+  }
+}
+
+/**
+ * Establishes the code identity of the step declared at `site`, reading the sources
+ * now (call it while the step is declared).
+ *
+ * @example
+ * ```ts ignore
+ * const code = declareCode({ file: "/project/steps.ts", line: 12, column: 20 }, {})
+ * code.identity.units // { "steps.ts#run:L14": "…", "model.ts#loadLinks": "…" }
+ * ```
+ */
+export const declareCode = (site: CallSite, options: IdentityOptions = {}): DeclaredCode => {
+  if (options.version !== undefined) {
+    return {
+      identity: {
+        mode: "version",
+        identity: sha256(`version\0${options.version}`),
+        units: { version: options.version },
+      },
+      files: [],
+      fallbacks: [],
+      captures: [],
+    };
+  }
+  const project = projectOf(site.file);
+  const walk = new Walk(project);
+  const home = walk.source(site.file);
+  const summary = home.summary();
   const at = offsetOf(home.text, site.line, site.column);
-  const call = home.summary.calls
+  const call: StepCall | undefined = summary.calls
     .filter((c) => c.start <= at && at < c.end)
     .sort((a, b) => (a.end - a.start) - (b.end - b.start))[0];
+  const captures = call?.captures ?? [];
 
   if (options.code === "module" || !call) {
-    await addModuleClosure(site.file);
-    return { mode: "module", identity: sha256(JSON.stringify(sortedEntries(units))), units };
-  }
-
-  const seen = new Set<string>();
-  const pending: string[] = [];
-  if (call.run.kind === "inline") {
-    units[`${rel(site.file)}#run:L${lineOf(home.text, call.run.start)}`] = sha256(
-      home.text.slice(call.run.start, call.run.end),
+    walk.whole(
+      site.file,
+      call ? undefined : "the step's options are not an object literal with `run`",
     );
-    pending.push(...call.run.idents);
+    return {
+      identity: {
+        mode: "module",
+        identity: sha256(JSON.stringify(sortedEntries(walk.units))),
+        units: walk.units,
+      },
+      files: [...walk.files],
+      fallbacks: walk.fallbacks,
+      captures,
+    };
+  }
+  const rel = walk.rel(site.file);
+  walk.touch(site.file, summary);
+  if (call.run.kind === "inline") {
+    walk.units[`${rel}#run:L${call.run.line}`] = call.run.hash;
+    walk.span(site.file, summary, call.run);
   } else {
-    pending.push(call.run.name);
+    walk.name(site.file, summary, call.run.name);
   }
-  while (pending.length > 0) {
-    const name = pending.pop()!;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const decl = home.summary.declarations[name];
-    if (decl) {
-      units[`${rel(site.file)}#${name}`] = sha256(home.text.slice(decl.start, decl.end));
-      pending.push(...decl.idents);
-      continue;
-    }
-    const imported = home.summary.imports[name];
-    if (!imported) continue; // a global (Math, console, ...) or a local binding
-    const resolved = resolveSpecifier(imported.source, site.file, project);
-    if ("local" in resolved) await addModuleClosure(resolved.local);
-    else units[resolved.external] = "external";
-  }
-  return { mode: "auto", identity: positionFree(units), units };
+  return {
+    identity: { mode: "auto", identity: positionFree(walk.units), units: walk.units },
+    files: [...walk.files],
+    fallbacks: walk.fallbacks,
+    captures,
+  };
 };
+
+/**
+ * The code identity of the step declared at `site` (see {@linkcode declareCode}).
+ *
+ * @example
+ * ```ts ignore
+ * codeIdentity({ file: "/project/steps.ts", line: 12, column: 20 }).mode // "auto"
+ * ```
+ */
+export const codeIdentity = (site: CallSite, options: IdentityOptions = {}): CodeIdentity =>
+  declareCode(site, options).identity;
 
 // The run unit's label carries its line (`steps.ts#run:L12`) to point `why` at it, but
 // the identity must not: an edit above a step (a comment, another step's body) moves

@@ -73,6 +73,47 @@ export class CodeIdentityFailed extends Data.TaggedError("CodeIdentityFailed")<{
   }
 }
 
+/** A step's input object turned out damaged or missing when the step read it. */
+export class InputDamaged extends Data.TaggedError("InputDamaged")<{
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly input: string;
+  readonly artifact: string;
+  /** The run that produced the input (its cache entry is dropped), or null for an external file. */
+  readonly producer: string | null;
+  readonly detail: string;
+}> {
+  override get message(): string {
+    const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
+    const again = this.producer
+      ? `the cache entry of run ${
+        this.producer.slice(0, 12)
+      }, which made it, was dropped, so running the pipeline again re-creates it`
+      : "running the pipeline again stores the input file afresh";
+    return `Cannot read input "${this.input}" of step "${this.step}"${at}: object ${
+      this.artifact.slice(0, 12)
+    } or an object inside it is damaged or missing (${this.detail}); ${again}`;
+  }
+}
+
+/** A step changed an input it was given as a hard link into the store. */
+export class InputChanged extends Data.TaggedError("InputChanged")<{
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly input: string;
+  readonly path: string;
+  /** True when the object's bytes were damaged (it was set aside). */
+  readonly damaged: boolean;
+}> {
+  override get message(): string {
+    const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
+    const state = this.damaged
+      ? "its bytes were damaged, so it was set aside, and running again re-creates it"
+      : "its bytes are intact";
+    return `Step "${this.step}" changed its input "${this.input}"${at}: "${this.path}" is a hard link to the store's object (link: "hardlink"), and the step wrote to it or changed its mode (${state}); a step must not modify its inputs: fix the step, or run with link: "copy" (the default) to give it copies`;
+  }
+}
+
 /** Every reason a pipeline operation can fail. */
 export type PipelineErrorReason =
   | ConfigNotCanonical
@@ -81,6 +122,8 @@ export type PipelineErrorReason =
   | CodecFailed
   | InputMissing
   | CodeIdentityFailed
+  | InputDamaged
+  | InputChanged
   | StoreError;
 
 /** The one error type of the pipeline layer; `reason` carries the detail. */

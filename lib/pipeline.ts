@@ -9,8 +9,6 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { ObjectStore, type ObjectStoreApi, type StoreOptions } from "../store/object_store.ts";
 import type { StoreError } from "../store/errors.ts";
-import type { CodeIdentity, SummaryCache } from "./code_identity.ts";
-import type { ModuleSummary } from "./_module_summary.ts";
 import { makeProgress, type Progress } from "./progress.ts";
 
 /** One step invocation, as the scenario record lists it. */
@@ -40,10 +38,27 @@ export const CurrentIteration = Context.Reference<number | null>("cairn/CurrentI
   defaultValue: () => null,
 });
 
+/** The first declaration invoked under a step name (to warn of a second one, once). */
+export interface StepNameUse {
+  readonly definition: object;
+  /** Code identity and signature. */
+  readonly identity: string;
+  /** Where it was declared. */
+  readonly where: string;
+  warned: boolean;
+}
+
 /** Interpreter options. */
 export interface PipelineOptions extends StoreOptions {
   /** `eager` re-checks every output of a cache hit (a damaged one makes it a miss). */
   readonly validate?: "lazy" | "eager";
+  /**
+   * How `File`/`Dir` inputs reach a step's run: `copy` (default: a reflink where the
+   * file system can, else a copy) or `hardlink` (zero-copy, and a step that writes to
+   * an input would damage the store's object: each linked input is checked after the
+   * step, and one that changed fails the step and is set aside).
+   */
+  readonly link?: "copy" | "hardlink";
 }
 
 /** The interpreter's services. */
@@ -53,32 +68,15 @@ export interface PipelineApi {
   readonly validate: "lazy" | "eager";
   /** `CAIRN_DEBUG=cache`: log key parts, hits and misses with the reason. */
   readonly debug: boolean;
-  /** Code identities, computed once per step per process. */
-  readonly identities: Map<object, Promise<CodeIdentity>>;
-  readonly summaries: SummaryCache;
+  /**
+   * How a step's `File`/`Dir` inputs are handed to its run: `copy` (default; a reflink
+   * where the file system supports it) or `hardlink` (no copy; each linked input is
+   * checked after the step, and a step that changed one fails).
+   */
+  readonly link: "copy" | "hardlink";
+  /** Step names seen in this program: name → the first declaration invoked under it. */
+  readonly stepNames: Map<string, StepNameUse>;
 }
-
-const storeSummaryCache = (store: ObjectStoreApi): SummaryCache => {
-  const index = store.index("parse");
-  return {
-    get: (key) => {
-      const id = Effect.runSync(Effect.orElseSucceed(index.get(key), () => undefined));
-      if (!id) return undefined;
-      const record = Effect.runSync(Effect.orElseSucceed(store.readRecord(id), () => undefined));
-      return record?.summary as ModuleSummary | undefined;
-    },
-    put: (key, summary) => {
-      Effect.runSync(
-        Effect.ignore(
-          Effect.flatMap(
-            store.putRecord({ type: "module-summary", summary: summary as never }),
-            (put) => index.append(key, put.id),
-          ),
-        ),
-      );
-    },
-  };
-};
 
 const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, ObjectStore> =>
   Effect.gen(function* () {
@@ -88,8 +86,8 @@ const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, Objec
       progress: makeProgress(),
       validate: options.validate ?? "lazy",
       debug: (Deno.env.get("CAIRN_DEBUG") ?? "").split(",").includes("cache"),
-      identities: new Map(),
-      summaries: storeSummaryCache(store),
+      link: options.link ?? "copy",
+      stepNames: new Map(),
     };
   });
 

@@ -1,8 +1,10 @@
 /**
  * `run`: the entry point of a pipeline script. Provides the interpreter over the
- * store (`./.cairn` unless told otherwise), turns Ctrl-C into an orderly
- * interruption (the scenario is recorded as interrupted, completed steps stay
- * cached), and on failure prints one clear message and exits with status 1.
+ * store (`./.cairn` unless told otherwise), turns Ctrl-C (SIGINT) and SIGTERM — what
+ * Slurm, Kubernetes and `timeout` send — into an orderly interruption (the scenario
+ * is recorded as interrupted, the writer session ends, completed steps stay cached;
+ * exit status 130 or 143), and on failure prints one clear message and exits with
+ * status 1.
  *
  * @module
  */
@@ -10,6 +12,9 @@ import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import { Pipeline, type PipelineOptions } from "./pipeline.ts";
+
+// Signals that stop a run in order: Ctrl-C, and what batch systems send first.
+const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 /** Options of {@linkcode run}. */
 export interface RunOptions extends PipelineOptions {
@@ -33,15 +38,22 @@ export const run = async <A, E>(
   options: RunOptions = {},
 ): Promise<A> => {
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
+  let signal: Deno.Signal | undefined;
+  const listeners = SIGNALS.map((name) => {
+    const listener = () => {
+      signal ??= name;
+      controller.abort();
+    };
+    Deno.addSignalListener(name, listener);
+    return [name, listener] as const;
+  });
   let exit: Exit.Exit<A, unknown>;
   try {
     exit = await Effect.runPromiseExit(program.pipe(Effect.provide(Pipeline.layer(options))), {
       signal: controller.signal,
     });
   } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
+    for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
   }
   if (Exit.isSuccess(exit)) return exit.value;
   const interrupted = Cause.hasInterruptsOnly(exit.cause);
@@ -56,5 +68,5 @@ export const run = async <A, E>(
   if (!interrupted && !(error instanceof Error && "_tag" in error)) {
     console.error(Cause.pretty(exit.cause));
   }
-  Deno.exit(interrupted ? 130 : 1);
+  Deno.exit(interrupted ? (signal === "SIGTERM" ? 143 : 130) : 1);
 };

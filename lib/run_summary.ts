@@ -67,18 +67,3 @@ export const summaryOfRecord = (record: Record<string, unknown>): RunSummary => 
   inputs: (record.inputs ?? {}) as RunSummary["inputs"],
   outputs: (record.outputs ?? {}) as RunSummary["outputs"],
 });
-
-/** The cache index value of a run: `<run id> <outputs as JSON>` (read back by `step`). */
-export const encodeCacheValue = (
-  run: string,
-  outputs: Readonly<Record<string, ArtifactRef>>,
-): string =>
-  `${run} ${
-    JSON.stringify(
-      Object.fromEntries(
-        Object.entries(outputs).sort(([a], [b]) => (a < b ? -1 : 1)).map((
-          [k, o],
-        ) => [k, [o.id, o.kind, o.codec, o.size]]),
-      ),
-    )
-  }`;

@@ -17,7 +17,8 @@ import {
   type KeyComponents,
 } from "./cache_key.ts";
 import { canonicalConfig } from "./canonical_config.ts";
-import { callSiteOf, type CodeIdentity, codeIdentity } from "./code_identity.ts";
+import { callSiteOf, type CodeIdentity } from "./code_identity.ts";
+import { declareStepCode } from "./_step_code.ts";
 import {
   type Codec,
   codecOf,
@@ -36,6 +37,7 @@ import {
 import { CurrentIteration, CurrentScenario, Pipeline, type PipelineApi } from "./pipeline.ts";
 import { fromFileUrl } from "./_paths.ts";
 import { executeStep, LINEAGE_INDEX } from "./_execute.ts";
+import { CACHE_INDEX, decodeCacheValue } from "./cache_entry.ts";
 
 const LIB_DIR = dirname(fromFileUrl(import.meta.url));
 
@@ -111,27 +113,6 @@ export interface Step<I extends Record<string, InputSpec>, O extends Record<stri
   readonly stepName: string;
 }
 
-// The index value of a cached run: `<run id> <outputs as JSON>` (written by _execute.ts).
-const decodeCacheValue = (
-  value: string,
-): { run: ObjectId; outputs: Record<string, ArtifactRef> } | undefined => {
-  const space = value.indexOf(" ");
-  if (space !== 64) return undefined;
-  try {
-    const raw = JSON.parse(value.slice(65)) as Record<
-      string,
-      [string, "blob" | "tree", string, number]
-    >;
-    const outputs: Record<string, ArtifactRef> = {};
-    for (const [name, [id, kind, codec, size]] of Object.entries(raw)) {
-      outputs[name] = { id, kind, codec, size };
-    }
-    return { run: value.slice(0, 64), outputs };
-  } catch {
-    return undefined;
-  }
-};
-
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
 
 const isArtifact = (value: unknown): value is Artifact =>
@@ -175,40 +156,25 @@ export const step = <
     ),
     outputs: Object.fromEntries(Object.entries(outputSpecs).map(([k, c]) => [k, c.name])),
   };
+  const declared = declareStepCode(options, site);
   const definition = {};
-  // Settled identities by pipeline: a hit then costs no promise round trip (a fiber
-  // suspension per invocation) once the identity is known.
-  const settled = new WeakMap<PipelineApi, CodeIdentity>();
+  let fallbacksLogged = false;
 
   const identityOf = (pipeline: PipelineApi): Effect.Effect<CodeIdentity, PipelineError> => {
-    const known = settled.get(pipeline);
-    if (known) return Effect.succeed(known);
-    let pending = pipeline.identities.get(definition);
-    if (!pending) {
-      pending = site || options.version !== undefined
-        ? codeIdentity(site ?? { file: "", line: 0, column: 0 }, {
-          ...(options.version !== undefined ? { version: options.version } : {}),
-          code: options.code ?? "auto",
-          cache: pipeline.summaries,
-        })
-        : Promise.reject(new Error("the place where the step was declared is not a file: URL"));
-      pipeline.identities.set(definition, pending);
+    if ("problem" in declared) {
+      return Effect.fail(
+        pipelineError(new CodeIdentityFailed({ step: options.name, detail: declared.problem })),
+      );
     }
-    const promise = pending;
-    return Effect.tryPromise({
-      try: () =>
-        promise.then((identity) => {
-          settled.set(pipeline, identity);
-          return identity;
-        }),
-      catch: (e) =>
-        pipelineError(
-          new CodeIdentityFailed({
-            step: options.name,
-            detail: e instanceof Error ? e.message : String(e),
-          }),
-        ),
-    });
+    if (pipeline.debug && !fallbacksLogged) {
+      fallbacksLogged = true;
+      for (const f of declared.fallbacks) {
+        pipeline.progress.log(
+          `[cairn] code ${options.name}: ${f.unit} counts whole (${f.reason})`,
+        );
+      }
+    }
+    return Effect.succeed(declared.identity);
   };
 
   const invoke = (inputs: InputArtifacts<I>) =>
@@ -220,7 +186,8 @@ export const step = <
       }
       const pipeline = yield* Pipeline;
       const scenario = yield* CurrentScenario;
-      const iteration = options.iterationInvariant ? null : yield* CurrentIteration;
+      const current = yield* CurrentIteration;
+      const iteration = options.iterationInvariant ? null : current;
       const given = (inputs ?? {}) as Record<string, Artifact | undefined>;
       for (const name of Object.keys(given)) {
         if (!(name in inputSpecs)) {
@@ -251,6 +218,7 @@ export const step = <
         }
       }
       const code = yield* identityOf(pipeline);
+      warnOfNamesake(pipeline, options.name, definition, code, signature, site);
       const config = yield* Effect.try({
         try: () => canonicalConfig(options.config),
         catch: (e) =>
@@ -290,11 +258,12 @@ export const step = <
         });
         return durationMs;
       };
-      const cache = pipeline.store.index("cache");
+      const cache = pipeline.store.index(CACHE_INDEX);
 
       const cached = yield* Effect.mapError(cache.get(key), storeFailure);
-      const hit = cached === undefined ? undefined : decodeCacheValue(cached);
-      if (hit && (yield* usable(pipeline, hit, options.validate))) {
+      const entry = cached === undefined ? undefined : decodeCacheValue(cached);
+      const hit = entry && (yield* usable(pipeline, entry, key, options.validate));
+      if (hit) {
         const ms = note(hit.run, true);
         pipeline.progress.stepFinished(scenarioName, options.name, iteration, true, ms);
         if (pipeline.debug) {
@@ -317,9 +286,11 @@ export const step = <
         outputSpecs,
         inputs: given,
         iteration,
+        invariantAt: options.iterationInvariant ? current : undefined,
         scenario: scenarioName,
         components: { ...components, code },
         key,
+        sources: "files" in declared ? declared.files : [],
       }).pipe(
         Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
       );
@@ -329,6 +300,31 @@ export const step = <
     });
 
   return Object.assign(invoke, { stepName: options.name });
+};
+
+// Two declarations under one name whose code or signature differ: both stay correct
+// (their keys differ), but runs, lineage and `why` group runs by name. Said once a name.
+const warnOfNamesake = (
+  pipeline: PipelineApi,
+  name: string,
+  definition: object,
+  code: CodeIdentity,
+  signature: unknown,
+  site: { readonly file: string; readonly line: number } | undefined,
+): void => {
+  const known = pipeline.stepNames.get(name);
+  if (known?.definition === definition || known?.warned) return;
+  const identity = `${code.identity} ${JSON.stringify(signature)}`;
+  const where = site ? `${site.file}:${site.line}` : "(a place that is not a file)";
+  if (!known) {
+    pipeline.stepNames.set(name, { definition, identity, where, warned: false });
+    return;
+  }
+  if (known.identity === identity) return;
+  known.warned = true;
+  pipeline.progress.log(
+    `[cairn] two different steps are named "${name}" (${known.where} and ${where}): both stay correct, since their keys differ, but runs, lineage and why list them as one step; give one of them another name`,
+  );
 };
 
 const label = (
@@ -341,31 +337,54 @@ const handles = (outputs: Record<string, ArtifactRef>, run: ObjectId): Record<st
     Object.entries(outputs).map(([name, o]) => [name, { ...o, name, producer: run }]),
   );
 
-// A hit is usable when its run record can be protected from gc (it exists), and,
-// with eager validation, when every output is present and intact.
+// A cache entry is a hit only when its run record is present and is a run of this very
+// key, and every output it names is present — an output set aside as damaged, or swept
+// by a gc that was killed half-way, makes the entry a miss, never an error. With eager
+// validation every output is re-hashed, a tree with all its members.
 const usable = (
   pipeline: PipelineApi,
-  hit: { run: ObjectId; outputs: Record<string, ArtifactRef> },
+  entry: { run: ObjectId; outputs: Record<string, ArtifactRef> },
+  key: string,
   validate: "lazy" | "eager" | undefined,
 ) =>
   Effect.gen(function* () {
     const store = pipeline.store;
-    if (!(yield* Effect.mapError(store.protect([hit.run]), storeFailure))) return false;
-    if ((validate ?? pipeline.validate) !== "eager") return true;
-    for (const output of Object.values(hit.outputs)) {
-      const ok = yield* store.identify(output.id).pipe(
-        Effect.map((kind) => kind === output.kind),
-        Effect.orElseSucceed(() => false),
-      );
-      if (!ok) {
-        // The re-run's put would find the id present and keep the damaged file (a put
-        // of present bytes only refreshes it): take a damaged copy out first.
-        yield* Effect.ignore(store.removeDamaged(output.id));
-        return false;
+    const ids = [entry.run, ...Object.values(entry.outputs).map((o) => o.id)];
+    // Protected before anything is read: what is present now survives a concurrent gc.
+    if (!(yield* Effect.mapError(store.protect(ids), storeFailure))) return undefined;
+    const record = yield* Effect.orElseSucceed(store.readRecord(entry.run), () => undefined);
+    if (
+      record?.type !== "run" || record.key !== key || record.status !== "ok" ||
+      record.uncached !== undefined || !sameOutputs(record.outputs, entry.outputs)
+    ) {
+      if (pipeline.debug) {
+        pipeline.progress.log(
+          `[cairn] cache entry of key ${key.slice(0, 12)} names ${entry.run.slice(0, 12)}, ` +
+            "which is not a run of this key: ignored",
+        );
+      }
+      return undefined;
+    }
+    if ((validate ?? pipeline.validate) === "eager") {
+      for (const output of Object.values(entry.outputs)) {
+        const intact = yield* Effect.orElseSucceed(
+          store.verify(output.id, output.kind),
+          () => false,
+        );
+        if (!intact) return undefined;
       }
     }
-    return true;
+    return entry;
   });
+
+// The outputs a run record lists are the ones its cache entry names.
+const sameOutputs = (recorded: unknown, named: Record<string, ArtifactRef>): boolean => {
+  if (typeof recorded !== "object" || recorded === null) return false;
+  const outputs = recorded as Record<string, { id?: unknown; kind?: unknown }>;
+  const names = Object.keys(named);
+  return Object.keys(outputs).length === names.length &&
+    names.every((n) => outputs[n]?.id === named[n]!.id && outputs[n]?.kind === named[n]!.kind);
+};
 
 const explainMiss = (
   pipeline: PipelineApi,

@@ -20,9 +20,14 @@ export class IntegrityMismatch extends Data.TaggedError("IntegrityMismatch")<{
   readonly id: string;
   readonly actual: string;
   readonly path: string;
+  /** Where the damaged file was set aside (`quarantine/…`), when it was. */
+  readonly setAside?: string;
 }> {
   override get message(): string {
-    return `Cannot trust object "${this.id}": its bytes hash to "${this.actual}" (file "${this.path}" was changed or damaged); run fsck, then re-create the object by re-running the step that produced it`;
+    const where = this.setAside
+      ? `; it was set aside to "${this.setAside}", so the next put of the right bytes writes it afresh`
+      : "";
+    return `Cannot trust object "${this.id}": its bytes hash to "${this.actual}" (file "${this.path}" was changed or damaged)${where}; re-run the step that produced it, or run "cairn fsck --repair" to find every damaged object and the runs that must run again`;
   }
 }
 

@@ -12,6 +12,7 @@
  *   tmp/sessions/       one file per writing process: its start time and temporary roots
  *   gc.lock             writers hold it shared for a few syscalls; gc holds it exclusive
  *   cuts                links a retention policy cut on purpose ("<from> <to>" lines)
+ *   quarantine/         damaged objects set aside by the read that found them
  * ```
  *
  * @module
@@ -34,6 +35,8 @@ export interface StoreLayout {
   readonly gcLock: string;
   /** Links gc cut on purpose (a history shortened by a retention policy): `<from> <to>` lines. */
   readonly cuts: string;
+  /** Damaged objects, set aside: `<id>-<unique>`. */
+  readonly quarantine: string;
   readonly format: string;
 }
 
@@ -48,6 +51,7 @@ export const layoutOf = (root: string): StoreLayout => ({
   sessions: `${root}/tmp/sessions`,
   gcLock: `${root}/gc.lock`,
   cuts: `${root}/cuts`,
+  quarantine: `${root}/quarantine`,
   format: `${root}/format`,
 });
 
@@ -149,7 +153,16 @@ export const openLayout = (root: string, create: boolean): StoreLayout => {
 // A store whose initialisation was interrupted has some of our directories but no
 // format file; finishing the job is safe because nothing else lives there.
 const isCairnLeftover = (layout: StoreLayout): boolean => {
-  const ours = new Set(["objects", "refs", "logs", "index", "tmp", "gc.lock", "cuts"]);
+  const ours = new Set([
+    "objects",
+    "refs",
+    "logs",
+    "index",
+    "tmp",
+    "gc.lock",
+    "cuts",
+    "quarantine",
+  ]);
   for (const entry of Deno.readDirSync(layout.root)) if (!ours.has(entry.name)) return false;
   return true;
 };
@@ -165,6 +178,7 @@ const checkNoLinks = (layout: StoreLayout): StoreLayout => {
     ["index", layout.index],
     ["tmp", layout.tmp],
     ["tmp/sessions", layout.sessions],
+    ["quarantine", layout.quarantine],
   ];
   for (const [name, path] of parts) {
     let info: Deno.FileInfo;

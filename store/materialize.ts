@@ -1,8 +1,15 @@
 /**
  * Materializing an object into the file system: a blob becomes a file, a tree a
- * directory. Blobs are hard-linked from the store where possible (zero copy; the
- * file is then read-only, like the object it shares bytes with) and copied
- * otherwise — always executable entries, which need their own mode.
+ * directory. Blobs are copied by default — by the kernel's copy, which is a reflink
+ * (shared extents, copy-on-write) on file systems that have them (Btrfs, XFS, APFS)
+ * and a byte copy elsewhere — and each copy is verified against its id. Nothing
+ * written to a copy can reach the store.
+ *
+ * `link: "hardlink"` links blobs instead (zero copy). A hard link *is* the store's
+ * object: mode 0444 does not stop root or a tool that chmods, so a write through it
+ * damages the object for every later reader. Ask for it only where the reader is
+ * known not to write (and see `linkedFiles` for checking afterwards). Executable
+ * entries are always copied: they need their own mode.
  *
  * Nothing half-written becomes visible: the result is built under a temporary
  * sibling of `dest` and renamed to `dest` when complete. Nothing is written
@@ -13,7 +20,7 @@
  */
 import { DestinationExists, storeError } from "./errors.ts";
 import { objectPath } from "./layout.ts";
-import { identify, readVerified, type StoreContext, streamBlob } from "./objects.ts";
+import { hashFile, identify, readVerified, type StoreContext, streamBlob } from "./objects.ts";
 import type { ObjectId, ObjectKind } from "./object_id.ts";
 import { decodeTree } from "./tree.ts";
 import { lstatOrUndefined, removeIfExists, uniqueName, writeAll } from "./_fs.ts";
@@ -24,10 +31,12 @@ export interface MaterializeOptions {
   readonly kind?: ObjectKind;
   /** Replace an existing `dest` (default: refuse with `DestinationExists`). */
   readonly overwrite?: boolean;
-  /** Hard-link blobs when possible (default true). */
-  readonly link?: boolean;
+  /** `copy` (default: a reflink where the file system can) or `hardlink` (zero copy). */
+  readonly link?: "copy" | "hardlink";
   /** Re-hash every blob before linking it (default true; copies always verify). */
   readonly verify?: boolean;
+  /** Called for every hard-linked file with its object id and stat (to check it later). */
+  readonly onLink?: (path: string, id: ObjectId, info: Deno.FileInfo) => void;
 }
 
 /** What was written. */
@@ -52,7 +61,7 @@ const writeBlob = (
   options: MaterializeOptions,
   counters: Counters,
 ): void => {
-  if (!executable && options.link !== false) {
+  if (!executable && options.link === "hardlink") {
     if (options.verify !== false) streamBlob(ctx, id, () => {});
     try {
       Deno.linkSync(objectPath(ctx.layout, id), dest);
@@ -61,6 +70,7 @@ const writeBlob = (
         counters.files++;
         counters.linked++;
         counters.bytes += info.size;
+        options.onLink?.(dest, id, info);
         return;
       }
       // link() does not follow a symbolic link planted at the object's path: it
@@ -70,17 +80,35 @@ const writeBlob = (
       // EXDEV, EPERM, EMLINK, a file system without hard links: copy instead.
     }
   }
+  copyBlob(ctx, id, dest, executable);
+  counters.files++;
+  counters.bytes += Deno.lstatSync(dest).size;
+};
+
+// The kernel's copy (copy_file_range, which clones where the file system can), then
+// the copy is hashed: the bytes handed out are the ones checked, and a damaged object
+// is set aside. A planted link or a special file at the object's path is not copied.
+const copyBlob = (ctx: StoreContext, id: ObjectId, dest: string, executable: boolean): void => {
+  const source = objectPath(ctx.layout, id);
+  const info = lstatOrUndefined(source);
+  if (info?.isFile) {
+    Deno.copyFileSync(source, dest);
+    Deno.chmodSync(dest, executable ? 0o755 : 0o644);
+    const found = hashFile(dest);
+    if (found.id === id) return;
+    Deno.removeSync(dest);
+  }
+  // Missing, not a plain file, or damaged: the verified stream says which, and throws.
   const file = Deno.openSync(dest, {
     createNew: true,
     write: true,
     mode: executable ? 0o755 : 0o644,
   });
   try {
-    counters.bytes += streamBlob(ctx, id, (chunk) => writeAll(file, chunk));
+    streamBlob(ctx, id, (chunk) => writeAll(file, chunk));
   } finally {
     file.close();
   }
-  counters.files++;
 };
 
 const writeTree = (

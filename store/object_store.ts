@@ -37,6 +37,7 @@ import { type FileIdResult, statCachedFileId } from "./stat_cache.ts";
 import { decodeTree, type TreeEntry } from "./tree.ts";
 import { readDirOrEmpty } from "./_fs.ts";
 import { listObjects } from "./_walk.ts";
+import { verifyClosure } from "./verify.ts";
 
 /** Effect-returning access to one append-only index. */
 export interface IndexHandle {
@@ -81,7 +82,12 @@ export interface ObjectStoreApi {
   /** Every object id in the store. */
   readonly listObjects: () => Effect.Effect<readonly ObjectId[], StoreError>;
   readonly identify: (id: ObjectId) => Effect.Effect<ObjectKind, StoreError>;
-  /** Removes object `id` if its bytes are damaged, so a put can write it again; true if removed. */
+  /**
+   * True when object `id` (of `kind`) and, for a tree, every member are present and
+   * intact; every damaged object found is set aside, so a put can write it again.
+   */
+  readonly verify: (id: ObjectId, kind: ObjectKind) => Effect.Effect<boolean, StoreError>;
+  /** Sets object `id` aside if its bytes are damaged, so a put can write it again; true if so. */
   readonly removeDamaged: (id: ObjectId) => Effect.Effect<boolean, StoreError>;
   readonly readBlob: (id: ObjectId) => Effect.Effect<Uint8Array, StoreError>;
   readonly readTree: (id: ObjectId) => Effect.Effect<readonly TreeEntry[], StoreError>;
@@ -160,6 +166,7 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
     has: (id) => attempt("check object", id, () => hasObject(ctx, id)),
     identify: (id) => attempt("identify object", id, () => identify(ctx, id)),
     removeDamaged: (id) => attempt("remove damaged object", id, () => removeDamaged(ctx, id)),
+    verify: (id, kind) => attempt("verify object", id, () => verifyClosure(ctx, id, kind)),
     readBlob: (id) => attempt("read blob", id, () => readVerified(ctx, id, "blob")),
     readTree: (id) => attempt("read tree", id, () => decodeTree(readVerified(ctx, id, "tree"), id)),
     readRecord: (id) =>

@@ -21,7 +21,8 @@ import { IntegrityMismatch, ObjectNotFound, StoreError, storeError, UnsafePath }
 import { objectPath, type StoreLayout } from "./layout.ts";
 import type { WriterSession } from "./session.ts";
 import { existsSync } from "node:fs";
-import { isNotFound, removeIfExists, uniqueName, writeAll } from "./_fs.ts";
+import { isNotFound, lstatOrUndefined, removeIfExists, uniqueName, writeAll } from "./_fs.ts";
+import { quarantine } from "./quarantine.ts";
 
 /** What a store's internals share. */
 export interface StoreContext {
@@ -57,31 +58,21 @@ const ensureFanout = (ctx: StoreContext, id: ObjectId): void => {
   ctx.fanout.add(dir);
 };
 
-// Publish a complete temp file as object `id`, or refresh the existing object.
-// Runs under the shared gc lock so gc cannot delete the object in between.
-// `touch` refreshes the mtime of a moved-in file, which keeps the caller's old one.
-const publish = (
-  ctx: StoreContext,
-  id: ObjectId,
-  tmp: string | undefined,
-  touch = false,
-): boolean =>
+// Publish a complete temp file as object `id`. Runs under the shared gc lock so gc
+// cannot delete the object in between. The temp file's bytes are verified (hashed as
+// they were written), so it replaces whatever is at the object's path: an intact copy
+// loses nothing, and a damaged one is repaired. `touch` refreshes the mtime of a
+// moved-in file, which keeps the caller's old one. Returns false when an object was
+// already there.
+const publish = (ctx: StoreContext, id: ObjectId, tmp: string, touch = false): boolean =>
   ctx.session.locked(() => {
     ctx.session.start();
     const path = objectPath(ctx.layout, id);
-    const now = new Date();
     ensureFanout(ctx, id);
     // existsSync, not a throwing stat: Deno builds a NotFound error in ~30 µs, and
-    // "not there yet" is the common case of a cold run. Under the shared gc lock an
-    // object that exists now cannot vanish before the utime. A link planted at the
-    // object's path is not the object: it is replaced below (rename does not follow
-    // links), and its target is never touched.
-    if (existsSync(path) && !Deno.lstatSync(path).isSymlink) {
-      Deno.utimeSync(path, now, now);
-      if (tmp) removeIfExists(tmp);
-      return false;
-    }
-    if (!tmp) return true;
+    // "not there yet" is the common case of a cold run. A link planted at the object's
+    // path is replaced too (rename does not follow links; its target is never touched).
+    const existed = existsSync(path);
     try {
       Deno.renameSync(tmp, path);
     } catch (e) {
@@ -91,9 +82,55 @@ const publish = (
       ensureFanout(ctx, id);
       Deno.renameSync(tmp, path);
     }
-    if (touch) Deno.utimeSync(path, now, now);
+    if (touch) {
+      const now = new Date();
+      Deno.utimeSync(path, now, now);
+    }
+    return !existed;
+  });
+
+// Under the shared gc lock: when object `id` is present with exactly `payload`, refresh
+// its mtime (so gc's grace period and live sessions cover it) and say so. A present
+// object with other bytes is damaged: the caller writes it afresh.
+const refreshIfIntact = (ctx: StoreContext, id: ObjectId, payload: Uint8Array): boolean =>
+  ctx.session.locked(() => {
+    ctx.session.start();
+    const path = objectPath(ctx.layout, id);
+    // lstat, not a stat: a link planted at the object's path is not the object (it is
+    // replaced, and the file it points to is never read or touched).
+    const at = existsSync(path) ? lstatOrUndefined(path) : undefined;
+    if (!at?.isFile || at.size !== payload.length) return false;
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(path, { read: true });
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+    try {
+      const info = file.statSync();
+      if (info.ino !== at.ino || info.size !== payload.length) return false;
+      const existing = new Uint8Array(payload.length);
+      let offset = 0;
+      while (offset < existing.length) {
+        const n = file.readSync(existing.subarray(offset));
+        if (n === null) return false;
+        offset += n;
+      }
+      if (!equalBytes(existing, payload)) return false;
+    } finally {
+      file.close();
+    }
+    const now = new Date();
+    Deno.utimeSync(path, now, now);
     return true;
   });
+
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
 
 /** Result of a put. */
 export interface PutResult {
@@ -103,11 +140,11 @@ export interface PutResult {
   readonly written: boolean;
 }
 
-/** Stores an in-memory payload. */
+/** Stores an in-memory payload; a damaged copy of the same id is replaced. */
 export const putBytes = (ctx: StoreContext, kind: ObjectKind, payload: Uint8Array): PutResult => {
   const id = hashObject(kind, payload);
-  // Fast path: present already — refresh and return without writing.
-  if (!publish(ctx, id, undefined)) return { id, size: payload.length, written: false };
+  // Fast path: present and intact already — refresh and return without writing.
+  if (refreshIfIntact(ctx, id, payload)) return { id, size: payload.length, written: false };
   const tmp = `${ctx.layout.tmp}/${uniqueName("obj")}`;
   let written: boolean | undefined;
   try {
@@ -118,10 +155,9 @@ export const putBytes = (ctx: StoreContext, kind: ObjectKind, payload: Uint8Arra
     } finally {
       file.close();
     }
-    // Another process may have published the same id since the fast path looked.
     written = publish(ctx, id, tmp);
   } finally {
-    // After publish the temp file is gone (renamed or removed); only failures leave it.
+    // After publish the temp file is gone (renamed); only failures leave it.
     if (written === undefined) removeIfExists(tmp);
   }
   return { id, size: payload.length, written: written! };
@@ -211,24 +247,62 @@ export const putFile = (ctx: StoreContext, path: string, move: boolean): FilePut
     published = publish(ctx, id, tmp);
     return { id, size, written: published, executable };
   } finally {
-    // After publish the temp file is gone (renamed or removed); only failures leave it.
+    // After publish the temp file is gone (renamed); only failures leave it.
     if (published === undefined) removeIfExists(tmp);
   }
 };
 
-/** Reads a whole object and checks that it hashes to `id` as `kind`. */
+/**
+ * Reads a whole object and checks that it hashes to `id` as `kind`. A damaged object
+ * is set aside (see `quarantine.ts`) before `IntegrityMismatch` is thrown.
+ */
 export const readVerified = (ctx: StoreContext, id: ObjectId, kind: ObjectKind): Uint8Array => {
   const path = objectPath(ctx.layout, id);
-  let payload: Uint8Array;
+  let file: Deno.FsFile;
   try {
-    payload = Deno.readFileSync(path);
+    file = Deno.openSync(path, { read: true });
   } catch (e) {
     if (isNotFound(e)) throw storeError(new ObjectNotFound({ id }));
     throw e;
   }
+  let payload: Uint8Array;
+  let ino: number | null;
+  try {
+    const info = file.statSync();
+    ino = info.ino;
+    payload = readWhole(file, info.size);
+  } finally {
+    file.close();
+  }
   const actual = hashObject(kind, payload);
-  if (actual !== id) throw storeError(new IntegrityMismatch({ id, actual, path }));
+  if (actual !== id) throw damaged(ctx, id, actual, ino);
   return payload;
+};
+
+// Reads an open file to its end (its size may have changed since the stat).
+const readWhole = (file: Deno.FsFile, size: number): Uint8Array => {
+  let buf = new Uint8Array(Math.max(size, 1));
+  let length = 0;
+  for (;;) {
+    if (length === buf.length) {
+      const bigger = new Uint8Array(buf.length * 2);
+      bigger.set(buf);
+      buf = bigger;
+    }
+    const n = file.readSync(buf.subarray(length));
+    if (n === null) break;
+    length += n;
+  }
+  return buf.subarray(0, length);
+};
+
+// Sets a damaged object aside and returns the error that reports it.
+const damaged = (ctx: StoreContext, id: ObjectId, actual: string, ino: number | null) => {
+  const path = objectPath(ctx.layout, id);
+  const aside = quarantine(ctx, id, { ino });
+  return storeError(
+    new IntegrityMismatch({ id, actual, path, ...(aside ? { setAside: aside } : {}) }),
+  );
 };
 
 /** True when object `id` is present (not verified). */
@@ -253,8 +327,13 @@ export const streamBlob = (
     if (isNotFound(e)) throw storeError(new ObjectNotFound({ id }));
     throw e;
   }
+  let ino: number | null = null;
+  let actual: string;
+  let size: number;
   try {
-    const size = file.statSync().size;
+    const info = file.statSync();
+    ino = info.ino;
+    size = info.size;
     const hasher = createObjectHasher("blob", size);
     const buf = new Uint8Array(bufferSize(size));
     let seen = 0;
@@ -266,12 +345,12 @@ export const streamBlob = (
       sink(chunk);
       seen += n;
     }
-    const actual = seen === size ? hasher.digest("hex") : "(size changed while reading)";
-    if (actual !== id) throw storeError(new IntegrityMismatch({ id, actual, path }));
-    return size;
+    actual = seen === size ? hasher.digest("hex") : "(size changed while reading)";
   } finally {
     file.close();
   }
+  if (actual !== id) throw damaged(ctx, id, actual, ino);
+  return size;
 };
 
 /**
@@ -279,10 +358,16 @@ export const streamBlob = (
  * the payload's first bytes is hashed in one pass, and the one matching `id` wins.
  * Throws `IntegrityMismatch` when none matches (the object is damaged).
  */
-export const identify = (ctx: StoreContext, id: ObjectId): ObjectKind =>
-  identifyAt(objectPath(ctx.layout, id), id);
+export const identify = (ctx: StoreContext, id: ObjectId): ObjectKind => {
+  const found = identifyAt(objectPath(ctx.layout, id), id);
+  if ("kind" in found) return found.kind;
+  throw damaged(ctx, id, found.actual, found.ino);
+};
 
-const identifyAt = (path: string, id: ObjectId): ObjectKind => {
+const identifyAt = (
+  path: string,
+  id: ObjectId,
+): { kind: ObjectKind } | { actual: string; ino: number | null } => {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
@@ -291,7 +376,8 @@ const identifyAt = (path: string, id: ObjectId): ObjectKind => {
     throw e;
   }
   try {
-    const size = file.statSync().size;
+    const info = file.statSync();
+    const size = info.size;
     const buf = new Uint8Array(bufferSize(size));
     let n = file.readSync(buf) ?? 0;
     const kinds = candidateKinds(buf.subarray(0, n));
@@ -302,49 +388,27 @@ const identifyAt = (path: string, id: ObjectId): ObjectKind => {
     }
     const digests = hashers.map((h) => h.digest("hex"));
     const i = digests.indexOf(id);
-    if (i < 0) throw storeError(new IntegrityMismatch({ id, actual: digests[0]!, path }));
-    return kinds[i]!;
+    if (i < 0) return { actual: digests[0]!, ino: info.ino };
+    return { kind: kinds[i]! };
   } finally {
     file.close();
   }
 };
 
 /**
- * Takes a damaged copy of object `id` out of the store, so that the next put of the
- * right bytes writes it afresh. Without this a damaged object could never be repaired
- * by re-running its step: a put of an id already present only refreshes its mtime.
- * The file is renamed aside first (atomic, so it is exactly the copy that is judged),
- * re-hashed there, and put back if it is intact after all. Returns true when a damaged
- * copy was removed; an intact or missing object is left as it is.
+ * Sets object `id` aside if its bytes are damaged, so that the next put of the right
+ * bytes writes it afresh. Returns true when a damaged copy was set aside; an intact
+ * or missing object is left as it is.
  */
 export const removeDamaged = (ctx: StoreContext, id: ObjectId): boolean => {
-  const aside = `${ctx.layout.tmp}/${uniqueName("damaged")}`;
   try {
-    // Under the shared lock, like every write: gc never finds an object vanish mid-sweep.
-    // The copy aside gets a fresh mtime, after this session's start: with the object's
-    // old one, a gc could sweep it from tmp/ while it is re-hashed (and lose it if intact).
-    ctx.session.locked(() => {
-      ctx.session.start();
-      Deno.renameSync(objectPath(ctx.layout, id), aside);
-      const now = new Date();
-      Deno.utimeSync(aside, now, now);
-    });
+    identify(ctx, id);
+    return false;
   } catch (e) {
-    if (isNotFound(e)) return false;
+    if (e instanceof StoreError && e.reason._tag === "IntegrityMismatch") return true;
+    if (e instanceof StoreError && e.reason._tag === "ObjectNotFound") return false;
     throw e;
   }
-  try {
-    identifyAt(aside, id);
-  } catch (e) {
-    if (e instanceof StoreError && e.reason._tag === "IntegrityMismatch") {
-      removeIfExists(aside);
-      return true;
-    }
-    publish(ctx, id, aside, true);
-    throw e;
-  }
-  publish(ctx, id, aside, true);
-  return false;
 };
 
 const TREE_PREFIX = /^(100644|100755|40000) /;

@@ -9,12 +9,8 @@
 import * as Effect from "effect/Effect";
 import { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
-import {
-  encodeCacheValue,
-  LINEAGE_INDEX,
-  lineageEntries,
-  summaryOfRecord,
-} from "../run_summary.ts";
+import { LINEAGE_INDEX, lineageEntries, summaryOfRecord } from "../run_summary.ts";
+import { encodeCacheValue } from "../cache_entry.ts";
 import type { ArtifactRef } from "../artifact.ts";
 
 /** Counts of a rebuild. */

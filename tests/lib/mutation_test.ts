@@ -9,147 +9,39 @@
 //                        └─ title ─ title ─┼─ report
 //                 stamp ─ label ───────────┘
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { AppendIndex } from "../../store/append_index.ts";
 import { openStoreContext } from "../../store/object_store.ts";
-import { readVerified } from "../../store/objects.ts";
-import { decodeRecord, type StoreRecord } from "../../store/record.ts";
-import { readRef } from "../../store/refs.ts";
 import { RACY_WINDOW_MS } from "../../store/stat_cache.ts";
+import { type Outcome, type TempProject, withProject as withFiles } from "./_project.ts";
 
-const MAIN = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("./_fixtures/mutation/", import.meta.url));
 const WORDS = "alpha beta gamma\n";
 
-type Verdict = "hit" | "miss";
-
-/** One run of the project: its scenario record and what each step did. */
-interface Outcome {
-  readonly id: string;
-  readonly record: StoreRecord;
-  readonly steps: Record<string, Verdict>;
-  readonly stderr: string;
-}
-
-interface Project {
-  readonly dir: string;
-  readonly store: string;
-  /** Runs `deno run -A pipeline.ts` in the project; `env` overrides the defaults. */
-  readonly run: (env?: Record<string, string>) => Promise<Outcome>;
-  /** Replaces the one occurrence of `from` in `file` with `to`. */
-  readonly edit: (file: string, from: string, to: string) => void;
-  /** The text of output `name` of `step`'s run in `outcome`. */
-  readonly output: (outcome: Outcome, step: string, name: string) => string;
-}
-
-const readRecord = (store: string, id: string): StoreRecord => {
-  const ctx = openStoreContext(store, { create: false });
-  try {
-    return decodeRecord(readVerified(ctx, id, "record"), id);
-  } finally {
-    ctx.session.close();
-  }
-};
-
-const readBlobText = (store: string, id: string): string => {
-  const ctx = openStoreContext(store, { create: false });
-  try {
-    return new TextDecoder().decode(readVerified(ctx, id, "blob"));
-  } finally {
-    ctx.session.close();
-  }
-};
-
-const newestScenario = (store: string): string | null => {
-  if (!existsSync(`${store}/format`)) return null; // no run has created the store yet
-  const ctx = openStoreContext(store, { create: false });
-  try {
-    return readRef(ctx.layout, "scenarios/mutation");
-  } finally {
-    ctx.session.close();
-  }
-};
-
-interface InvocationRecord {
-  readonly step: string;
-  readonly run: string | null;
-  readonly hit: boolean;
-  readonly status: string;
-}
-
-/** Copies the fixture into a fresh temp dir: deno.json, the .ts sources, data/words.txt. */
-const makeProject = (): Project => {
-  const dir = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "cairn-mutation-" }));
-  const store = `${dir}/store`;
-  const main = JSON.parse(Deno.readTextFileSync(`${MAIN}deno.json`));
-  const imports = { ...main.imports, cairn: pathToFileURL(`${MAIN}mod.ts`).href };
-  Deno.writeTextFileSync(`${dir}/deno.json`, JSON.stringify({ imports }, null, 2) + "\n");
+/** The fixture's files: the .ts sources and data/words.txt. */
+const fixtureFiles = (): Record<string, string> => {
+  const files: Record<string, string> = { "data/words.txt": WORDS };
   for (const entry of Deno.readDirSync(FIXTURE)) {
     if (!entry.name.endsWith(".ts.txt")) continue;
-    Deno.copyFileSync(`${FIXTURE}${entry.name}`, `${dir}/${entry.name.slice(0, -4)}`);
+    files[entry.name.slice(0, -4)] = Deno.readTextFileSync(`${FIXTURE}${entry.name}`);
   }
-  Deno.mkdirSync(`${dir}/data`);
-  Deno.writeTextFileSync(`${dir}/data/words.txt`, WORDS);
-
-  const run = async (env: Record<string, string> = {}): Promise<Outcome> => {
-    const before = newestScenario(store);
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "pipeline.ts"],
-      cwd: dir,
-      env: {
-        CAIRN_STORE: store,
-        CAIRN_PROGRESS: "0",
-        CAIRN_DEBUG: "cache",
-        MY_VAR: "a",
-        UNDECLARED_VAR: "x",
-        ...env,
-      },
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    const log = new TextDecoder().decode(stderr);
-    assert.equal(code, 0, `pipeline.ts failed:\n${log}`);
-    const id = newestScenario(store);
-    assert.ok(id !== null && id !== before, `the run wrote no new scenario record:\n${log}`);
-    const record = readRecord(store, id);
-    assert.equal(record.parent, before, "the new record's parent is the previous one");
-    assert.equal(record.status, "ok");
-    const invocations = record.invocations as unknown as InvocationRecord[];
-    const steps: Record<string, Verdict> = {};
-    for (const i of invocations) {
-      assert.ok(!(i.step in steps), `step "${i.step}" was invoked twice`);
-      steps[i.step] = i.hit ? "hit" : "miss";
-    }
-    return { id, record, steps, stderr: log };
-  };
-
-  const edit = (file: string, from: string, to: string) => {
-    const path = `${dir}/${file}`;
-    const text = Deno.readTextFileSync(path);
-    assert.equal(text.split(from).length, 2, `"${from}" occurs exactly once in ${file}`);
-    Deno.writeTextFileSync(path, text.replace(from, to));
-  };
-
-  const output = (outcome: Outcome, step: string, name: string) => {
-    const invocations = outcome.record.invocations as unknown as InvocationRecord[];
-    const runId = invocations.find((i) => i.step === step)?.run;
-    assert.ok(runId, `no run of "${step}" in the scenario record`);
-    const outputs = readRecord(store, runId).outputs as Record<string, { id: string }>;
-    return readBlobText(store, outputs[name]!.id);
-  };
-
-  return { dir, store, run, edit, output };
+  return files;
 };
 
-const withProject = async (f: (p: Project) => Promise<void>): Promise<void> => {
-  const project = makeProject();
-  try {
-    await f(project);
-  } finally {
-    Deno.removeSync(project.dir, { recursive: true });
-  }
-};
+interface Project extends Omit<TempProject, "run"> {
+  /** Runs `deno run -A pipeline.ts` in the project; `env` overrides the defaults. */
+  readonly run: (env?: Record<string, string>) => Promise<Outcome>;
+}
+
+const withProject = (f: (p: Project) => Promise<void>): Promise<void> =>
+  withFiles(fixtureFiles(), async (p) => {
+    const run = async (env: Record<string, string> = {}) => {
+      const outcome = await p.run({ env: { MY_VAR: "a", UNDECLARED_VAR: "x", ...env } });
+      assert.equal(outcome.record?.status, "ok");
+      return outcome;
+    };
+    await f({ ...p, run });
+  });
 
 const ALL_MISS = { load: "miss", count: "miss", title: "miss", stamp: "miss", report: "miss" };
 const ALL_HIT = { load: "hit", count: "hit", title: "hit", stamp: "hit", report: "hit" };
@@ -195,11 +87,12 @@ Deno.test("editing one step's run body re-runs that step and what consumes its n
   });
 });
 
-Deno.test("editing a helper in an imported module re-runs only the steps that reach it", async () => {
+Deno.test("editing a helper in an imported module re-runs only the steps that reach that helper", async () => {
   await withProject(async (p) => {
     await firstRun(p);
-    // helpers.ts is reached by load (directly) and title (through format.ts). load's
-    // output does not change, so count is reused; title's does, so report re-runs.
+    // helpers.ts holds tokenize (used by load) and capitalize (used by title, through
+    // format.ts's headline). Editing capitalize re-runs title, and report, which reads
+    // title's new output; load imports from the same module but not that helper.
     p.edit(
       "helpers.ts",
       "word.charAt(0).toUpperCase() + word.slice(1)",
@@ -207,13 +100,63 @@ Deno.test("editing a helper in an imported module re-runs only the steps that re
     );
     const second = await p.run();
     assert.deepEqual(second.steps, {
-      load: "miss",
+      load: "hit",
       count: "hit",
       title: "miss",
       stamp: "hit",
       report: "miss",
     });
     assert.equal(p.output(second, "report", "report"), "ALPHA: 3 words (MY_VAR=a)");
+    assert.match(second.stderr, /miss title .*code\.helpers\.ts#capitalize: changed/);
+  });
+});
+
+Deno.test("a comment or a reformatting in an imported module re-runs nothing", async () => {
+  await withProject(async (p) => {
+    await firstRun(p);
+    p.edit(
+      "helpers.ts",
+      "/** Splits text into lower-case words. */",
+      "// Splits text.\n// Lower-cases.",
+    );
+    p.edit(
+      "helpers.ts",
+      "word.charAt(0).toUpperCase() + word.slice(1)",
+      "(word.charAt(0).toUpperCase()) +\n  word.slice(1) // the rest",
+    );
+    p.edit("format.ts", 'capitalize(words[0] ?? "")', "capitalize(words[0] ?? '')");
+    assert.deepEqual((await p.run()).steps, ALL_HIT);
+  });
+});
+
+Deno.test("a namespace import used as a value falls back to the whole module, and CAIRN_DEBUG=cache says so", async () => {
+  await withProject(async (p) => {
+    p.edit(
+      "format.ts",
+      'import { capitalize } from "./helpers.ts";',
+      'import { capitalize } from "./helpers.ts";\nimport * as all from "./helpers.ts";',
+    );
+    p.edit(
+      "format.ts",
+      'capitalize(words[0] ?? "")',
+      'capitalize(words[0] ?? "") + (Object.keys(all).length > 0 ? "" : "?")',
+    );
+    await firstRun(p);
+    p.edit("helpers.ts", "filter((word) => word.length > 0)", "filter((word) => word.length >= 1)");
+    const second = await p.run();
+    // title reaches all of helpers.ts; load uses tokenize, which changed; count sees
+    // load's unchanged output.
+    assert.deepEqual(second.steps, {
+      load: "miss",
+      count: "hit",
+      title: "miss",
+      stamp: "hit",
+      report: "hit",
+    });
+    assert.match(
+      second.stderr,
+      /code title: helpers\.ts counts whole \(namespace import "all" is used as a value in format\.ts\)/,
+    );
   });
 });
 
@@ -225,7 +168,7 @@ Deno.test("editing modules that no step's code reaches re-runs nothing", async (
     p.edit("banner.ts", `["fixture"]`, `["fixture", "edited"]`);
     const second = await p.run();
     assert.deepEqual(second.steps, ALL_HIT);
-    assert.deepEqual(second.record.tags, ["fixture", "edited"], "the edited banner.ts was run");
+    assert.deepEqual(second.record?.tags, ["fixture", "edited"], "the edited banner.ts was run");
   });
 });
 

@@ -61,7 +61,8 @@ Deno.test("scenarioRecorded() gives each execution its own record, even when two
     outputs: { y: Json },
     run: ({ x }) => ({ y: x * 2 }),
   });
-  const seed = (x: number) => step({ name: `seed${x}`, outputs: { x: Json }, run: () => ({ x }) });
+  const seed = (x: number) =>
+    step({ name: `seed${x}`, outputs: { x: Json }, config: { x }, run: (_, c) => ({ x: c.x }) });
   const program = (x: number) =>
     scenarioRecorded(
       "twice",

@@ -24,6 +24,11 @@ import { listObjects } from "../../store/_walk.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
 
+// How often some steps' runs ran. Module-level: a run may not read a binding of the
+// test function around it (such a step is refused: its value is not in the key).
+const calls = { needsX: 0, badConfig: 0 };
+const seenExtras: unknown[] = [];
+
 const decoder = new TextDecoder();
 
 const withRoot = async (f: (root: string) => Promise<void>): Promise<void> => {
@@ -101,32 +106,33 @@ const runRecords = (root: string): string[] => {
 
 Deno.test("step() fails with InvalidStep when a required input is missing", async () => {
   await withRoot(async (root) => {
-    let ran = 0;
+    calls.needsX = 0;
     const needsX = step({
       name: "needs-x",
       inputs: { x: Json },
       outputs: { y: Json },
       run: ({ x }) => {
-        ran++;
+        calls.needsX++;
         return { y: x };
       },
     });
     const error = await failureOf(root, needsX({} as never));
     assert.equal(error.reason._tag, "InvalidStep");
     assert.match(error.message, /step "needs-x": input "x" is missing/);
-    assert.equal(ran, 0);
+    assert.equal(calls.needsX, 0);
   });
 });
 
 Deno.test("step() keys an absent optional input apart from a present one", async () => {
   await withRoot(async (root) => {
-    const seen: unknown[] = [];
+    seenExtras.length = 0;
+    const seen = seenExtras;
     const blend = step({
       name: "blend",
       inputs: { base: Json, extra: optional(Json) },
       outputs: { total: Json },
       run: ({ base, extra }) => {
-        seen.push(extra);
+        seenExtras.push(extra);
         return { total: base + (extra ?? 0) };
       },
     });
@@ -171,8 +177,9 @@ Deno.test("step() ingests a Dir output as a tree and hands it on as a directory"
     const writeTree = step({
       name: "write-tree",
       outputs: { tree: Dir },
-      run: (_inputs, _config, ctx) => {
-        for (const [name, text] of Object.entries(FILES)) {
+      config: { files: FILES },
+      run: (_inputs, config, ctx) => {
+        for (const [name, text] of Object.entries(config.files)) {
           const path = `${ctx.outDir}/tree/${name}`;
           Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
           Deno.writeTextFileSync(path, text);
@@ -262,7 +269,8 @@ Deno.test("step() stores a Table output as Parquet and a consumer reads the same
     const makeTable = step({
       name: "make-table",
       outputs: { zones: Table },
-      run: () => ({ zones: ROWS }),
+      config: { rows: ROWS },
+      run: (_inputs, config) => ({ zones: config.rows }),
     });
     const readTable = step({
       name: "read-table",
@@ -301,13 +309,13 @@ Deno.test("step() refuses a config that is not plain data, naming the path, and 
   ];
   for (const [what, config, path] of cases) {
     await withRoot(async (root) => {
-      let ran = 0;
+      calls.badConfig = 0;
       const bad = step({
         name: "bad-config",
         outputs: { y: Json },
         config,
         run: () => {
-          ran++;
+          calls.badConfig++;
           return { y: 1 };
         },
       });
@@ -315,7 +323,7 @@ Deno.test("step() refuses a config that is not plain data, naming the path, and 
       assert.equal(error.reason._tag, "ConfigNotCanonical", what);
       if (error.reason._tag === "ConfigNotCanonical") assert.equal(error.reason.path, path, what);
       assert.ok(error.message.includes(path), `${what}: ${error.message}`);
-      assert.equal(ran, 0, what);
+      assert.equal(calls.badConfig, 0, what);
       assert.deepEqual(runRecords(root), [], `${what}: no run record`);
     });
   }
@@ -369,35 +377,72 @@ const produceRun = () => {
 const producer = (validate: "lazy" | "eager") =>
   step({ name: "produce", outputs: { value: Json }, validate, run: produceRun });
 
-Deno.test("validate: eager turns a damaged cached output into a miss that rewrites it", async () => {
+const consume = step({
+  name: "consume",
+  inputs: { value: Json },
+  outputs: { n: Json },
+  run: ({ value }) => ({ n: value.n }),
+});
+
+// Damages a stored object in place: same size, different bytes (as a write through a
+// hard link, or a flipped disk block, would).
+const damage = (root: string, id: string): { path: string; original: string } => {
+  const path = `${root}/objects/${id.slice(0, 2)}/${id.slice(2)}`;
+  const original = Deno.readTextFileSync(path);
+  Deno.chmodSync(path, 0o644);
+  Deno.writeTextFileSync(path, original.replace("42", "43"));
+  Deno.chmodSync(path, 0o444);
+  return { path, original };
+};
+
+Deno.test("a damaged cached output read by a consumer: a clear error, and the next run re-creates it", async () => {
   await withRoot(async (root) => {
     produced = 0;
-    const consume = step({
-      name: "consume",
-      inputs: { value: Json },
-      outputs: { n: Json },
-      run: ({ value }) => ({ n: value.n }),
-    });
     const { value } = await runIn(root, producer("lazy")({}));
     assert.equal(produced, 1);
+    const { path, original } = damage(root, value.id);
 
-    // Damage the stored output: same size, different bytes.
-    const path = `${root}/objects/${value.id.slice(0, 2)}/${value.id.slice(2)}`;
-    const original = Deno.readTextFileSync(path);
-    Deno.chmodSync(path, 0o644);
-    Deno.writeTextFileSync(path, original.replace("42", "43"));
-    Deno.chmodSync(path, 0o444);
-
-    // Lazy: the hit is trusted, and the damage surfaces when a consumer reads it.
+    // Lazy: the hit is trusted, and the damage surfaces when the consumer reads it.
     const lazy = await failureOf(
       root,
       Effect.flatMap(producer("lazy")({}), ({ value }) => consume({ value })),
     );
     assert.equal(produced, 1, "lazy reuse");
-    assert.equal(lazy.reason._tag, "StoreError");
-    if (lazy.reason._tag === "StoreError") {
-      assert.equal(lazy.reason.reason._tag, "IntegrityMismatch");
-    }
+    assert.equal(lazy.reason._tag, "InputDamaged");
+    assert.match(lazy.message, /input "value" of step "consume"/);
+    assert.match(lazy.message, /running the pipeline again re-creates it/);
+    assert.throws(
+      () => Deno.statSync(path),
+      Deno.errors.NotFound,
+      "the damaged file was set aside",
+    );
+    assert.equal([...Deno.readDirSync(`${root}/quarantine`)].length, 1);
+
+    // The advice works: the producer's entry was withdrawn, so it runs again and writes
+    // the object afresh, and the consumer reads the right value.
+    const { invocations, result } = await inScenario(
+      root,
+      "again",
+      Effect.gen(function* () {
+        const { value } = yield* producer("lazy")({});
+        return yield* valueOf((yield* consume({ value })).n);
+      }),
+    );
+    assert.equal(produced, 2);
+    assert.deepEqual(invocations.map((i) => [i.step, i.hit]), [["produce", false], [
+      "consume",
+      false,
+    ]]);
+    assert.equal(result, 42);
+    assert.equal(Deno.readTextFileSync(path), original, "the object file was rewritten");
+  });
+});
+
+Deno.test("validate: eager turns a damaged cached output into a miss that rewrites it", async () => {
+  await withRoot(async (root) => {
+    produced = 0;
+    const { value } = await runIn(root, producer("eager")({}));
+    const { path, original } = damage(root, value.id);
 
     // Eager: the damage is found before reuse, the step runs again, and its output is whole.
     const { invocations, result } = await inScenario(

@@ -21,7 +21,8 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Json } from "../../lib/codecs/json.ts";
-import { encodeCacheValue, lineageEntries, summaryOfRecord } from "../../lib/run_summary.ts";
+import { lineageEntries, summaryOfRecord } from "../../lib/run_summary.ts";
+import { encodeCacheValue } from "../../lib/cache_entry.ts";
 import { AppendIndex } from "../../store/append_index.ts";
 import { fsck } from "../../store/fsck.ts";
 import { hashObject } from "../../store/object_id.ts";

@@ -107,7 +107,7 @@ Deno.test("objects have no write bits after put, file and directory ingest (copi
         const made = yield* outputs({});
         assertReadOnlyObjects(box.store, "after a step's outputs are ingested");
         // A hard-linked materialization shares the object's inode, so it is read-only too.
-        yield* store.materialize(made.dir.id, `${box.destParent}/dir`);
+        yield* store.materialize(made.dir.id, `${box.destParent}/dir`, { link: "hardlink" });
         const linked = Deno.lstatSync(`${box.destParent}/dir/sub/x.txt`);
         assert.equal(linked.mode! & 0o222, 0, "a linked file is read-only");
         const garbage = (yield* store.putBlob(te.encode("garbage"))).id;
@@ -142,7 +142,7 @@ Deno.test("materialize never replaces an existing file, directory or link unless
       const before = snapshot(box.root, [box.store]);
       for (const name of dests) {
         const dest = `${box.destParent}/${name}`;
-        for (const options of [{}, { overwrite: false }, { link: false }]) {
+        for (const options of [{}, { overwrite: false }, { link: "hardlink" as const }]) {
           const error = yield* failureOf(store.materialize(blob, dest, options), name);
           const message = expectTyped(error, "StoreError", ["DestinationExists"], name);
           assert.equal(

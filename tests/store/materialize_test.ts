@@ -36,11 +36,27 @@ Deno.test("putDir() then materialize() reproduces a directory tree with contents
     assert.equal(Deno.statSync(`${dir}/out/run.sh`).mode! & 0o111, 0o111);
   }));
 
-Deno.test("materialize() hard-links blobs from the store where possible", () =>
+Deno.test("materialize() copies by default: writing to the copy leaves the object intact", () =>
   withStore((ctx, dir) => {
     makeZarrLike(dir);
     const { id } = putDir(ctx, `${dir}/skims`, false);
     const result = materialize(ctx, id, `${dir}/out`);
+    assert.equal(result.linked, 0);
+    assert.equal(result.files, 22);
+    const blob = putBytes(ctx, "blob", new TextEncoder().encode("chunk 3")).id;
+    const object = objectPath(ctx.layout, blob);
+    assert.notEqual(Deno.statSync(`${dir}/out/0/3`).ino, Deno.statSync(object).ino);
+    // As root (mode bits do not stop it) or after a chmod: the copy is the caller's own.
+    Deno.chmodSync(`${dir}/out/0/3`, 0o644);
+    Deno.writeTextFileSync(`${dir}/out/0/3`, " appended", { append: true });
+    assert.equal(Deno.readTextFileSync(object), "chunk 3");
+  }));
+
+Deno.test("materialize() with link: hardlink links blobs from the store where possible", () =>
+  withStore((ctx, dir) => {
+    makeZarrLike(dir);
+    const { id } = putDir(ctx, `${dir}/skims`, false);
+    const result = materialize(ctx, id, `${dir}/out`, { link: "hardlink" });
     assert.equal(result.linked, 21, "all but the executable are links");
     const blob = putBytes(ctx, "blob", new TextEncoder().encode("chunk 3")).id;
     assert.equal(

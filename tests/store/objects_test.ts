@@ -56,7 +56,15 @@ Deno.test("readVerified() returns the payload and fails with IntegrityMismatch a
     damaged[3]! ^= 1;
     Deno.writeFileSync(path, damaged);
     assert.equal(reasonOf(() => readVerified(ctx, id, "blob")), "IntegrityMismatch");
+    // The read set the damaged file aside: nothing reads it again, a put can rewrite it.
+    assert.throws(() => Deno.lstatSync(path), Deno.errors.NotFound);
+    const [aside] = [...Deno.readDirSync(ctx.layout.quarantine)];
+    assert.ok(aside?.name.startsWith(`${id}-`));
+    assert.deepEqual(Deno.readFileSync(`${ctx.layout.quarantine}/${aside!.name}`), damaged);
+    assert.equal(reasonOf(() => readVerified(ctx, id, "blob")), "ObjectNotFound");
+    Deno.writeFileSync(path, damaged);
     assert.equal(reasonOf(() => streamBlob(ctx, id, () => {})), "IntegrityMismatch");
+    assert.equal(reasonOf(() => streamBlob(ctx, id, () => {})), "ObjectNotFound");
   }));
 
 Deno.test("readVerified() of an absent id fails with ObjectNotFound", () =>
@@ -127,17 +135,32 @@ Deno.test("identify() proves an object's kind by hashing and reports damage", ()
     assert.equal(reasonOf(() => identify(ctx, record)), "IntegrityMismatch");
   }));
 
-Deno.test("removeDamaged() takes out a damaged object so the next put repairs it, and keeps an intact one", () =>
-  withStore((ctx) => {
+Deno.test("a put of bytes whose object is damaged replaces it; removeDamaged() sets a damaged one aside", () =>
+  withStore((ctx, dir) => {
     const payload = encoder.encode("results");
     const { id } = putBytes(ctx, "blob", payload);
-    assert.equal(removeDamaged(ctx, id), false, "intact: left alone");
-    assert.deepEqual(readVerified(ctx, id, "blob"), payload);
     const path = objectPath(ctx.layout, id);
-    Deno.chmodSync(path, 0o644);
-    Deno.writeTextFileSync(path, "resulTs");
-    assert.equal(putBytes(ctx, "blob", payload).written, false, "a put alone cannot repair it");
+    const damage = () => {
+      Deno.chmodSync(path, 0o644);
+      Deno.writeTextFileSync(path, "resulTs");
+      Deno.chmodSync(path, 0o444);
+    };
+    damage();
+    assert.equal(putBytes(ctx, "blob", payload).written, false, "the id was present");
+    assert.deepEqual(readVerified(ctx, id, "blob"), payload, "putBytes rewrote it");
+    damage();
+    Deno.writeFileSync(`${dir}/copy`, payload);
+    putFile(ctx, `${dir}/copy`, false);
+    assert.deepEqual(readVerified(ctx, id, "blob"), payload, "putFile rewrote it");
+    damage();
+    putFile(ctx, `${dir}/copy`, true);
+    assert.deepEqual(readVerified(ctx, id, "blob"), payload, "putFile with move rewrote it");
+    assert.equal(Deno.statSync(path).mode! & 0o777, 0o444);
+
+    assert.equal(removeDamaged(ctx, id), false, "intact: left alone");
+    damage();
     assert.equal(removeDamaged(ctx, id), true);
+    assert.throws(() => Deno.lstatSync(path), Deno.errors.NotFound);
     assert.equal(putBytes(ctx, "blob", payload).written, true);
     assert.deepEqual(readVerified(ctx, id, "blob"), payload);
     assert.equal(removeDamaged(ctx, "ab".repeat(32)), false, "missing: nothing to do");
