@@ -1,6 +1,9 @@
 /**
- * `cairn fsck [--quick]`: check every object, link, ref and index entry; exit 1
- * when anything is wrong.
+ * `cairn fsck [--quick] [--repair]`: check every object, link, ref and index entry;
+ * exit 1 when anything is wrong. `--repair` sets damaged objects aside, resets refs
+ * that name them from their reflogs, withdraws the cache entries of the runs whose
+ * outputs are gone (their next run re-computes them), and exits 1 only when
+ * something is left that it cannot put right.
  *
  * @module
  */
@@ -8,10 +11,11 @@ import * as Effect from "effect/Effect";
 import * as Command from "effect/cli/Command";
 import * as Flag from "effect/cli/Flag";
 import type { FsckReport } from "../store/fsck.ts";
+import type { RepairResult } from "../lib/queries/repair.ts";
 import { formatBytes } from "../lib/queries/render_lineage.ts";
 import { ExitCode } from "./_report.ts";
-import { jsonFlag, plural, printJson, printLines, style, table } from "./_output.ts";
-import { objectStore, storeFlag, withStore } from "./_store.ts";
+import { jsonFlag, plural, printJson, printLines, short, style, table } from "./_output.ts";
+import { objectStore, queries, storeFlag, withStore } from "./_store.ts";
 
 const report = (r: FsckReport): string[] => {
   const lines = [
@@ -38,6 +42,53 @@ const report = (r: FsckReport): string[] => {
   return lines;
 };
 
+const at = (iteration: number | null) => (iteration === null ? "" : `@${iteration}`);
+
+const repairLines = (r: RepairResult): string[] => {
+  const { store } = r;
+  const lines = [
+    "",
+    `repair: ${plural(store.setAside.length, "damaged object")} set aside (quarantine/), ${
+      plural(store.madeReadOnly.length, "object")
+    } made read-only again, ${plural(store.refsReset.length, "ref")} reset from its reflog`,
+    ...store.refsReset.map((x) => `  ref ${x.name}: ${short(x.from)} → ${short(x.to)}`),
+  ];
+  if (r.runs.length > 0) {
+    lines.push(
+      `${
+        plural(r.runs.length, "run")
+      } lost outputs; their cache entries were withdrawn, so their next run re-computes them:`,
+      ...table(
+        ["step", "run", "scenario", "missing"],
+        r.runs.map((x) => [
+          `${x.step}${at(x.iteration)}`,
+          short(x.run),
+          x.scenario ?? "-",
+          x.missing.map(short).join(" "),
+        ]),
+      ),
+    );
+  }
+  if (r.pending.length > 0) {
+    lines.push(
+      `${plural(r.pending.length, "run")} withdrawn before will re-create ${
+        plural(new Set(r.pending.flatMap((x) => x.missing)).size, "missing object")
+      } when next run: ${r.pending.map((x) => `${x.step}${at(x.iteration)}`).join(", ")}`,
+    );
+  }
+  if (r.left.length === 0) return [...lines, style.green("ok: nothing is left to repair")];
+  return [
+    ...lines,
+    style.red(`${plural(r.left.length, "problem")} left for you:`),
+    ...table(["kind", "subject", "detail"], r.left.map((p) => [p.kind, p.subject, p.detail])),
+    ...store.refsLeft.map((x) =>
+      `  ref ${x.name} names ${
+        short(x.id)
+      }, which is damaged or missing, and its reflog has no intact earlier value: point it elsewhere or delete it`
+    ),
+  ];
+};
+
 /** The `fsck` command. */
 export const fsckCommand = Command.make(
   "fsck",
@@ -46,13 +97,27 @@ export const fsckCommand = Command.make(
       Flag.withDescription("Do not re-hash blobs (structure, links and refs are still checked)"),
       Flag.withDefault(false),
     ),
+    repair: Flag.Boolean("repair").pipe(
+      Flag.withDescription(
+        "Set damaged objects aside, reset refs that name them, and withdraw the cache entries of runs whose outputs are gone",
+      ),
+      Flag.withDefault(false),
+    ),
     json: jsonFlag,
     store: storeFlag,
   },
-  ({ quick, json, store }) =>
+  ({ quick, repair, json, store }) =>
     withStore(
       store,
       Effect.gen(function* () {
+        if (repair) {
+          const result = yield* (yield* queries).repairStore;
+          yield* json
+            ? printJson(result)
+            : printLines([...report(result.fsck), ...repairLines(result)]);
+          if (result.left.length > 0) return yield* new ExitCode({ code: 1 });
+          return;
+        }
         const result = yield* (yield* objectStore).fsck({ quick });
         yield* json ? printJson(result) : printLines(report(result));
         if (!result.ok) return yield* new ExitCode({ code: 1 });

@@ -1,6 +1,8 @@
 /**
- * `cairn materialize <artifact> <dest> [--overwrite]`: write an artifact out of
- * the store — a blob as a file, a tree as a directory (hard-linked where possible).
+ * `cairn materialize <artifact> <dest> [--overwrite] [--link copy|hardlink]`: write
+ * an artifact out of the store — a blob as a file, a tree as a directory. Files are
+ * copies (reflinks where the file system can) unless `--link hardlink` is asked for:
+ * a hard link is the store's own object, and a write through it damages the store.
  *
  * @module
  */
@@ -25,10 +27,16 @@ export const materializeCommand = Command.make(
       Flag.withDescription("Replace an existing destination"),
       Flag.withDefault(false),
     ),
+    link: Flag.Literals("link", ["copy", "hardlink"]).pipe(
+      Flag.withDescription(
+        "copy (default; a reflink where the file system can) or hardlink (no copy: the files are the store's own objects, and writing to one damages the store)",
+      ),
+      Flag.withDefault("copy" as const),
+    ),
     json: jsonFlag,
     store: storeFlag,
   },
-  ({ target, dest, overwrite, json, store }) =>
+  ({ target, dest, overwrite, link, json, store }) =>
     withView(store, (view, q) =>
       Effect.gen(function* () {
         const id = yield* q.resolveArtifact(
@@ -37,7 +45,7 @@ export const materializeCommand = Command.make(
           "materialize",
           'give an output name or an artifact id ("cairn artifacts" lists them)',
         );
-        const result = yield* (yield* objectStore).materialize(id, dest, { overwrite })
+        const result = yield* (yield* objectStore).materialize(id, dest, { overwrite, link })
           .pipe(
             Effect.catchReason("StoreError", "DestinationExists", () =>
               Effect.fail(
@@ -52,7 +60,9 @@ export const materializeCommand = Command.make(
         yield* printLines([
           `wrote ${result.kind} ${short(id)} to ${dest}: ${result.files} file${
             result.files === 1 ? "" : "s"
-          } (${result.linked} hard-linked), ${formatBytes(result.bytes)}`,
+          }${link === "hardlink" ? ` (${result.linked} hard-linked)` : ""}, ${
+            formatBytes(result.bytes)
+          }`,
         ]);
       })),
 ).pipe(Command.withDescription("Write an artifact out of the store as a file or directory"));

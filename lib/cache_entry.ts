@@ -52,6 +52,10 @@ export const encodeCacheValue = (
 /** The value that withdraws `run`'s entry (its outputs are damaged or gone). */
 export const droppedCacheValue = (run: string): string => `dropped ${run}`;
 
+/** The run a tombstone withdrew, or undefined when `value` is not a tombstone. */
+export const droppedRun = (value: string): string | undefined =>
+  /^dropped ([0-9a-f]{64})$/.exec(value)?.[1];
+
 /** A value read back: undefined for a tombstone or anything that does not decode. */
 export const decodeCacheValue = (value: string): CacheEntry | undefined => {
   const space = value.indexOf(" ");

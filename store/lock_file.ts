@@ -152,7 +152,7 @@ export const commitLock = (
     } finally {
       file.close();
     }
-    if (lstatOrUndefined(lock.path)?.ino !== lock.ino) throw new LockLost(lock.path);
+    if (!isOurs(lock)) throw new LockLost(lock.path);
     try {
       Deno.renameSync(temp, target);
     } catch (e) {
@@ -166,7 +166,24 @@ export const commitLock = (
   releaseLock(lock);
 };
 
-/** Drops a lock without publishing it. */
+/**
+ * Drops a lock without publishing it — only if it is still ours: a lock broken while
+ * we held it may now be another process's, and removing that would let a third one in
+ * beside it.
+ */
 export const releaseLock = (lock: HeldLock): void => {
-  removeIfExists(lock.path);
+  if (isOurs(lock)) removeIfExists(lock.path);
+};
+
+/** True while `lock.path` is the lock file this holder made. */
+export const isOurs = (lock: HeldLock): boolean => {
+  const info = lstatOrUndefined(lock.path);
+  if (info === undefined) return false;
+  if (lock.ino !== null) return info.ino === lock.ino;
+  // No inode numbers on this platform: the owner line is the best evidence left.
+  try {
+    return Deno.readTextFileSync(lock.path) === owner();
+  } catch {
+    return false;
+  }
 };

@@ -35,7 +35,10 @@ export interface MaterializeOptions {
   readonly link?: "copy" | "hardlink";
   /** Re-hash every blob before linking it (default true; copies always verify). */
   readonly verify?: boolean;
-  /** Called for every hard-linked file with its object id and stat (to check it later). */
+  /**
+   * Called, once `dest` is in place, for every hard-linked file with its path under
+   * `dest`, its object id and its stat (to check it later).
+   */
   readonly onLink?: (path: string, id: ObjectId, info: Deno.FileInfo) => void;
 }
 
@@ -51,6 +54,8 @@ interface Counters {
   files: number;
   linked: number;
   bytes: number;
+  /** Hard links made: path under the staging directory, object id, stat. */
+  readonly links: [string, ObjectId, Deno.FileInfo][];
 }
 
 const writeBlob = (
@@ -70,7 +75,7 @@ const writeBlob = (
         counters.files++;
         counters.linked++;
         counters.bytes += info.size;
-        options.onLink?.(dest, id, info);
+        counters.links.push([dest, id, info]);
         return;
       }
       // link() does not follow a symbolic link planted at the object's path: it
@@ -149,7 +154,7 @@ export const materialize = (
   const parent = slash > 0 ? dest.slice(0, slash) : slash === 0 ? "/" : ".";
   Deno.mkdirSync(parent, { recursive: true });
   const staging = `${parent}/.${uniqueName("cairn-materialize")}`;
-  const counters: Counters = { files: 0, linked: 0, bytes: 0 };
+  const counters: Counters = { files: 0, linked: 0, bytes: 0, links: [] };
   try {
     if (kind === "tree") writeTree(ctx, id, staging, options, counters);
     else if (kind === "blob") writeBlob(ctx, id, staging, false, options, counters);
@@ -161,5 +166,8 @@ export const materialize = (
     throw e;
   }
   removeIfExists(staging);
-  return { kind, ...counters };
+  for (const [path, linked, info] of counters.links) {
+    options.onLink?.(dest + path.slice(staging.length), linked, info);
+  }
+  return { kind, files: counters.files, linked: counters.linked, bytes: counters.bytes };
 };

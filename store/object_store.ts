@@ -38,6 +38,7 @@ import { decodeTree, type TreeEntry } from "./tree.ts";
 import { readDirOrEmpty } from "./_fs.ts";
 import { listObjects } from "./_walk.ts";
 import { verifyClosure } from "./verify.ts";
+import { repair, type RepairReport } from "./repair.ts";
 
 /** Effect-returning access to one append-only index. */
 export interface IndexHandle {
@@ -122,6 +123,15 @@ export interface ObjectStoreApi {
   readonly protect: (ids: readonly ObjectId[]) => Effect.Effect<boolean, StoreError>;
   readonly gc: (options?: GcOptions) => Effect.Effect<GcReport, StoreError>;
   readonly fsck: (options?: FsckOptions) => Effect.Effect<FsckReport, StoreError>;
+  /**
+   * A full fsck, then the repairs that need no knowledge of what objects mean: damaged
+   * objects set aside, writable ones made read-only, refs to damaged objects reset
+   * from their reflogs (see `repair.ts`).
+   */
+  readonly repair: () => Effect.Effect<
+    { readonly fsck: FsckReport; readonly repair: RepairReport },
+    StoreError
+  >;
 }
 
 /** Options for opening a store. */
@@ -206,6 +216,11 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
         })),
     gc: (options) => attempt("collect garbage", root, () => gc(ctx, options)),
     fsck: (options) => attempt("check store", root, () => fsck(ctx, options)),
+    repair: () =>
+      attempt("repair store", root, () => {
+        const report = fsck(ctx);
+        return { fsck: report, repair: repair(ctx, report) };
+      }),
   };
 };
 

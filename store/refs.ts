@@ -13,7 +13,7 @@
  */
 import { InvalidRefName, RefConflict, storeError, UnsafePath } from "./errors.ts";
 import type { StoreLayout } from "./layout.ts";
-import { acquireLock, commitLock, LockLost, releaseLock } from "./lock_file.ts";
+import { acquireLock, commitLock, isOurs, LockLost, releaseLock } from "./lock_file.ts";
 import { isObjectId, type ObjectId } from "./object_id.ts";
 import { isNotFound, lstatOrUndefined, writeAll } from "./_fs.ts";
 
@@ -120,12 +120,15 @@ export const updateRef = (
         log.close();
       }
       if (next === null) {
-        releaseLock(lock);
+        // Removed while the lock is held (and still ours): after its release another
+        // process may set the ref, and a later removal would erase that update.
+        if (!isOurs(lock)) throw new LockLost(lock.path);
         try {
           Deno.removeSync(target);
         } catch (e) {
           if (!isNotFound(e)) throw e;
         }
+        releaseLock(lock);
         return;
       }
       commitLock(lock, target, encoder.encode(`${next}\n`), update.durable !== false);

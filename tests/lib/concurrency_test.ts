@@ -416,54 +416,62 @@ Deno.test("two processes run pipelines on one store at once", async () => {
   });
 });
 
-Deno.test("Ctrl-C interrupts a pipeline, records it as interrupted, and the next run resumes", async () => {
-  await withProject(async (p) => {
-    const marker = `${p.dir}/blocked`;
-    const child = p.spawn({ BLOCK_AT: "3", MARKER: marker });
-    await waitFor("grow@3 to block", () => existsSync(marker), [child]);
-    const scratch = Deno.readTextFileSync(marker);
-    assert.ok(Deno.statSync(scratch).isDirectory, "the blocked step has a scratch directory");
+// Ctrl-C, and SIGTERM — what Slurm, Kubernetes and `timeout` send — stop a run alike.
+for (
+  const [signal, code, what] of [
+    ["SIGINT", 130, "Ctrl-C"],
+    ["SIGTERM", 143, "SIGTERM"],
+  ] as const
+) {
+  Deno.test(`${what} interrupts a pipeline, records it as interrupted, and the next run resumes`, async () => {
+    await withProject(async (p) => {
+      const marker = `${p.dir}/blocked`;
+      const child = p.spawn({ BLOCK_AT: "3", MARKER: marker });
+      await waitFor("grow@3 to block", () => existsSync(marker), [child]);
+      const scratch = Deno.readTextFileSync(marker);
+      assert.ok(Deno.statSync(scratch).isDirectory, "the blocked step has a scratch directory");
 
-    child.kill("SIGINT");
-    const stopped = await finish(child);
-    assert.equal(stopped.code, 130, stopped.stderr);
-    assert.match(stopped.stderr, /error: interrupted/);
-    assert.equal(stopped.result, undefined);
-    assert.ok(!existsSync(scratch), "the interrupted step's scratch directory was removed");
-    assert.deepEqual(scratchLeft(p.store), []);
-    assert.deepEqual(
-      [...Deno.readDirSync(`${p.store}/tmp/sessions`)].map((e) => e.name),
-      [],
-      "the interrupted process closed its writer session",
-    );
+      child.kill(signal);
+      const stopped = await finish(child);
+      assert.equal(stopped.code, code, stopped.stderr);
+      assert.match(stopped.stderr, /error: interrupted/);
+      assert.equal(stopped.result, undefined);
+      assert.ok(!existsSync(scratch), "the interrupted step's scratch directory was removed");
+      assert.deepEqual(scratchLeft(p.store), []);
+      assert.deepEqual(
+        [...Deno.readDirSync(`${p.store}/tmp/sessions`)].map((e) => e.name),
+        [],
+        "the interrupted process closed its writer session",
+      );
 
-    const interrupted = newestScenario(p.store);
-    assert.equal(interrupted.record.status, "interrupted");
-    assert.equal(interrupted.record.parent, null);
-    const completed = [
-      "seed@- miss ok",
-      ...[0, 1, 2].flatMap((i) => [`grow@${i} miss ok`, `clip@${i} miss ok`]),
-    ];
-    assert.deepEqual(summary(interrupted.record), completed);
-    withStore(p.store, (ctx) => runsOf(ctx, interrupted.record)); // every run is readable
-    assertFsckOk(p.store);
+      const interrupted = newestScenario(p.store);
+      assert.equal(interrupted.record.status, "interrupted");
+      assert.equal(interrupted.record.parent, null);
+      const completed = [
+        "seed@- miss ok",
+        ...[0, 1, 2].flatMap((i) => [`grow@${i} miss ok`, `clip@${i} miss ok`]),
+      ];
+      assert.deepEqual(summary(interrupted.record), completed);
+      withStore(p.store, (ctx) => runsOf(ctx, interrupted.record)); // every run is readable
+      assertFsckOk(p.store);
 
-    const resumed = await succeed(p.spawn());
-    assert.equal(resumed.value, expected(3, 6));
-    const next = newestScenario(p.store);
-    assert.equal(next.record.status, "ok");
-    assert.equal(next.record.parent, interrupted.id);
-    assert.deepEqual(summary(next.record), [
-      "seed@- hit ok",
-      ...[0, 1, 2].flatMap((i) => [`grow@${i} hit ok`, `clip@${i} hit ok`]),
-      ...[3, 4, 5].flatMap((i) => [`grow@${i} miss ok`, `clip@${i} miss ok`]),
-    ]);
-    assert.deepEqual(
-      invocationsOf(next.record).slice(0, 7).map((i) => i.run),
-      invocationsOf(interrupted.record).map((i) => i.run),
-      "the hits are the runs the interrupted scenario recorded",
-    );
-    assertFsckOk(p.store);
-    assert.deepEqual(scratchLeft(p.store), []);
+      const resumed = await succeed(p.spawn());
+      assert.equal(resumed.value, expected(3, 6));
+      const next = newestScenario(p.store);
+      assert.equal(next.record.status, "ok");
+      assert.equal(next.record.parent, interrupted.id);
+      assert.deepEqual(summary(next.record), [
+        "seed@- hit ok",
+        ...[0, 1, 2].flatMap((i) => [`grow@${i} hit ok`, `clip@${i} hit ok`]),
+        ...[3, 4, 5].flatMap((i) => [`grow@${i} miss ok`, `clip@${i} miss ok`]),
+      ]);
+      assert.deepEqual(
+        invocationsOf(next.record).slice(0, 7).map((i) => i.run),
+        invocationsOf(interrupted.record).map((i) => i.run),
+        "the hits are the runs the interrupted scenario recorded",
+      );
+      assertFsckOk(p.store);
+      assert.deepEqual(scratchLeft(p.store), []);
+    });
   });
-});
+}

@@ -5,6 +5,7 @@ import { Effect } from "effect";
 import {
   type Artifact,
   Dir,
+  File,
   iterate,
   Json,
   optional,
@@ -68,6 +69,7 @@ interface Invocation {
   readonly step: string;
   readonly iteration: number | null;
   readonly hit: boolean;
+  readonly run: string | null;
 }
 
 /** Runs `program` as scenario `name` and returns its result and recorded invocations. */
@@ -496,5 +498,128 @@ Deno.test("a step's scratch directory survives a zero-grace gc run while the ste
     );
     assert.deepEqual(collected, [0], "gc left the scratch directory alone");
     assert.equal(out.kind, "tree");
+  });
+});
+
+// Makes `path` immutable, for root too (`chattr +i`); undefined when that cannot be done
+// here (not root, or a file system without it), after saying so — and under CI=true,
+// where every suite must run, the test fails instead.
+const immutable = (path: string): (() => void) | undefined => {
+  const chattr = (flag: string) =>
+    Deno.uid() === 0 &&
+    new Deno.Command("chattr", { args: [flag, path], stderr: "null" }).outputSync().success;
+  if (chattr("+i")) return () => chattr("-i");
+  if (Deno.env.get("CI") === "true") throw new Error("chattr +i is needed here (CI=true)");
+  console.log("note: chattr +i is not available (needs root on ext4/xfs/btrfs); skipped");
+  return undefined;
+};
+
+const readFile = step({
+  name: "read-file",
+  inputs: { f: File },
+  outputs: { text: Text },
+  run: ({ f }) => ({ text: Deno.readTextFileSync(f) }),
+});
+
+const promiseFile = step({ name: "promise-file", outputs: { f: File }, run: () => ({}) });
+
+Deno.test("a step whose scratch directory cannot be made fails with a typed StepFailed, not a defect", async () => {
+  await withRoot(async (root) => {
+    const { value: text } = await runIn(root, constant("text", "x")({}));
+    const thaw = immutable(`${root}/tmp`);
+    if (!thaw) return;
+    try {
+      const error = await failureOf(
+        root,
+        // The File input needs a scratch directory to be materialized into.
+        readFile({ f: { ...text, codec: "file" } }),
+      );
+      assert.equal(error.reason._tag, "StepFailed");
+      assert.match(error.message, /step "read-file" failed.*cannot make its scratch directory/is);
+      const missing = await failureOf(root, promiseFile({}));
+      assert.equal(missing.reason._tag, "StepFailed");
+      assert.match(missing.message, /did not write output "f"/);
+    } finally {
+      thaw();
+    }
+  });
+});
+
+Deno.test("a scratch directory that cannot be removed costs a warning, not the step's result", async () => {
+  await withRoot(async (root) => {
+    const pinned: string[] = [];
+    const leave = step({
+      name: "leave-junk",
+      outputs: { y: Json },
+      version: "1",
+      run: (_inputs, _config, ctx) => {
+        Deno.writeTextFileSync(`${ctx.outDir}/junk`, "junk");
+        const thaw = immutable(`${ctx.outDir}/junk`);
+        if (thaw) pinned.push(`${ctx.outDir}/junk`);
+        return { y: 1 };
+      },
+    });
+    try {
+      const { y } = await runIn(root, leave({}));
+      if (pinned.length === 0) return;
+      assert.equal(y.kind, "blob", "the step succeeded");
+      assert.ok(Deno.statSync(pinned[0]!).isFile, "its scratch directory is still there");
+    } finally {
+      for (const path of pinned) {
+        new Deno.Command("chattr", { args: ["-i", path] }).outputSync();
+      }
+    }
+  });
+});
+
+const answer = step({ name: "answer", outputs: { y: Json }, run: () => ({ y: 42 }) });
+
+/** The key and cache value recorded for the only run of `answer` in the store at `root`. */
+const answerEntry = (root: string) =>
+  runIn(
+    root,
+    Effect.gen(function* () {
+      const { store } = yield* Pipeline;
+      const { y } = yield* answer({});
+      const record = yield* store.readRecord(y.producer!);
+      return { key: record.key as string, y };
+    }),
+  );
+
+Deno.test("a cache entry naming something other than a run of its key is a miss, never forged outputs", async () => {
+  await withRoot(async (root) => {
+    const { key } = await answerEntry(root);
+    const forged = await runIn(
+      root,
+      Effect.gen(function* () {
+        const { store } = yield* Pipeline;
+        const lie = yield* store.putBlob(new TextEncoder().encode("666"));
+        // A well-formed line with a valid checksum: a blob posing as the run record.
+        yield* store.index("cache").append(key, `${lie.id} {"y":["${lie.id}","blob","json",3]}`);
+        return lie.id;
+      }),
+    );
+    const { invocations, result } = await inScenario(
+      root,
+      "forged",
+      Effect.flatMap(answer({}), ({ y }) => valueOf(y)),
+    );
+    assert.deepEqual(invocations.map((i) => i.hit), [false], "the forged entry was not a hit");
+    assert.equal(result, 42);
+    assert.notEqual(invocations[0]!.run, forged);
+  });
+});
+
+Deno.test("a cache entry whose outputs are gone (a gc killed mid-sweep) is a miss, never an error", async () => {
+  await withRoot(async (root) => {
+    const { y } = await answerEntry(root);
+    Deno.removeSync(`${root}/objects/${y.id.slice(0, 2)}/${y.id.slice(2)}`);
+    const { invocations, result } = await inScenario(
+      root,
+      "gone",
+      Effect.flatMap(answer({}), ({ y }) => valueOf(y)),
+    );
+    assert.deepEqual(invocations.map((i) => i.hit), [false]);
+    assert.equal(result, 42);
   });
 });

@@ -37,6 +37,22 @@ Deno.test("commitLock() of a lock broken meanwhile throws LockLost and publishes
     assert.throws(() => Deno.statSync(`${dir}/ref`), Deno.errors.NotFound);
   }));
 
+Deno.test("releaseLock() of a lock that was broken and taken by another owner leaves the new owner's lock", () =>
+  inTemp((dir) => {
+    const first = acquireLock(`${dir}/ref`, { trashDir: dir });
+    // Broken (as a stale lock is) and taken by another process.
+    Deno.renameSync(`${dir}/ref.lock`, `${dir}/broken`);
+    const second = acquireLock(`${dir}/ref`, { trashDir: dir });
+    assert.throws(
+      () => commitLock(first, `${dir}/ref`, new TextEncoder().encode("first"), false),
+      LockLost,
+    );
+    releaseLock(first); // the clean-up after LockLost
+    assert.ok(Deno.statSync(`${dir}/ref.lock`).isFile, "the second owner still holds its lock");
+    commitLock(second, `${dir}/ref`, new TextEncoder().encode("second"), false);
+    assert.equal(Deno.readTextFileSync(`${dir}/ref`), "second");
+  }));
+
 Deno.test("a lock names its owner at every moment, so a holder killed at any point is broken at once", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "cairn-lock-" });
   const child = new Deno.Command(Deno.execPath(), {

@@ -148,3 +148,36 @@ Deno.test("updateRef() breaks at once a fresh lock whose owner process is gone",
     assert.equal(readRef(ctx.layout, "crashed"), a);
   });
 });
+
+Deno.test("ref updates and deletions by concurrent processes keep the ref and its reflog one history", async () => {
+  await withStore(async (ctx) => {
+    const workers = 4;
+    const rounds = 600;
+    const script = new URL("./_fixtures/ref_churn.ts", import.meta.url).pathname;
+    const children = Array.from({ length: workers }, (_, w) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", script, ctx.layout.root, "churn", String(w), String(rounds)],
+        stdout: "piped",
+        stderr: "piped",
+      }).output());
+    let updates = 0;
+    for (const out of await Promise.all(children)) {
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      updates += Number(new TextDecoder().decode(out.stdout));
+    }
+    const log = readReflog(ctx.layout, "churn");
+    assert.equal(log.length, updates, "one reflog entry per update that happened");
+    for (let i = 1; i < log.length; i++) {
+      assert.equal(
+        log[i]!.old,
+        log[i - 1]!.new,
+        `entry ${i} (${log[i]!.message}) follows entry ${i - 1} (${log[i - 1]!.message})`,
+      );
+    }
+    assert.equal(
+      readRef(ctx.layout, "churn"),
+      log[log.length - 1]!.new,
+      "the ref is the last entry",
+    );
+  });
+});
