@@ -41,7 +41,7 @@ export const CurrentIteration = Context.Reference<number | null>("cairn/CurrentI
 /** The first declaration invoked under a step name (to warn of a second one, once). */
 export interface StepNameUse {
   readonly definition: object;
-  /** Code identity and signature. */
+  /** Its code identity. */
   readonly identity: string;
   /** Where it was declared. */
   readonly where: string;
@@ -56,7 +56,8 @@ export interface PipelineOptions extends StoreOptions {
    * How `File`/`Dir` inputs reach a step's run: `copy` (default: a reflink where the
    * file system can, else a copy) or `hardlink` (zero-copy, and a step that writes to
    * an input would damage the store's object: each linked input is checked after the
-   * step, and one that changed fails the step and is set aside).
+   * step, and one that changed fails the step and is set aside). Default:
+   * `$CAIRN_LINK`, else `copy`.
    */
   readonly link?: "copy" | "hardlink";
 }
@@ -78,6 +79,10 @@ export interface PipelineApi {
   readonly stepNames: Map<string, StepNameUse>;
 }
 
+// `CAIRN_LINK=hardlink` for a script that does not say; anything else is a copy.
+const linkFromEnv = (): "copy" | "hardlink" =>
+  Deno.env.get("CAIRN_LINK") === "hardlink" ? "hardlink" : "copy";
+
 const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, ObjectStore> =>
   Effect.gen(function* () {
     const store = yield* ObjectStore;
@@ -86,7 +91,7 @@ const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, Objec
       progress: makeProgress(),
       validate: options.validate ?? "lazy",
       debug: (Deno.env.get("CAIRN_DEBUG") ?? "").split(",").includes("cache"),
-      link: options.link ?? "copy",
+      link: options.link ?? linkFromEnv(),
       stepNames: new Map(),
     };
   });

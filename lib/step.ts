@@ -218,7 +218,7 @@ export const step = <
         }
       }
       const code = yield* identityOf(pipeline);
-      warnOfNamesake(pipeline, options.name, definition, code, signature, site);
+      warnOfNamesake(pipeline, options.name, definition, code, site);
       const config = yield* Effect.try({
         try: () => canonicalConfig(options.config),
         catch: (e) =>
@@ -302,19 +302,20 @@ export const step = <
   return Object.assign(invoke, { stepName: options.name });
 };
 
-// Two declarations under one name whose code or signature differ: both stay correct
-// (their keys differ), but runs, lineage and `why` group runs by name. Said once a name.
+// Two declarations under one name whose code differs: both stay correct (their keys
+// differ), but runs, lineage and `why` group runs by name. Said once a name. One
+// declaration made several times with other inputs or config (a factory) is the same
+// code, and is not warned of.
 const warnOfNamesake = (
   pipeline: PipelineApi,
   name: string,
   definition: object,
   code: CodeIdentity,
-  signature: unknown,
   site: { readonly file: string; readonly line: number } | undefined,
 ): void => {
   const known = pipeline.stepNames.get(name);
   if (known?.definition === definition || known?.warned) return;
-  const identity = `${code.identity} ${JSON.stringify(signature)}`;
+  const identity = code.identity;
   const where = site ? `${site.file}:${site.line}` : "(a place that is not a file)";
   if (!known) {
     pipeline.stepNames.set(name, { definition, identity, where, warned: false });

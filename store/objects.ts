@@ -17,7 +17,14 @@
  * @module
  */
 import { createObjectHasher, hashObject, type ObjectId, type ObjectKind } from "./object_id.ts";
-import { IntegrityMismatch, ObjectNotFound, StoreError, storeError, UnsafePath } from "./errors.ts";
+import {
+  IntegrityMismatch,
+  InvalidObject,
+  ObjectNotFound,
+  StoreError,
+  storeError,
+  UnsafePath,
+} from "./errors.ts";
 import { objectPath, type StoreLayout } from "./layout.ts";
 import type { WriterSession } from "./session.ts";
 import { existsSync } from "node:fs";
@@ -254,54 +261,42 @@ export const putFile = (ctx: StoreContext, path: string, move: boolean): FilePut
 
 /**
  * Reads a whole object and checks that it hashes to `id` as `kind`. A damaged object
- * is set aside (see `quarantine.ts`) before `IntegrityMismatch` is thrown.
+ * is set aside (see `quarantine.ts`) before `IntegrityMismatch` is thrown; an intact
+ * object of another kind fails with `InvalidObject` and is left alone.
  */
 export const readVerified = (ctx: StoreContext, id: ObjectId, kind: ObjectKind): Uint8Array => {
-  const path = objectPath(ctx.layout, id);
-  let file: Deno.FsFile;
+  let payload: Uint8Array;
   try {
-    file = Deno.openSync(path, { read: true });
+    payload = Deno.readFileSync(objectPath(ctx.layout, id));
   } catch (e) {
     if (isNotFound(e)) throw storeError(new ObjectNotFound({ id }));
     throw e;
   }
-  let payload: Uint8Array;
-  let ino: number | null;
-  try {
-    const info = file.statSync();
-    ino = info.ino;
-    payload = readWhole(file, info.size);
-  } finally {
-    file.close();
-  }
   const actual = hashObject(kind, payload);
-  if (actual !== id) throw damaged(ctx, id, actual, ino);
+  if (actual !== id) throw damaged(ctx, id, actual, kind);
   return payload;
 };
 
-// Reads an open file to its end (its size may have changed since the stat).
-const readWhole = (file: Deno.FsFile, size: number): Uint8Array => {
-  let buf = new Uint8Array(Math.max(size, 1));
-  let length = 0;
-  for (;;) {
-    if (length === buf.length) {
-      const bigger = new Uint8Array(buf.length * 2);
-      bigger.set(buf);
-      buf = bigger;
-    }
-    const n = file.readSync(buf.subarray(length));
-    if (n === null) break;
-    length += n;
-  }
-  return buf.subarray(0, length);
-};
-
-// Sets a damaged object aside and returns the error that reports it.
-const damaged = (ctx: StoreContext, id: ObjectId, actual: string, ino: number | null) => {
+// The error for an object whose bytes did not hash to its id as `wanted`: re-checked
+// under the exclusive lock, set aside when damaged, or reported as the kind it is.
+const damaged = (ctx: StoreContext, id: ObjectId, actual: string, wanted?: ObjectKind) => {
   const path = objectPath(ctx.layout, id);
-  const aside = quarantine(ctx, id, { ino });
+  const found = quarantine(ctx, id, (at) => {
+    const outcome = identifyAt(at, id);
+    return "kind" in outcome ? outcome.kind : undefined;
+  });
+  if ("intact" in found && wanted && found.intact !== wanted) {
+    return storeError(
+      new InvalidObject({ id, detail: `it is a ${found.intact}, not a ${wanted}` }),
+    );
+  }
   return storeError(
-    new IntegrityMismatch({ id, actual, path, ...(aside ? { setAside: aside } : {}) }),
+    new IntegrityMismatch({
+      id,
+      actual,
+      path,
+      ...("setAside" in found ? { setAside: found.setAside } : {}),
+    }),
   );
 };
 
@@ -327,13 +322,10 @@ export const streamBlob = (
     if (isNotFound(e)) throw storeError(new ObjectNotFound({ id }));
     throw e;
   }
-  let ino: number | null = null;
   let actual: string;
   let size: number;
   try {
-    const info = file.statSync();
-    ino = info.ino;
-    size = info.size;
+    size = file.statSync().size;
     const hasher = createObjectHasher("blob", size);
     const buf = new Uint8Array(bufferSize(size));
     let seen = 0;
@@ -349,7 +341,7 @@ export const streamBlob = (
   } finally {
     file.close();
   }
-  if (actual !== id) throw damaged(ctx, id, actual, ino);
+  if (actual !== id) throw damaged(ctx, id, actual, "blob");
   return size;
 };
 
@@ -361,13 +353,13 @@ export const streamBlob = (
 export const identify = (ctx: StoreContext, id: ObjectId): ObjectKind => {
   const found = identifyAt(objectPath(ctx.layout, id), id);
   if ("kind" in found) return found.kind;
-  throw damaged(ctx, id, found.actual, found.ino);
+  throw damaged(ctx, id, found.actual);
 };
 
 const identifyAt = (
   path: string,
   id: ObjectId,
-): { kind: ObjectKind } | { actual: string; ino: number | null } => {
+): { kind: ObjectKind } | { actual: string } => {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
@@ -376,8 +368,7 @@ const identifyAt = (
     throw e;
   }
   try {
-    const info = file.statSync();
-    const size = info.size;
+    const size = file.statSync().size;
     const buf = new Uint8Array(bufferSize(size));
     let n = file.readSync(buf) ?? 0;
     const kinds = candidateKinds(buf.subarray(0, n));
@@ -388,7 +379,7 @@ const identifyAt = (
     }
     const digests = hashers.map((h) => h.digest("hex"));
     const i = digests.indexOf(id);
-    if (i < 0) return { actual: digests[0]!, ino: info.ino };
+    if (i < 0) return { actual: digests[0]! };
     return { kind: kinds[i]! };
   } finally {
     file.close();

@@ -5,47 +5,57 @@
  * reads it again and the next put of the right bytes writes the object afresh —
  * without this a damaged object could never be repaired by re-running its step.
  *
- * The move happens under the exclusive gc lock and only if the file at the object's
- * path is still the one that was found damaged (the same inode: a writer that
- * repairs an object renames a new file into place), so a repair made in the
- * meantime is never undone.
+ * The move happens under the exclusive gc lock, after the file at the object's path
+ * is hashed again there: only an object still damaged is moved.
  *
  * @module
  */
 import { objectPath } from "./layout.ts";
 import type { StoreContext } from "./objects.ts";
+import type { ObjectKind } from "./object_id.ts";
 import { isNotFound, lstatOrUndefined, uniqueName } from "./_fs.ts";
 
-/** Which file was found damaged: its inode, from the read's fstat. */
-export interface DamagedFile {
-  readonly ino: number | null;
-}
+/** What was found at the object's path under the lock. */
+export type Recheck =
+  | { readonly setAside: string }
+  | { readonly intact: ObjectKind }
+  | { readonly gone: true };
 
 /**
- * Moves damaged object `id` into `quarantine/`; returns the path it now has, or
- * undefined when the object is gone or was replaced since it was found damaged.
+ * Re-checks object `id` under the exclusive gc lock — `kindOf` hashes what is at the
+ * path now and says which kind it proves, if any — and moves it into `quarantine/`
+ * when it is still damaged. A writer repairs an object by renaming a new file into
+ * place under the shared lock, so a repair is never undone; an object that is intact
+ * after all (read as the wrong kind) is left where it is.
  */
 export const quarantine = (
   ctx: StoreContext,
   id: string,
-  found?: DamagedFile,
-): string | undefined => {
+  kindOf: (path: string) => ObjectKind | undefined,
+): Recheck => {
   const path = objectPath(ctx.layout, id);
   const aside = `${ctx.layout.quarantine}/${id}-${uniqueName("q")}`;
-  return ctx.session.locked(() => {
+  return ctx.session.locked((): Recheck => {
     // Never through a link: a shard directory that is a link out of the store, or a
     // link planted at the object's path, would have the rename take an outside file.
     const shard = lstatOrUndefined(path.slice(0, path.lastIndexOf("/")));
     const now = lstatOrUndefined(path);
-    if (!shard?.isDirectory || !now?.isFile) return undefined;
-    if (found && now.ino !== found.ino) return undefined;
+    if (!shard?.isDirectory || !now?.isFile) return { gone: true };
+    let kind: ObjectKind | undefined;
+    try {
+      kind = kindOf(path);
+    } catch (e) {
+      if (isNotFound(e)) return { gone: true };
+      throw e;
+    }
+    if (kind) return { intact: kind };
     Deno.mkdirSync(ctx.layout.quarantine, { recursive: true });
     try {
       Deno.renameSync(path, aside);
     } catch (e) {
-      if (isNotFound(e)) return undefined;
+      if (isNotFound(e)) return { gone: true };
       throw e;
     }
-    return aside;
+    return { setAside: aside };
   }, true);
 };

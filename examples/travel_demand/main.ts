@@ -99,7 +99,7 @@ const program = Effect.gen(function* () {
   say(
     `   tree ${short(ext.outputs.skims.id)} → ${skimsDir}: ${written.files} files, ${
       formatBytes(written.bytes)
-    } (${written.linked} hard-linked from the store)`,
+    } (copies, verified: writing to them cannot reach the store)`,
   );
   say(...indent(table(["file", ">bytes"], listFiles(skimsDir).map(([f, n]) => [f, String(n)]))));
 

@@ -16,6 +16,7 @@ import { chainSection } from "./chain_bench.ts";
 import { hashSection } from "./hash_bench.ts";
 import { indexSection } from "./index_bench.ts";
 import { lineageSection } from "./lineage_bench.ts";
+import { materializeSection } from "./materialize_bench.ts";
 import { objectsSection } from "./objects_bench.ts";
 import { statCacheSection } from "./stat_cache_bench.ts";
 import type { Bench, Section, SectionResult } from "./_section.ts";
@@ -28,6 +29,7 @@ export const SECTIONS: readonly Section[] = [
   indexSection,
   hashSection,
   statCacheSection,
+  materializeSection,
   chainSection,
   lineageSection,
 ];

@@ -607,6 +607,8 @@ Deno.test("a cache entry naming something other than a run of its key is a miss,
     assert.deepEqual(invocations.map((i) => i.hit), [false], "the forged entry was not a hit");
     assert.equal(result, 42);
     assert.notEqual(invocations[0]!.run, forged);
+    const kept = await runIn(root, Effect.flatMap(Pipeline, ({ store }) => store.readBlob(forged)));
+    assert.equal(new TextDecoder().decode(kept), "666", "an intact blob is never set aside");
   });
 });
 

@@ -67,6 +67,16 @@ Deno.test("readVerified() returns the payload and fails with IntegrityMismatch a
     assert.equal(reasonOf(() => streamBlob(ctx, id, () => {})), "ObjectNotFound");
   }));
 
+Deno.test("readVerified() of an intact object as another kind fails with InvalidObject and leaves it", () =>
+  withStore((ctx) => {
+    const { id } = putBytes(ctx, "blob", encoder.encode('{"type":"note"}'));
+    assert.equal(reasonOf(() => readVerified(ctx, id, "record")), "InvalidObject");
+    assert.equal(streamBlob(ctx, id, () => {}), 15, "the blob is still there, intact");
+    const { id: record } = putBytes(ctx, "record", encoder.encode('{"type":"note"}'));
+    assert.equal(reasonOf(() => streamBlob(ctx, record, () => {})), "InvalidObject");
+    assert.equal(readVerified(ctx, record, "record").length, 15, "the record is still there");
+  }));
+
 Deno.test("readVerified() of an absent id fails with ObjectNotFound", () =>
   withStore((ctx) => {
     assert.equal(reasonOf(() => readVerified(ctx, "ab".repeat(32), "blob")), "ObjectNotFound");
