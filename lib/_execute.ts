@@ -6,6 +6,7 @@ import type { ObjectId } from "../store/object_id.ts";
 import type { StoreError } from "../store/errors.ts";
 import type { Artifact, ArtifactRef } from "./artifact.ts";
 import type { KeyComponents } from "./cache_key.ts";
+import type { JsonValue } from "../store/canonical_json.ts";
 import type { CodeIdentity } from "./code_identity.ts";
 import { type Codec, codecOf, type InputSpec } from "./codecs/codec.ts";
 import {
@@ -26,10 +27,28 @@ import { makeScratch, removeScratch, type Scratch } from "./_scratch.ts";
 
 export { LINEAGE_INDEX };
 
+/** What a prepared body (a `command`) hands back to the miss path. */
+export interface BodyResult {
+  /** Output name → the file or directory it wrote (moved into the store). */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Fields the run record gets besides the usual ones (`command`, `logs`). */
+  readonly record: Readonly<Record<string, JsonValue>>;
+  /** Objects the run record must link (so gc keeps them): its logs and sources. */
+  readonly links: readonly ObjectId[];
+  /** Why the run must not be cached (a source changed while it ran), if so. */
+  readonly uncached?: string;
+}
+
 export interface ExecuteRequest {
   readonly pipeline: PipelineApi;
   readonly name: string;
-  readonly run: (inputs: Record<string, unknown>, config: unknown, ctx: StepContext) => unknown;
+  /** A plain step's run: decoded inputs in, values (or files under ctx.outDir) out. */
+  readonly run?: (inputs: Record<string, unknown>, config: unknown, ctx: StepContext) => unknown;
+  /**
+   * Instead of `run`: a body that stages its own inputs and returns the files of its
+   * outputs — value-codec outputs too, taken as the bytes written (`command`).
+   */
+  readonly body?: (scratch: Scratch) => Effect.Effect<BodyResult, PipelineError>;
   readonly config: unknown;
   readonly inputSpecs: Record<string, InputSpec>;
   readonly outputSpecs: Record<string, Codec>;
@@ -108,7 +127,12 @@ const stamp = (i: Deno.FileInfo) =>
 // An input whose object proved damaged or missing when it was read: withdraw the cache
 // entry of the run that made it (so that run is a miss next time and re-creates it)
 // and say exactly that.
-const inputDamaged = (req: ExecuteRequest, name: string, artifact: Artifact) => (e: StoreError) =>
+const inputDamaged = (
+  req: Pick<ExecuteRequest, "pipeline" | "name" | "iteration">,
+  name: string,
+  artifact: Artifact,
+) =>
+(e: StoreError) =>
   Effect.gen(function* () {
     const reason = e.reason._tag;
     if (reason !== "IntegrityMismatch" && reason !== "ObjectNotFound") return storeFailure(e);
@@ -125,6 +149,22 @@ const inputDamaged = (req: ExecuteRequest, name: string, artifact: Artifact) => 
     );
   }).pipe(Effect.flip);
 
+/**
+ * Copies input `name` to `path` (a reflink where the file system can; never a hard
+ * link), failing with `InputDamaged` — and withdrawing its producer's cache entry —
+ * when its object turns out damaged or missing.
+ */
+export const copyInput = (
+  req: Pick<ExecuteRequest, "pipeline" | "name" | "iteration">,
+  name: string,
+  artifact: Artifact,
+  path: string,
+): Effect.Effect<void, PipelineError> =>
+  req.pipeline.store.materialize(artifact.id, path, { kind: artifact.kind, link: "copy" }).pipe(
+    Effect.asVoid,
+    Effect.catch(inputDamaged(req, name, artifact)),
+  );
+
 /** Withdraws the cache entry that names `run` (a tombstone), if its key's entry does. */
 export const dropCacheEntry = (pipeline: PipelineApi, run: ObjectId) =>
   Effect.gen(function* () {
@@ -137,9 +177,17 @@ export const dropCacheEntry = (pipeline: PipelineApi, run: ObjectId) =>
 
 const execute = (req: ExecuteRequest, scratch: Scratch) =>
   Effect.gen(function* () {
-    const { store } = req.pipeline;
     const startedAt = new Date();
     const t0 = performance.now();
+    const body = req.body ? yield* req.body(scratch) : undefined;
+    const returned = body ? body.outputs : yield* runStep(req, scratch);
+    return yield* record(req, scratch, returned, body, startedAt, t0);
+  });
+
+// A plain step's run: decode its inputs, call it, check what it returned.
+const runStep = (req: ExecuteRequest, scratch: Scratch) =>
+  Effect.gen(function* () {
+    const { store } = req.pipeline;
     const hardlink = req.pipeline.link === "hardlink";
     const linked: LinkedFile[] = [];
     const makeScratchDir = Effect.try({
@@ -218,7 +266,7 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
     // Run: a value, a Promise or an Effect; anything thrown or failed is StepFailed,
     // except reading ctx.iteration in an iteration-invariant step, caught or not.
     const failed = (e: unknown) => (iterationRead ? invariantMisuse(req) : stepFailed(req, e));
-    const raw = yield* Effect.try({ try: () => req.run(decoded, req.config, ctx), catch: failed });
+    const raw = yield* Effect.try({ try: () => req.run!(decoded, req.config, ctx), catch: failed });
     const value = Effect.isEffect(raw)
       ? yield* Effect.mapError(raw as Effect.Effect<unknown, unknown>, failed)
       : raw instanceof Promise
@@ -237,11 +285,23 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
         );
       }
     }
+    return returned;
+  });
 
-    // Ingest outputs.
+// Ingest the outputs, write the run record, then index it.
+const record = (
+  req: ExecuteRequest,
+  scratch: Scratch,
+  returned: Readonly<Record<string, unknown>>,
+  body: BodyResult | undefined,
+  startedAt: Date,
+  t0: number,
+) =>
+  Effect.gen(function* () {
+    const { store } = req.pipeline;
     const outputs: Record<string, ArtifactRef> = {};
     for (const [name, codec] of Object.entries(req.outputSpecs)) {
-      if (codec._tag === "value") {
+      if (codec._tag === "value" && !body) {
         const v = returned[name];
         if (v === undefined) {
           return yield* Effect.fail(
@@ -272,13 +332,13 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
             req,
             new Error(
               `it did not write output "${name}" (expected ${
-                codec.kind === "tree" ? "a directory" : "a file"
+                codec._tag === "path" && codec.kind === "tree" ? "a directory" : "a file"
               } at ${path})`,
             ),
           ),
       });
       const move = path.startsWith(scratch.dir + "/");
-      if (codec.kind === "tree") {
+      if (codec._tag === "path" && codec.kind === "tree") {
         if (!info.isDirectory) {
           return yield* Effect.fail(
             stepFailed(req, new Error(`output "${name}" at ${path} is not a directory`)),
@@ -313,7 +373,8 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
       }
     }
     for (const o of Object.values(outputs)) links.add(o.id);
-    const uncached = sourcesChanged(req);
+    for (const id of body?.links ?? []) links.add(id);
+    const uncached = sourcesChanged(req) ?? body?.uncached;
     const record = yield* Effect.mapError(
       store.putRecord({
         type: "run",
@@ -329,6 +390,7 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
         durationMs,
         host: hostOf(),
         status: "ok",
+        ...body?.record,
         ...(uncached ? { uncached } : {}),
         links: [...links].sort(),
       }),

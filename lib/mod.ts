@@ -24,9 +24,16 @@ export {
 } from "./codecs/codec.ts";
 export { Json } from "./codecs/json.ts";
 export { Text } from "./codecs/text.ts";
-export { Dir, File } from "./codecs/path_codecs.ts";
+export { Dir, File, withExtension } from "./codecs/path_codecs.ts";
 export { type Row, Table, type TableValue } from "./codecs/table.ts";
 export * from "./errors.ts";
+export {
+  type ArgvArgs,
+  command,
+  type CommandOptions,
+  type ContainerSpec,
+  type ToolSpec,
+} from "./command.ts";
 export { input } from "./input.ts";
 export { iterate, type IterateOptions } from "./iterate.ts";
 export {

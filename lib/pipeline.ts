@@ -20,6 +20,8 @@ export interface Invocation {
   readonly durationMs: number;
   readonly status: "ok" | "failed";
   readonly error?: string;
+  /** A failed command's captured stdout and stderr (blob ids). */
+  readonly logs?: { readonly stdout: string; readonly stderr: string };
 }
 
 /** The mutable state of one scenario execution. */
@@ -60,6 +62,13 @@ export interface PipelineOptions extends StoreOptions {
    * `$CAIRN_LINK`, else `copy`.
    */
   readonly link?: "copy" | "hardlink";
+  /**
+   * Where `command` steps that do not say run: `true` under the sandbox (bubblewrap;
+   * a command fails where it cannot start), `false` on the host, `"auto"` (default)
+   * under the sandbox where bubblewrap works, else on the host, said once. Default:
+   * `$CAIRN_SANDBOX` (`1`, `0` or `auto`), else `"auto"`.
+   */
+  readonly sandbox?: boolean | "auto";
 }
 
 /** The interpreter's services. */
@@ -77,11 +86,19 @@ export interface PipelineApi {
   readonly link: "copy" | "hardlink";
   /** Step names seen in this program: name → the first declaration invoked under it. */
   readonly stepNames: Map<string, StepNameUse>;
+  /** The sandbox default of `command` steps that do not say (see {@linkcode PipelineOptions}). */
+  readonly sandbox: boolean | "auto";
 }
 
 // `CAIRN_LINK=hardlink` for a script that does not say; anything else is a copy.
 const linkFromEnv = (): "copy" | "hardlink" =>
   Deno.env.get("CAIRN_LINK") === "hardlink" ? "hardlink" : "copy";
+
+// `CAIRN_SANDBOX=1` or `0`; anything else (or nothing) is "auto".
+const sandboxFromEnv = (): boolean | "auto" => {
+  const value = Deno.env.get("CAIRN_SANDBOX");
+  return value === "1" ? true : value === "0" ? false : "auto";
+};
 
 const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, ObjectStore> =>
   Effect.gen(function* () {
@@ -93,6 +110,7 @@ const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, Objec
       debug: (Deno.env.get("CAIRN_DEBUG") ?? "").split(",").includes("cache"),
       link: options.link ?? linkFromEnv(),
       stepNames: new Map(),
+      sandbox: options.sandbox ?? sandboxFromEnv(),
     };
   });
 

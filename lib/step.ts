@@ -15,10 +15,11 @@ import {
   diffComponents,
   KEY_FORMAT,
   type KeyComponents,
+  type Recorded,
 } from "./cache_key.ts";
 import { canonicalConfig } from "./canonical_config.ts";
-import { callSiteOf, type CodeIdentity } from "./code_identity.ts";
-import { declareStepCode } from "./_step_code.ts";
+import { type CallSite, callSiteOf, type CodeIdentity } from "./code_identity.ts";
+import { declareStepCode, type StepCode } from "./_step_code.ts";
 import {
   type Codec,
   codecOf,
@@ -29,6 +30,7 @@ import {
 } from "./codecs/codec.ts";
 import {
   CodeIdentityFailed,
+  type CommandLogs,
   ConfigNotCanonical,
   InvalidStep,
   type PipelineError,
@@ -36,8 +38,10 @@ import {
 } from "./errors.ts";
 import { CurrentIteration, CurrentScenario, Pipeline, type PipelineApi } from "./pipeline.ts";
 import { fromFileUrl } from "./_paths.ts";
-import { executeStep, LINEAGE_INDEX } from "./_execute.ts";
+import { type BodyResult, executeStep, LINEAGE_INDEX } from "./_execute.ts";
 import { CACHE_INDEX, decodeCacheValue } from "./cache_entry.ts";
+import type { JsonValue } from "../store/canonical_json.ts";
+import type { Scratch } from "./_scratch.ts";
 
 const LIB_DIR = dirname(fromFileUrl(import.meta.url));
 
@@ -113,6 +117,56 @@ export interface Step<I extends Record<string, InputSpec>, O extends Record<stri
   readonly stepName: string;
 }
 
+/** One invocation, as a kind of step other than a plain one (`command`) sees it. */
+export interface PreparedInvocation {
+  readonly pipeline: PipelineApi;
+  readonly inputs: Readonly<Record<string, Artifact | undefined>>;
+  readonly iteration: number | null;
+  /** For a step declared `iterationInvariant`: the iteration it was invoked in. */
+  readonly invariantAt: number | null | undefined;
+  readonly scenario: string | null;
+}
+
+/** What such a kind adds to an invocation: key parts, their explanation, and its miss body. */
+export interface Prepared {
+  /** Extra key components (see `cache_key.ts`: `argv`, `files`, `sources`, `tools`, `image`). */
+  readonly key: Pick<KeyComponents, "argv" | "files" | "sources" | "tools" | "image">;
+  /** Kept in the run record beside the components to explain a change; not hashed. */
+  readonly details: Readonly<Record<string, JsonValue>>;
+  /** Runs the invocation in its scratch directory (a miss). */
+  readonly body: (scratch: Scratch) => Effect.Effect<BodyResult, PipelineError>;
+}
+
+/**
+ * A declared step as the shared machinery (key, hit path, miss path, records) runs it:
+ * what `step` and `command` both declare.
+ */
+export interface StepDefinition {
+  readonly name: string;
+  readonly inputSpecs: Record<string, InputSpec>;
+  readonly outputSpecs: Record<string, Codec>;
+  readonly config: unknown;
+  readonly env: readonly string[];
+  readonly iterationInvariant: boolean;
+  readonly validate: "lazy" | "eager" | undefined;
+  readonly site: CallSite | undefined;
+  readonly code: StepCode;
+  /**
+   * What two declarations under one name are compared by for the namesake warning
+   * (default: the code identity).
+   */
+  readonly sameness?: string;
+  /** A plain step's `run`, or a body prepared per invocation (`command`). */
+  readonly body:
+    | { readonly kind: "run"; readonly run: StepOptions<never, never, unknown>["run"] }
+    | {
+      readonly kind: "prepared";
+      readonly prepare: (
+        invocation: PreparedInvocation,
+      ) => Effect.Effect<Prepared, PipelineError>;
+    };
+}
+
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
 
 const isArtifact = (value: unknown): value is Artifact =>
@@ -146,8 +200,25 @@ export const step = <
   C = undefined,
 >(options: StepOptions<I, O, C>): Step<I, O> => {
   const site = callSiteOf(new Error().stack ?? "", LIB_DIR);
-  const inputSpecs: Record<string, InputSpec> = options.inputs ?? {};
-  const outputSpecs: Record<string, Codec> = options.outputs;
+  return declareStep({
+    name: options.name,
+    inputSpecs: options.inputs ?? {},
+    outputSpecs: options.outputs,
+    config: options.config,
+    env: options.env ?? [],
+    iterationInvariant: options.iterationInvariant ?? false,
+    validate: options.validate,
+    site,
+    code: declareStepCode(options, site),
+    body: { kind: "run", run: options.run as never },
+  });
+};
+
+/** Declares a step from its definition: the machinery `step` and `command` share. */
+export const declareStep = <I extends Record<string, InputSpec>, O extends Record<string, Codec>>(
+  options: StepDefinition,
+): Step<I, O> => {
+  const { site, inputSpecs, outputSpecs } = options;
   const signature = {
     inputs: Object.fromEntries(
       Object.entries(inputSpecs).map((
@@ -156,7 +227,7 @@ export const step = <
     ),
     outputs: Object.fromEntries(Object.entries(outputSpecs).map(([k, c]) => [k, c.name])),
   };
-  const declared = declareStepCode(options, site);
+  const declared = options.code;
   const definition = {};
   let fallbacksLogged = false;
 
@@ -218,7 +289,7 @@ export const step = <
         }
       }
       const code = yield* identityOf(pipeline);
-      warnOfNamesake(pipeline, options.name, definition, code, site);
+      warnOfNamesake(pipeline, options.name, definition, options.sameness ?? code.identity, site);
       const config = yield* Effect.try({
         try: () => canonicalConfig(options.config),
         catch: (e) =>
@@ -229,7 +300,19 @@ export const step = <
             }),
           ),
       });
-      const env = Object.fromEntries((options.env ?? []).map((v) => [v, Deno.env.get(v) ?? null]));
+      const env = Object.fromEntries(options.env.map((v) => [v, Deno.env.get(v) ?? null]));
+      const scenarioName = scenario?.name ?? null;
+      const invariantAt = options.iterationInvariant ? current : undefined;
+      const body = options.body;
+      const prepared = body.kind === "prepared"
+        ? yield* body.prepare({
+          pipeline,
+          inputs: given,
+          iteration,
+          invariantAt,
+          scenario: scenarioName,
+        })
+        : undefined;
       const components: KeyComponents = {
         format: KEY_FORMAT,
         step: options.name,
@@ -239,13 +322,19 @@ export const step = <
         inputs: inputIds,
         iteration,
         env,
+        ...prepared?.key,
       };
       const key = cacheKey(components);
-      const scenarioName = scenario?.name ?? null;
+      const recorded = { ...components, ...prepared?.details, code };
       pipeline.progress.stepStarted(scenarioName, options.name, iteration);
       const started = performance.now();
       // Lists the invocation in the scenario record; returns its duration.
-      const note = (run: string | null, hit: boolean, error?: string): number => {
+      const note = (
+        run: string | null,
+        hit: boolean,
+        error?: string,
+        logs?: CommandLogs | null,
+      ): number => {
         const durationMs = performance.now() - started;
         scenario?.invocations.push({
           step: options.name,
@@ -255,6 +344,7 @@ export const step = <
           durationMs,
           status: error === undefined ? "ok" : "failed",
           ...(error === undefined ? {} : { error }),
+          ...(logs ? { logs } : {}),
         });
         return durationMs;
       };
@@ -275,24 +365,26 @@ export const step = <
       }
 
       if (pipeline.debug) {
-        yield* explainMiss(pipeline, options.name, iteration, key, { ...components, code });
+        yield* explainMiss(pipeline, options.name, iteration, key, recorded);
       }
       const result = yield* executeStep({
         pipeline,
         name: options.name,
-        run: options.run as never,
+        ...(body.kind === "run" ? { run: body.run as never } : { body: prepared!.body }),
         config: options.config,
         inputSpecs,
         outputSpecs,
         inputs: given,
         iteration,
-        invariantAt: options.iterationInvariant ? current : undefined,
+        invariantAt,
         scenario: scenarioName,
-        components: { ...components, code },
+        components: recorded,
         key,
         sources: "files" in declared ? declared.files : [],
       }).pipe(
-        Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
+        Effect.tapError((error) =>
+          Effect.sync(() => note(null, false, error.message, logsOf(error)))
+        ),
       );
       const ms = note(result.run, false);
       pipeline.progress.stepFinished(scenarioName, options.name, iteration, false, ms);
@@ -310,12 +402,11 @@ const warnOfNamesake = (
   pipeline: PipelineApi,
   name: string,
   definition: object,
-  code: CodeIdentity,
+  identity: string,
   site: { readonly file: string; readonly line: number } | undefined,
 ): void => {
   const known = pipeline.stepNames.get(name);
   if (known?.definition === definition || known?.warned) return;
-  const identity = code.identity;
   const where = site ? `${site.file}:${site.line}` : "(a place that is not a file)";
   if (!known) {
     pipeline.stepNames.set(name, { definition, identity, where, warned: false });
@@ -327,6 +418,11 @@ const warnOfNamesake = (
     `[cairn] two different steps are named "${name}" (${known.where} and ${where}): both stay correct, since their keys differ, but runs, lineage and why list them as one step; give one of them another name`,
   );
 };
+
+// The captured streams of a failed command, listed with its invocation in the scenario
+// record (which links them, so gc keeps them): `cairn logs <scenario> <step@i>`.
+const logsOf = (error: PipelineError): CommandLogs | null =>
+  error.reason._tag === "CommandFailed" ? error.reason.logs : null;
 
 const label = (
   name: string,
@@ -392,7 +488,7 @@ const explainMiss = (
   name: string,
   iteration: number | null,
   key: string,
-  components: KeyComponents & { code: CodeIdentity },
+  components: Recorded,
 ) =>
   Effect.gen(function* () {
     const runs = yield* Effect.orElseSucceed(
@@ -406,7 +502,7 @@ const explainMiss = (
     const record = previous
       ? yield* Effect.orElseSucceed(pipeline.store.readRecord(previous), () => undefined)
       : undefined;
-    const before = record?.components as (KeyComponents & { code: CodeIdentity }) | undefined;
+    const before = record?.components as Recorded | undefined;
     const lines = before
       ? describeChanges(diffComponents(before, components))
       : ["first run of this step"];

@@ -15,6 +15,8 @@ export interface ValueCodec<T> {
   readonly _tag: "value";
   /** Name recorded with each artifact (`table`, `table-csv`, `json`, `text`). */
   readonly name: string;
+  /** The file name extension of its bytes (`.csv`): how a `command` names such a file. */
+  readonly extension?: string;
   readonly encode: (value: T) => Uint8Array | Promise<Uint8Array>;
   readonly decode: (bytes: Uint8Array) => T | Promise<T>;
 }
@@ -24,6 +26,8 @@ export interface PathCodec {
   readonly _tag: "path";
   readonly name: "file" | "dir";
   readonly kind: "blob" | "tree";
+  /** The extension a `command` gives such a file or directory (`.html`, `.zarr`), if declared. */
+  readonly extension?: string;
 }
 
 /** Any codec. */

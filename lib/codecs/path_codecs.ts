@@ -30,3 +30,23 @@ export const File: PathCodec = { _tag: "path", name: "file", kind: "blob" };
  * ```
  */
 export const Dir: PathCodec = { _tag: "path", name: "dir", kind: "tree" };
+
+/**
+ * `File` or `Dir` with the extension a `command` gives it in its work directory
+ * (`out/report.html`, `in/skims.zarr`); the codec is otherwise the same.
+ *
+ * @example
+ * ```ts
+ * import { File, withExtension } from "./path_codecs.ts"
+ *
+ * withExtension(File, ".html").extension // ".html"
+ * ```
+ */
+export const withExtension = (codec: PathCodec, extension: string): PathCodec => {
+  if (!/^\.[A-Za-z0-9_.\-]+$/.test(extension)) {
+    throw new Error(
+      `Cannot use extension "${extension}": write a dot and letters, digits, _ - or . (".html")`,
+    );
+  }
+  return { ...codec, extension };
+};
