@@ -72,12 +72,14 @@ export const findOnPath = (name: string, path: string): string | undefined => {
   return undefined;
 };
 
-// The directory a tool is installed under: `/opt/conda` for `/opt/conda/bin/python`.
-const prefixOf = (file: string): string => {
+// The directory a tool is installed under — `/opt/conda` for `/opt/conda/bin/python`,
+// since it needs its libraries — unless that directory holds the project (a tool in
+// the project's own `bin/`): then only the tool's directory, or the sandbox would show
+// the whole project.
+const prefixOf = (file: string, root: string): string => {
   const dir = dirname(file);
-  return dir.endsWith("/bin") || dir.endsWith("/sbin") || dir.endsWith("/shims")
-    ? dirname(dir)
-    : dir;
+  const up = /\/(?:s?bin|shims)$/.test(dir) ? dirname(dir) : dir;
+  return root === up || root.startsWith(`${up}/`) ? dir : up;
 };
 
 const probes = new Map<string, string>();
@@ -91,6 +93,7 @@ export const resolveTools = (
   step: string,
   tools: readonly ToolSpec[],
   env: Readonly<Record<string, string>>,
+  root: string,
 ): Effect.Effect<ResolvedTools, PipelineError> =>
   Effect.gen(function* () {
     const key: ResolvedTools["key"] = {};
@@ -109,7 +112,13 @@ export const resolveTools = (
           }; install it, or fix PATH`,
         );
       }
-      const real = Deno.realPathSync(found);
+      const real = yield* Effect.try({
+        try: () => Deno.realPathSync(found),
+        catch: (e) =>
+          pipelineError(
+            new InvalidStep({ step, detail: `cannot resolve its tool "${name}" (${found}): ${e}` }),
+          ),
+      });
       const { id } = yield* Effect.mapError(
         pipeline.store.fileId(real),
         (e) =>
@@ -122,7 +131,7 @@ export const resolveTools = (
       );
       paths[name] = found;
       executables[name] = real;
-      for (const file of [found, real]) if (!isSystem(file)) prefixes.add(prefixOf(file));
+      for (const file of [found, real]) if (!isSystem(file)) prefixes.add(prefixOf(file, root));
       const probe = typeof spec === "string" ? undefined : spec.version;
       if (!probe) {
         key[name] = id;

@@ -227,6 +227,8 @@ export const describeChanges = (changes: readonly KeyChange[]): string[] =>
         ? "(absent)"
         : typeof v === "string" && ID.test(v)
         ? v.slice(0, 12)
+        : typeof v === "string" && v.includes("\n")
+        ? show(`${v.slice(0, v.indexOf("\n"))}…`)
         : show(v);
     if (c.part === "sources" || c.part === "tools" || c.part === "image") {
       return `${c.path}: changed (${id(c.before)} → ${id(c.after)})`;

@@ -292,7 +292,7 @@ export const command = <
       }
 
       const src = yield* sourceIds(inv.pipeline, options.name, root, sources, false);
-      const resolved = yield* resolveTools(inv.pipeline, options.name, tools, env);
+      const resolved = yield* resolveTools(inv.pipeline, options.name, tools, env, root);
 
       let program: { tool: string } | { source: string } | { image: true };
       if (options.container) program = { image: true };

@@ -303,29 +303,6 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
       const env = Object.fromEntries(options.env.map((v) => [v, Deno.env.get(v) ?? null]));
       const scenarioName = scenario?.name ?? null;
       const invariantAt = options.iterationInvariant ? current : undefined;
-      const body = options.body;
-      const prepared = body.kind === "prepared"
-        ? yield* body.prepare({
-          pipeline,
-          inputs: given,
-          iteration,
-          invariantAt,
-          scenario: scenarioName,
-        })
-        : undefined;
-      const components: KeyComponents = {
-        format: KEY_FORMAT,
-        step: options.name,
-        signature,
-        code: { mode: code.mode, identity: code.identity },
-        config,
-        inputs: inputIds,
-        iteration,
-        env,
-        ...prepared?.key,
-      };
-      const key = cacheKey(components);
-      const recorded = { ...components, ...prepared?.details, code };
       pipeline.progress.stepStarted(scenarioName, options.name, iteration);
       const started = performance.now();
       // Lists the invocation in the scenario record; returns its duration.
@@ -348,6 +325,32 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
         });
         return durationMs;
       };
+      const body = options.body;
+      const prepared = body.kind === "prepared"
+        ? yield* body.prepare({
+          pipeline,
+          inputs: given,
+          iteration,
+          invariantAt,
+          scenario: scenarioName,
+        }).pipe(
+          // A command that cannot be prepared (a tool not found) is listed as failed.
+          Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
+        )
+        : undefined;
+      const components: KeyComponents = {
+        format: KEY_FORMAT,
+        step: options.name,
+        signature,
+        code: { mode: code.mode, identity: code.identity },
+        config,
+        inputs: inputIds,
+        iteration,
+        env,
+        ...prepared?.key,
+      };
+      const key = cacheKey(components);
+      const recorded = { ...components, ...prepared?.details, code };
       const cache = pipeline.store.index(CACHE_INDEX);
 
       const cached = yield* Effect.mapError(cache.get(key), storeFailure);
