@@ -76,6 +76,20 @@ const invalid = (run: CommandRun, detail: string) =>
   pipelineError(new InvalidStep({ step: run.step, detail }));
 
 let containers = 0;
+
+const SIGNALS: Readonly<Record<number, string>> = {
+  1: "SIGHUP",
+  2: "SIGINT",
+  3: "SIGQUIT",
+  4: "SIGILL",
+  6: "SIGABRT",
+  8: "SIGFPE",
+  9: "SIGKILL",
+  11: "SIGSEGV",
+  13: "SIGPIPE",
+  14: "SIGALRM",
+  15: "SIGTERM",
+};
 const warnedPlain = new Set<string>();
 
 const chooseRunner = (run: CommandRun): Effect.Effect<Runner, PipelineError> =>
@@ -242,6 +256,12 @@ const finish = (
       stderr: yield* storeLog(run, end.stderr),
     };
     if (end.failure) {
+      // bubblewrap and the container runtimes exit 128 + n for a program killed by
+      // signal n.
+      const failure = runner.kind !== "plain" && "code" in end.failure &&
+          end.failure.code > 128 && SIGNALS[end.failure.code - 128]
+        ? { signal: SIGNALS[end.failure.code - 128]! }
+        : end.failure;
       const undeclared = unopenedPaths(
         [...end.stderr.notFound, ...end.stdout.notFound],
         { workDir, root: run.root, sources: run.sources, host: runner.kind === "plain" },
@@ -251,7 +271,7 @@ const finish = (
           new CommandFailed({
             step: run.step,
             iteration: run.iteration,
-            end: end.failure,
+            end: failure,
             stderrTail: end.stderr.tail,
             stderrLines: end.stderr.lines,
             logs,

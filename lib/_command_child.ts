@@ -166,6 +166,7 @@ interface Running {
   readonly stdout: Capture;
   readonly stderr: Capture;
   readonly drained: Promise<void>;
+  readonly readers: readonly ReadableStreamDefaultReader<Uint8Array>[];
   readonly started: number;
   timedOut: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -196,6 +197,22 @@ const stopAndWait = async (spec: ChildSpec, running: Running): Promise<void> => 
   }
   // What it left behind in its group (a grandchild that ignored SIGTERM) goes too.
   signalGroup(running.child.pid, "SIGKILL");
+  await drainedOrCut(running);
+};
+
+// Its output ends when the last process holding its pipes does. One that left the
+// process group (a daemon: setsid() after fork()) could hold them for ever: after the
+// grace period the rest of its output is not read.
+const drainedOrCut = async (running: Running): Promise<void> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const cut = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      for (const reader of running.readers) reader.cancel().catch(() => {});
+      resolve();
+    }, STOP_GRACE_MS);
+  });
+  await Promise.race([running.drained, cut]);
+  clearTimeout(timer);
   await running.drained;
 };
 
@@ -213,14 +230,24 @@ const start = (spec: ChildSpec): Running => {
   }).spawn();
   const stdout = new Capture(spec.spillDir, "stdout", spec.echo);
   const stderr = new Capture(spec.spillDir, "stderr", spec.echo);
-  const drain = async (stream: ReadableStream<Uint8Array>, capture: Capture) => {
-    for await (const chunk of stream) capture.write(chunk);
+  const readers = [child.stdout.getReader(), child.stderr.getReader()];
+  const drain = async (reader: ReadableStreamDefaultReader<Uint8Array>, capture: Capture) => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        capture.write(value);
+      }
+    } catch {
+      // cancelled: see `drained`
+    }
   };
   const running: Running = {
     child,
     stdout,
     stderr,
-    drained: Promise.all([drain(child.stdout, stdout), drain(child.stderr, stderr)]).then(() => {}),
+    drained: Promise.all([drain(readers[0]!, stdout), drain(readers[1]!, stderr)]).then(() => {}),
+    readers,
     started: performance.now(),
     timedOut: false,
     timer: undefined,
@@ -239,7 +266,7 @@ const wait = async (spec: ChildSpec, running: Running): Promise<ChildEnd> => {
   clearTimeout(running.timer);
   // Whatever it started and left running (and holding its pipes open) ends with it.
   signalGroup(running.child.pid, "SIGKILL");
-  await running.drained;
+  await drainedOrCut(running);
   const durationMs = performance.now() - running.started;
   const failure: CommandEnd | undefined = running.timedOut
     ? { timeoutMs: spec.timeoutMs! }

@@ -167,9 +167,11 @@ export class CommandFailed extends Data.TaggedError("CommandFailed")<{
     const shown = this.stderrTail.length;
     const tail = shown === 0
       ? "\n(its stderr is empty)"
-      : `\nlast ${
-        shown === this.stderrLines ? shown : `${shown} of ${this.stderrLines}`
-      } lines of its stderr:\n${this.stderrTail.map((l) => `  ${l}`).join("\n")}`;
+      : `\n${
+        shown === this.stderrLines
+          ? shown === 1 ? "its stderr" : `its stderr (${shown} lines)`
+          : `the last ${shown} of its ${this.stderrLines} lines of stderr`
+      }:\n${this.stderrTail.map((l) => `  ${l}`).join("\n")}`;
     const rest = this.logs ? `\nwhole log: ${this.seeLogs}` : "";
     return `Command "${this.step}" failed${at}: it ${end}${undeclared}; nothing was cached — fix it and run again (steps that completed are cached)${tail}${rest}`;
   }
