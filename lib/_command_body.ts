@@ -23,7 +23,7 @@ import {
 import type { PipelineApi } from "./pipeline.ts";
 import type { Scratch } from "./_scratch.ts";
 import { type BodyResult, copyInput } from "./_execute.ts";
-import { type Captured, type ChildEnd, runChild } from "./_command_child.ts";
+import { type Captured, type ChildEnd, runChild, STOP_GRACE_MS } from "./_command_child.ts";
 import {
   commandLine,
   type ContainerSpec,
@@ -236,7 +236,9 @@ export const commandBody =
           timeoutMs: run.timeoutMs,
           spillDir: `${pipeline.store.root}/tmp`,
           echo,
-          stop: stopContainer(runner, name),
+          ...(runner.kind === "container"
+            ? { stop: stopContainer(runner.program, name, STOP_GRACE_MS) }
+            : {}),
         },
         (end) => finish(run, runner, workDir, linked, end),
         (e) => invalid(run, `cannot start "${run.argv[0]}" (${line.program}): ${message(e)}`),

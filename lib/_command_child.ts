@@ -23,8 +23,11 @@ export interface ChildSpec {
   readonly spillDir: string;
   /** Called with complete lines of output as they arrive. */
   readonly echo: (lines: readonly string[]) => void;
-  /** Extra stopping beyond signalling the process group (a container runtime's kill). */
-  readonly stop?: (signal: "SIGTERM" | "SIGKILL") => void;
+  /**
+   * Stops what signalling the process group cannot reach (a container, run by the
+   * runtime's own daemon), within the grace period; waited for.
+   */
+  readonly stop?: () => Promise<void>;
 }
 
 /** One captured stream. */
@@ -181,17 +184,14 @@ const signalGroup = (pid: number, signal: "SIGTERM" | "SIGKILL"): void => {
   }
 };
 
-const stop = (spec: ChildSpec, running: Running, signal: "SIGTERM" | "SIGKILL") => {
-  spec.stop?.(signal);
-  signalGroup(running.child.pid, signal);
-};
-
 // Stops the program: SIGTERM to its group, SIGKILL after the grace period, then waits.
 const stopAndWait = async (spec: ChildSpec, running: Running): Promise<void> => {
-  stop(spec, running, "SIGTERM");
-  const killer = setTimeout(() => stop(spec, running, "SIGKILL"), STOP_GRACE_MS);
+  const stopping = spec.stop?.();
+  signalGroup(running.child.pid, "SIGTERM");
+  const killer = setTimeout(() => signalGroup(running.child.pid, "SIGKILL"), STOP_GRACE_MS);
   try {
     await running.child.status;
+    await stopping;
   } finally {
     clearTimeout(killer);
   }

@@ -140,20 +140,25 @@ const containerDefaults = (runtime: string): string[] => {
   ];
 };
 
-/** Stops a container by name (the runtime's client may not pass a SIGKILL on). */
-export const stopContainer = (runner: Runner, name: string) => (signal: "SIGTERM" | "SIGKILL") => {
-  if (runner.kind !== "container") return;
-  try {
-    new Deno.Command(runner.program, {
-      args: ["kill", "--signal", signal === "SIGKILL" ? "KILL" : "TERM", name],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-  } catch {
-    // the runtime is gone: its client's process group is signalled anyway
-  }
-};
+/**
+ * Stops and removes a container by name: SIGTERM, SIGKILL after `graceMs`. The
+ * container is the runtime's (its daemon or conmon runs it), so signalling the
+ * client's process group does not reach it, and a client killed before it cleans up
+ * would leave it behind.
+ */
+export const stopContainer =
+  (program: string, name: string, graceMs: number) => async (): Promise<void> => {
+    try {
+      await new Deno.Command(program, {
+        args: ["rm", "--force", "--time", String(Math.ceil(graceMs / 1000)), name],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).output();
+    } catch {
+      // the runtime is gone: its client's process group is signalled anyway
+    }
+  };
 
 let sandboxState: { bwrap: string } | { problem: string } | undefined;
 
