@@ -1,90 +1,12 @@
-// Container images for the tests, built without a registry: a busybox-static root file
-// system (Debian's busybox-static) added to an empty image with buildah and committed
-// with --timestamp 0, which gives the same image ID for the same content every time.
-// Images are tagged localhost/cairn-test-<random>:<n> and untagged by `remove`.
-
-const run = (cmd: string, args: readonly string[]): { ok: boolean; out: string } => {
-  try {
-    const r = new Deno.Command(cmd, {
-      args: [...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    })
-      .outputSync();
-    const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
-    return { ok: r.success, out: text.trim() };
-  } catch (e) {
-    return { ok: false, out: e instanceof Error ? e.message : String(e) };
-  }
-};
-
-const BUSYBOX = "/bin/busybox";
-const APPLETS = ["sh", "cat", "cp", "echo", "id", "sleep", "ls", "stat", "wc", "kill"];
-
-/** Why container tests cannot run here, or undefined when they can. */
-export const containerProblem = (): string | undefined => {
-  for (const [tool, pkg] of [["podman", "podman"], ["buildah", "buildah"]] as const) {
-    if (!run(tool, ["--version"]).ok) return `${tool} is not installed (Debian: ${pkg})`;
-  }
-  try {
-    const bytes = Deno.readFileSync(BUSYBOX);
-    // A dynamically linked ELF names its loader (/lib64/ld-linux-…): an empty image has none.
-    if (new TextDecoder("latin1").decode(bytes.subarray(0, 4096)).includes("/ld-linux")) {
-      return `${BUSYBOX} is linked dynamically (Debian: busybox-static)`;
-    }
-  } catch {
-    return `${BUSYBOX} is missing (Debian: busybox-static)`;
-  }
-  return undefined;
-};
-
-/** Builds an image whose root holds busybox and `files` (path → text); returns its tag. */
-export const buildImage = (tag: string, files: Record<string, string>): string => {
-  const root = Deno.makeTempDirSync({ prefix: "cairn-rootfs-" });
-  try {
-    Deno.mkdirSync(`${root}/bin`);
-    Deno.copyFileSync(BUSYBOX, `${root}/bin/busybox`);
-    Deno.chmodSync(`${root}/bin/busybox`, 0o755);
-    for (const applet of APPLETS) Deno.symlinkSync("busybox", `${root}/bin/${applet}`);
-    for (const [path, text] of Object.entries(files)) {
-      Deno.mkdirSync(`${root}/${path.slice(0, path.lastIndexOf("/"))}`, { recursive: true });
-      Deno.writeTextFileSync(`${root}/${path}`, text);
-    }
-    const from = run("buildah", ["from", "scratch"]);
-    if (!from.ok) throw new Error(`buildah from scratch: ${from.out}`);
-    const container = from.out.split("\n").at(-1)!;
-    try {
-      const add = run("buildah", ["add", container, root, "/"]);
-      if (!add.ok) throw new Error(`buildah add: ${add.out}`);
-      const commit = run("buildah", ["commit", "-q", "--timestamp", "0", container, tag]);
-      if (!commit.ok) throw new Error(`buildah commit: ${commit.out}`);
-    } finally {
-      run("buildah", ["rm", container]);
-    }
-    return tag;
-  } finally {
-    Deno.removeSync(root, { recursive: true });
-  }
-};
-
-/** The image ID of `tag`. */
-export const imageId = (tag: string): string => {
-  const r = run("podman", ["image", "inspect", "--format", "{{.Id}}", tag]);
-  if (!r.ok) throw new Error(`podman image inspect ${tag}: ${r.out}`);
-  return r.out;
-};
-
-/** Untags `tags` (an image other tags name stays). */
-export const removeImages = (...tags: string[]): void => {
-  for (const tag of tags) run("podman", ["rmi", tag]);
-};
-
-/** Containers whose name starts with `prefix`, running or not. */
-export const containersNamed = (prefix: string): string[] => {
-  const r = run("podman", ["ps", "-a", "--format", "{{.Names}}"]);
-  return r.out.split("\n").filter((n) => n.startsWith(prefix));
-};
+// Container images for the tests, built without a registry (see
+// examples/external/_image.ts): tagged localhost/cairn-test-<random>:1, untagged after.
+export {
+  buildImage,
+  containersNamed,
+  imageId,
+  imageProblem as containerProblem,
+  removeImages,
+} from "../../../examples/external/_image.ts";
 
 /** A fresh tag. */
 export const freshTag = (): string => `localhost/cairn-test-${crypto.randomUUID().slice(0, 8)}:1`;

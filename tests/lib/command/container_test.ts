@@ -62,7 +62,8 @@ const MODEL = `{
 containerTest(
   "a command runs in a container: input read-only, output owned by the invoking user, no network; a re-run is a hit",
   async () => {
-    const tag = buildImage(freshTag(), { "etc/model-version": "v1\n" });
+    const tag = freshTag();
+    buildImage(tag, { "etc/model-version": "v1\n" });
     try {
       await withProject(
         { "pipeline.ts": PIPELINE, "model.sh": MODEL, "data.txt": "volumes" },
@@ -149,7 +150,8 @@ containerTest("an image that is not there fails the invocation saying so", async
 containerTest(
   "SIGTERM while a command runs in a container: the container is stopped and removed",
   async () => {
-    const tag = buildImage(freshTag(), { "etc/model-version": "v1\n" });
+    const tag = freshTag();
+    buildImage(tag, { "etc/model-version": "v1\n" });
     try {
       const waiting = 'echo "container started"\nsleep 600\n';
       await withProject(
