@@ -1,7 +1,7 @@
 // The miss path of a command: its work directory (the scratch directory) holds its
 // inputs as real files under `in/` (copies, named with their codec's extension), the
 // declared sources at their project paths (symbolic links to the project's files),
-// `out/` for what it must create, and `.cairn-tmp/` (TMPDIR and HOME). The program
+// and `out/` for what it must create; it is the program's HOME and TMPDIR too. The program
 // runs there — on the host, under the sandbox or in a container — its output captured
 // and echoed; then its logs are stored, a failure is reported with the end of its
 // stderr (and the undeclared files it could not open), each declared output is
@@ -172,7 +172,6 @@ const leftovers = (
 ): string[] => {
   const ours = new Set([
     "in",
-    ".cairn-tmp",
     ...sources,
     ...Object.values(outputs).map((o) => o.path),
   ]);
@@ -198,8 +197,6 @@ export const commandBody =
       const { pipeline } = run;
       const runner = yield* chooseRunner(run);
       const workDir = yield* attempt(run, "make its work directory", () => scratch.make());
-      const tmpDir = `${workDir}/.cairn-tmp`;
-      yield* attempt(run, "make its temporary directory", () => Deno.mkdirSync(tmpDir));
       for (const [name, path] of Object.entries(run.staged)) {
         yield* copyInput(
           { pipeline, name: run.step, iteration: run.iteration },
@@ -209,7 +206,9 @@ export const commandBody =
         );
       }
       const linked = yield* linkSources(run, workDir);
-      const env = { ...run.env, HOME: tmpDir, TMPDIR: tmpDir };
+      // HOME and TMPDIR are the work directory: what a program leaves there (a cache
+      // under ~, a temporary file) is listed with the files left behind.
+      const env = { ...run.env, HOME: workDir, TMPDIR: workDir };
       const program = "tool" in run.program
         ? run.tools.paths[run.program.tool]!
         : "source" in run.program
@@ -219,7 +218,6 @@ export const commandBody =
         workDir,
         sources: run.sources.map((s) => `${run.root}/${s.replace(/\/$/, "")}`),
         prefixes: run.tools.prefixes,
-        tmpDir,
       };
       const name = `cairn-${Deno.pid}-${containers++}`;
       const line = commandLine(runner, view, program, run.argv, env, name);
@@ -253,9 +251,12 @@ const finish = (
   end: ChildEnd,
 ): Effect.Effect<BodyResult, PipelineError> =>
   Effect.gen(function* () {
+    const stdout = yield* storeLog(run, end.stdout);
+    // Often both are empty: one put (each put of a present object touches it).
+    const sameBytes = end.stdout.bytes === 0 && end.stderr.bytes === 0;
     const logs: CommandLogs = {
-      stdout: yield* storeLog(run, end.stdout),
-      stderr: yield* storeLog(run, end.stderr),
+      stdout,
+      stderr: sameBytes ? stdout : yield* storeLog(run, end.stderr),
     };
     if (end.failure) {
       // bubblewrap and the container runtimes exit 128 + n for a program killed by

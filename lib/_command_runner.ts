@@ -44,8 +44,6 @@ export interface View {
   readonly sources: readonly string[];
   /** Directories a tool needs beyond the system's own (read-only). */
   readonly prefixes: readonly string[];
-  /** TMPDIR and HOME. */
-  readonly tmpDir: string;
 }
 
 /** The program to start and its arguments, for `argv` run in `view`. */

@@ -38,12 +38,11 @@ export const sourcePathProblem = (path: string): string | undefined => {
   if (parts.some((p) => p === ".." || p === "." || p === "")) {
     return `source "${path}" must be a plain relative path (no "..", "." or "//")`;
   }
-  if (parts[0] === "in" || parts[0] === "out" || parts[0] === ".cairn-tmp") {
+  if (parts[0] === "in" || parts[0] === "out") {
+    const kept = parts[0] === "in" ? "inputs" : "outputs";
     return `source "${path}" is inside "${
       parts[0]
-    }/", which the command's work directory keeps for its ${
-      parts[0] === "in" ? "inputs" : parts[0] === "out" ? "outputs" : "temporary files"
-    }`;
+    }/", which the command's work directory keeps for its ${kept}`;
   }
   return undefined;
 };

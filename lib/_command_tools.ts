@@ -72,6 +72,29 @@ export const findOnPath = (name: string, path: string): string | undefined => {
   return undefined;
 };
 
+// Where each tool was found, once per process: a failed stat costs a thrown error
+// (~20 µs in Deno), and a cache hit must stay cheap. The file found is hashed on every
+// invocation (through the stat cache), and it is the file the program is started by,
+// so a tool replaced in place is still seen; one installed meanwhile in an earlier
+// PATH directory is seen by the next process.
+const found = new Map<string, { path: string; real: string } | undefined>();
+
+const locate = (name: string, path: string) => {
+  const memo = `${path}\0${name}`;
+  if (found.has(memo)) return found.get(memo);
+  const at = findOnPath(name, path);
+  let where: { path: string; real: string } | undefined;
+  if (at) {
+    try {
+      where = { path: at, real: Deno.realPathSync(at) };
+    } catch {
+      where = undefined;
+    }
+  }
+  found.set(memo, where);
+  return where;
+};
+
 // The directory a tool is installed under — `/opt/conda` for `/opt/conda/bin/python`,
 // since it needs its libraries — unless that directory holds the project (a tool in
 // the project's own `bin/`): then only the tool's directory, or the sandbox would show
@@ -103,8 +126,8 @@ export const resolveTools = (
     const PATH = env.PATH ?? "";
     for (const spec of tools) {
       const name = toolName(spec);
-      const found = findOnPath(name, PATH);
-      if (!found) {
+      const where = locate(name, PATH);
+      if (!where) {
         return yield* fail(
           step,
           `its tool "${name}" is not ${
@@ -112,13 +135,7 @@ export const resolveTools = (
           }; install it, or fix PATH`,
         );
       }
-      const real = yield* Effect.try({
-        try: () => Deno.realPathSync(found),
-        catch: (e) =>
-          pipelineError(
-            new InvalidStep({ step, detail: `cannot resolve its tool "${name}" (${found}): ${e}` }),
-          ),
-      });
+      const { path: found, real } = where;
       const { id } = yield* Effect.mapError(
         pipeline.store.fileId(real),
         (e) =>

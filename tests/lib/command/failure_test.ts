@@ -148,7 +148,7 @@ Deno.test("a command's output streams live: each line reaches stderr while the p
           for (const e of Deno.readDirSync(`${p.store}/tmp`)) {
             if (!e.name.startsWith("run-")) continue;
             try {
-              Deno.writeTextFileSync(`${p.store}/tmp/${e.name}/.cairn-tmp/go`, "");
+              Deno.writeTextFileSync(`${p.store}/tmp/${e.name}/go`, "");
             } catch {
               // not made yet, or gone
             }
