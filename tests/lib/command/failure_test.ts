@@ -165,3 +165,26 @@ Deno.test("a command's output streams live: each line reaches stderr while the p
     },
   );
 });
+
+Deno.test("on a terminal each line of a command's output is prefixed with its step and iteration; piped, lines are plain", async () => {
+  const script = 'echo "out line"\necho "err line" >&2\ncat "$1" > "$2"\n';
+  await withProject({ "pipeline.ts": PIPELINE(), "model.sh": script }, async (p) => {
+    const piped = await p.run({ env });
+    assert.match(piped.stderr, /^out line$/m);
+    assert.match(piped.stderr, /^err line$/m);
+    // script(1) (bsdutils) runs the pipeline on a pseudo-terminal.
+    const deno = `${Deno.execPath()} run -A pipeline.ts`;
+    const tty = await new Deno.Command("script", {
+      args: ["-qec", deno, "/dev/null"],
+      cwd: p.dir,
+      env: { CAIRN_STORE: `${p.store}-tty`, CAIRN_PROGRESS: "0", PATH, TERM: "dumb" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(tty.stdout).replace(/\r/g, "");
+    assert.equal(tty.code, 0, text);
+    assert.match(text, /^\[model@0\] out line$/m);
+    assert.match(text, /^\[model@1\] err line$/m);
+  });
+});
