@@ -112,6 +112,6 @@ Deno.test("logs of a failed command come from its scenario record; why names the
     );
     assert.deepEqual(why.changes.map((c) => [c.part, c.path]), [["sources", "sources.model.sh"]]);
     const text = await cairnOk(["why", "logs", "model@0", "--store", p.store]);
-    assert.match(text, /^  sources\.model\.sh: changed \([0-9a-f]{12} → [0-9a-f]{12}\)$/m);
+    assert.match(text, /^ {2}sources\.model\.sh: changed \([0-9a-f]{12} → [0-9a-f]{12}\)$/m);
   });
 });

@@ -50,8 +50,8 @@ Deno.test("a non-zero exit fails the step naming step, iteration, exit code and 
     const error = out.stderr.slice(out.stderr.indexOf("error: "));
     assert.match(error, /^error: Command "model" failed in iteration 0: it exited with code 3;/);
     assert.match(error, /nothing was cached/);
-    assert.match(error, /the last 20 of its 30 lines of stderr:\n  stderr line 11\n/);
-    assert.match(error, /  stderr line 30\nwhole log: cairn logs mutation model@0/);
+    assert.match(error, /the last 20 of its 30 lines of stderr:\n {2}stderr line 11\n/);
+    assert.match(error, / {2}stderr line 30\nwhole log: cairn logs mutation model@0/);
     assert.doesNotMatch(error, /stderr line 10\n/);
     // The whole log is kept with the failed invocation (the scenario record links it).
     const invocation = (out.record!.invocations as { step: string; logs?: { stderr: string } }[])
@@ -78,7 +78,7 @@ for (const [where, sandbox] of [["sandbox", "1"], ["host", "0"]] as const) {
           out.stderr,
           /Command "model" failed in iteration 0: it was killed by SIGKILL;/,
         );
-        assert.match(out.stderr, /its stderr:\n  dying\n/);
+        assert.match(out.stderr, /its stderr:\n {2}dying\n/);
       },
     );
   });
