@@ -14,6 +14,17 @@ const quoted = (names: readonly string[]) => names.map((n) => `\`${n}\``);
 const and = (items: readonly string[]) =>
   items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 
+// Sources are read once per process, so one call site always gets the same identity:
+// a factory that declares its step per call walks the code once.
+const known = new Map<string, DeclaredCode>();
+const memoised = (site: CallSite, options: Parameters<typeof declareCode>[1]): DeclaredCode => {
+  if (options?.version !== undefined) return declareCode(site, options);
+  const key = `${site.file}:${site.line}:${site.column}:${options?.code ?? "auto"}`;
+  let declared = known.get(key);
+  if (!declared) known.set(key, declared = declareCode(site, options));
+  return declared;
+};
+
 /** Computes a step's code identity at its declaration; throws when `run` captures. */
 export const declareStepCode = (
   options: { readonly name: string; readonly version?: string; readonly code?: "auto" | "module" },
@@ -28,7 +39,7 @@ export const declareStepCode = (
   }
   let declared: DeclaredCode;
   try {
-    declared = declareCode(site ?? { file: "", line: 0, column: 0 }, identityOptions);
+    declared = memoised(site ?? { file: "", line: 0, column: 0 }, identityOptions);
   } catch (e) {
     return { problem: e instanceof Error ? e.message : String(e) };
   }

@@ -130,20 +130,8 @@ class Walk {
       const file = stack.pop()!;
       if (this.#whole.has(file)) continue;
       this.#whole.add(file);
-      let source: Source;
-      try {
-        source = this.source(file);
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound) {
-          this.units[this.rel(file)] = "missing";
-          continue;
-        }
-        throw e;
-      }
-      if (!source.parseable) {
-        this.units[this.rel(file)] = source.hash;
-        continue;
-      }
+      const source = this.#parsed(file);
+      if (!source) continue;
       const summary = source.summary();
       this.units[this.rel(file)] = summary.hash;
       for (const spec of summary.sources) {
