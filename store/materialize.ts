@@ -15,7 +15,7 @@ import { DestinationExists, storeError } from "./errors.ts";
 import { objectPath } from "./layout.ts";
 import { identify, readVerified, type StoreContext, streamBlob } from "./objects.ts";
 import type { ObjectId, ObjectKind } from "./object_id.ts";
-import { decodeTree } from "./tree.ts";
+import { decodeTree } from "./tree_decoder.ts";
 import { lstatOrUndefined, removeIfExists, uniqueName, writeAll } from "./_fs.ts";
 
 /** Options for {@linkcode materialize}. */

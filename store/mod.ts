@@ -8,6 +8,7 @@ export * from "./errors.ts";
 export * from "./object_id.ts";
 export * from "./canonical_json.ts";
 export * from "./tree.ts";
+export * from "./tree_decoder.ts";
 export * from "./record.ts";
 export { FORMAT_LINE, layoutOf, objectPath, openLayout, type StoreLayout } from "./layout.ts";
 export { type ReflogEntry, refNameProblem, validateRefName, ZERO_ID } from "./refs.ts";

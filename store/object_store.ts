@@ -34,7 +34,8 @@ import { decodeRecord, encodeRecord, type StoreRecord } from "./record.ts";
 import { listRefs, readRef, readReflog, type ReflogEntry, updateRef } from "./refs.ts";
 import { WriterSession } from "./session.ts";
 import { type FileIdResult, statCachedFileId } from "./stat_cache.ts";
-import { decodeTree, type TreeEntry } from "./tree.ts";
+import type { TreeEntry } from "./tree.ts";
+import { decodeTree } from "./tree_decoder.ts";
 import { readDirOrEmpty } from "./_fs.ts";
 import { listObjects } from "./_walk.ts";
 
