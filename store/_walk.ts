@@ -188,3 +188,30 @@ export const listObjects = (ctx: StoreContext): { ids: string[]; strays: string[
   }
   return { ids, strays };
 };
+
+/**
+ * A memoised check that an object and everything it links to, recursively, are
+ * present and readable (blobs are not re-hashed): what an index entry needs before
+ * it may name the object. Iterative, so a lineage thousands of runs deep is fine.
+ */
+export const closureChecker = (ctx: StoreContext): (id: ObjectId) => boolean => {
+  const complete = new Map<ObjectId, boolean>();
+  return (root) => {
+    const stack: [ObjectId, readonly ObjectId[] | undefined][] = [[root, undefined]];
+    while (stack.length > 0) {
+      const [id, links] = stack.pop()!;
+      if (complete.has(id)) continue;
+      if (links === undefined) {
+        const seen = visit(ctx, id, false);
+        if (seen.status !== "ok") {
+          complete.set(id, false);
+          continue;
+        }
+        // Decided once its links are: revisit it after them.
+        stack.push([id, seen.links]);
+        for (const link of seen.links) if (!complete.has(link)) stack.push([link, undefined]);
+      } else complete.set(id, links.every((link) => complete.get(link) === true));
+    }
+    return complete.get(root)!;
+  };
+};

@@ -21,6 +21,7 @@ export type { DirPutResult } from "./ingest_dir.ts";
 export type { FilePutResult, PutResult, StoreContext } from "./objects.ts";
 export {
   defaultStoreRoot,
+  type EntryNeeding,
   type IndexHandle,
   ObjectStore,
   type ObjectStoreApi,
