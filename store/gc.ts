@@ -55,7 +55,7 @@ export interface GcOptions {
   readonly handledRefs?: ReadonlyMap<string, ObjectId>;
   /** Links not to follow: from object → the links of it to ignore (cuts a history). */
   readonly cutLinks?: ReadonlyMap<ObjectId, ReadonlySet<ObjectId>>;
-  /** The current time (ms); a parameter so tests can move it. */
+  /** The current time (ms) on the file system's clock; a parameter so tests can move it. */
   readonly nowMs?: number;
 }
 
@@ -104,15 +104,19 @@ const unreadable = (root: string, id: ObjectId, linkedFrom: ObjectId | null, det
 export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
   ctx.session.locked(() => {
     const dryRun = options.dryRun ?? false;
-    const now = options.nowMs ?? Date.now();
+    // Ages are judged on the file system's clock, which stamped every mtime compared
+    // here: the process's may be seconds (or hours) off it.
+    const fsNow = ctx.session.fsNow();
+    const now = options.nowMs ?? fsNow;
     const sessions = readSessions(ctx.layout, dryRun);
     let cutoff = now - (options.graceMs ?? 3_600_000);
     if (sessions.oldestStartMs !== undefined) {
       cutoff = Math.min(cutoff, sessions.oldestStartMs - 2000);
     }
     // Every object present was written before we took the lock; when the cutoff is
-    // at or after that moment no object can be too young, and the stat is skipped.
-    const needStat = cutoff < Date.now();
+    // after that moment (and the refresh margin of a process clock ahead of the file
+    // system's) no object can be too young, and the stat is skipped.
+    const needStat = cutoff < fsNow + 60_000;
 
     // Each root with what named it (for errors); refs and policy roots must exist.
     const roots = new Map<ObjectId, string>();

@@ -11,7 +11,7 @@
  *
  * A lock is broken (renamed away) when its owner is a process on this host that
  * no longer exists — a killed holder costs nothing but a retry — or, failing that,
- * when it is older than `staleMs`. A holder whose lock was broken finds it gone when
+ * when it is older than `staleMs` on the file system's clock. A holder whose lock was broken finds it gone when
  * it commits, publishes nothing and retries.
  *
  * @module
@@ -114,7 +114,10 @@ const acquire = (path: string, temp: string, options: LockOptions): HeldLock => 
     const made = create(path, temp);
     if (made) return { path, ino: made.ino, tmpDir: options.trashDir };
     const info = lstatOrUndefined(path);
-    if (info && (Date.now() - timeMs(info.mtime) > staleMs || ownerIsDead(path))) {
+    // The lock's age on the file system's clock, which stamped it: "now" is the mtime
+    // of the temp file just written (a process clock 30 s ahead broke every lock).
+    const now = timeMs(lstatOrUndefined(temp)?.mtime ?? null) || Date.now();
+    if (info && (now - timeMs(info.mtime) > staleMs || ownerIsDead(path))) {
       try {
         Deno.renameSync(path, `${options.trashDir}/${uniqueName("stale-lock")}`);
       } catch (e) {

@@ -227,7 +227,11 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
           return { appended, incomplete: [...incomplete] };
         })),
     fileId: (path) =>
-      attempt("hash file", path, () => statCachedFileId(statIndex(), resolve(path))),
+      attempt(
+        "hash file",
+        path,
+        () => statCachedFileId(statIndex(), resolve(path), () => ctx.session.fsNow()),
+      ),
     protect: (ids) =>
       attempt("register gc roots", root, () =>
         ctx.session.locked(() => {

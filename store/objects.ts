@@ -69,7 +69,7 @@ const publish = (
   ctx.session.locked(() => {
     ctx.session.start();
     const path = objectPath(ctx.layout, id);
-    const now = new Date();
+    const now = ctx.session.refreshTime();
     ensureFanout(ctx, id);
     // existsSync, not a throwing stat: Deno builds a NotFound error in ~30 µs, and
     // "not there yet" is the common case of a cold run. Under the shared gc lock an
@@ -326,7 +326,7 @@ export const removeDamaged = (ctx: StoreContext, id: ObjectId): boolean => {
     ctx.session.locked(() => {
       ctx.session.start();
       Deno.renameSync(objectPath(ctx.layout, id), aside);
-      const now = new Date();
+      const now = ctx.session.refreshTime();
       Deno.utimeSync(aside, now, now);
     });
   } catch (e) {
