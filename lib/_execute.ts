@@ -2,6 +2,7 @@
 import * as Effect from "effect/Effect";
 import { hostname } from "node:os";
 import type { ObjectId } from "../store/object_id.ts";
+import { removeTree } from "../store/remove_tree.ts";
 import type { StoreError } from "../store/errors.ts";
 import type { Artifact, ArtifactRef } from "./artifact.ts";
 import type { KeyComponents } from "./cache_key.ts";
@@ -78,7 +79,7 @@ export const executeStep = (
     (scratch) => execute(req, scratch),
     (scratch) =>
       Effect.sync(() => {
-        if (scratch.made()) Deno.removeSync(scratch.dir, { recursive: true });
+        if (scratch.made()) removeTree(scratch.dir);
       }).pipe(Effect.ignore),
   );
 
