@@ -73,6 +73,26 @@ export class CodeIdentityFailed extends Data.TaggedError("CodeIdentityFailed")<{
   }
 }
 
+/** A scenario ran but its record could not be written (a full disk, a read-only store). */
+export class ScenarioNotRecorded extends Data.TaggedError("ScenarioNotRecorded")<{
+  readonly scenario: string;
+  readonly cause: StoreError;
+}> {
+  override get message(): string {
+    return `Cannot record scenario "${this.scenario}": ${this.cause.message}; the steps that completed are cached, but this execution is not in the scenario's history; free space (or make the store writable) and run again`;
+  }
+}
+
+/** An external input changed while cairn read it. */
+export class InputChanged extends Data.TaggedError("InputChanged")<{
+  readonly path: string;
+  readonly detail: string;
+}> {
+  override get message(): string {
+    return `Cannot read input "${this.path}": it changed while it was read (${this.detail}); let whatever writes it finish, then run again`;
+  }
+}
+
 /** Every reason a pipeline operation can fail. */
 export type PipelineErrorReason =
   | ConfigNotCanonical
@@ -81,6 +101,8 @@ export type PipelineErrorReason =
   | CodecFailed
   | InputMissing
   | CodeIdentityFailed
+  | ScenarioNotRecorded
+  | InputChanged
   | StoreError;
 
 /** The one error type of the pipeline layer; `reason` carries the detail. */
