@@ -11,7 +11,7 @@ import type { FsckReport } from "../store/fsck.ts";
 import { formatBytes } from "../lib/queries/render_lineage.ts";
 import { ExitCode } from "./_report.ts";
 import { jsonFlag, plural, printJson, printLines, style, table } from "./_output.ts";
-import { objectStore, storeFlag, withStore } from "./_store.ts";
+import { queries, storeFlag, withStore } from "./_store.ts";
 
 const report = (r: FsckReport): string[] => {
   const lines = [
@@ -53,7 +53,7 @@ export const fsckCommand = Command.make(
     withStore(
       store,
       Effect.gen(function* () {
-        const result = yield* (yield* objectStore).fsck({ quick });
+        const result = yield* (yield* queries).checkStore({ quick });
         yield* json ? printJson(result) : printLines(report(result));
         if (!result.ok) return yield* new ExitCode({ code: 1 });
       }),

@@ -23,6 +23,7 @@ import { hasObject, readVerified } from "../../store/objects.ts";
 import { decodeRecord } from "../../store/record.ts";
 import { readRef, updateRef } from "../../store/refs.ts";
 import { runDemo, withTempDir } from "../cli/_fixture.ts";
+import { killAll, spawnFixture } from "./_pipeline_child.ts";
 
 const HOUR = 3_600_000;
 const figures = { cases: 0, forcedInterleavings: 0, lost: 0, dangling: 0 };
@@ -199,6 +200,55 @@ Deno.test("reindex after a gc killed half-way skips runs whose outputs are gone,
     // smooth@i's runs lost their outputs; grow@(i+1) read them: its closure is incomplete too.
     assert.ok(report.incomplete >= 3, `skipped ${report.incomplete} incomplete runs`);
     assert.deepEqual(fsckProblems(root).filter((p) => p.kind === "dangling-index"), []);
+    figures.cases++;
+  });
+});
+
+Deno.test("gc passes beside a process updating a ref as fast as it can all succeed (temp files vanish under gc)", async () => {
+  await withTempDir(async (dir) => {
+    const root = `${dir}/store`;
+    const ctx = openStoreContext(root);
+    try {
+      // Young files that every pass lists and looks at, which widens the moment between
+      // gc's listing of tmp/ and its look at each entry; the ref's temp files come and
+      // go meanwhile.
+      const later = new Date(Date.now() + HOUR);
+      for (let i = 0; i < 2000; i++) {
+        const path = `${ctx.layout.tmp}/young-${i}`;
+        Deno.writeTextFileSync(path, "");
+        Deno.utimeSync(path, later, later);
+      }
+      const churn = spawnFixture<{ updates: number }>("ref_churn.ts", [root]);
+      try {
+        if (!(await churn.started)) assert.fail((await churn.finished).stderr);
+        let passes = 0;
+        const failures: string[] = [];
+        const until = performance.now() + 2000;
+        while (performance.now() < until) {
+          try {
+            gc(ctx, { graceMs: 0, reflogExpiryMs: 0 });
+          } catch (e) {
+            failures.push(String(e));
+          }
+          passes++;
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        await churn.closeStdin();
+        const end = await churn.finished;
+        assert.equal(end.status.code, 0, end.stderr);
+        figures.forcedInterleavings += passes;
+        console.log(
+          `gc-races suite: ${passes} gc passes beside ${end.result!.updates} ref updates, ` +
+            `${failures.length} failed`,
+        );
+        assert.deepEqual(failures.slice(0, 3), [], `${failures.length} of ${passes} passes failed`);
+        assert.ok(end.result!.updates > 100);
+      } finally {
+        await killAll();
+      }
+    } finally {
+      ctx.session.close();
+    }
     figures.cases++;
   });
 });
