@@ -17,7 +17,14 @@
  * @module
  */
 import { createObjectHasher, hashObject, type ObjectId, type ObjectKind } from "./object_id.ts";
-import { IntegrityMismatch, ObjectNotFound, StoreError, storeError, UnsafePath } from "./errors.ts";
+import {
+  IntegrityMismatch,
+  InvalidInput,
+  ObjectNotFound,
+  StoreError,
+  storeError,
+  UnsafePath,
+} from "./errors.ts";
 import { objectPath, type StoreLayout } from "./layout.ts";
 import type { WriterSession } from "./session.ts";
 import { existsSync } from "node:fs";
@@ -127,6 +134,14 @@ export const putBytes = (ctx: StoreContext, kind: ObjectKind, payload: Uint8Arra
   return { id, size: payload.length, written: written! };
 };
 
+const changedWhileRead = (path: string) =>
+  storeError(
+    new InvalidInput({
+      what: `file "${path}"`,
+      detail: "it changed size while it was read; let whatever writes it finish, then try again",
+    }),
+  );
+
 /** Hashes a whole file as a blob without storing it (streaming, constant memory). */
 export const hashFile = (path: string): { id: ObjectId; size: number } => {
   const file = Deno.openSync(path, { read: true });
@@ -141,7 +156,7 @@ export const hashFile = (path: string): { id: ObjectId; size: number } => {
       hasher.update(buf.subarray(0, n));
       seen += n;
     }
-    if (seen !== size) throw new Error(`file "${path}" changed size while it was read`);
+    if (seen !== size) throw changedWhileRead(path);
     return { id: hasher.digest("hex"), size };
   } finally {
     file.close();
@@ -201,7 +216,7 @@ export const putFile = (ctx: StoreContext, path: string, move: boolean): FilePut
         writeAll(target, chunk);
         seen += n;
       }
-      if (seen !== size) throw new Error(`file "${path}" changed size while it was stored`);
+      if (seen !== size) throw changedWhileRead(path);
       if (ctx.durable) target.syncDataSync();
       id = hasher.digest("hex");
     } finally {
