@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { LockBusy, storeError } from "./errors.ts";
 import {
@@ -172,4 +173,42 @@ export const commitLock = (
 /** Drops a lock without publishing it. */
 export const releaseLock = (lock: HeldLock): void => {
   removeIfExists(lock.path);
+};
+
+/**
+ * Waits until nobody holds `<target>.lock`: returns at once when there is no lock;
+ * breaks one whose owner is gone (or that is older than `staleMs`), as
+ * {@linkcode acquireLock} would; throws `LockBusy` after `timeoutMs`. For writers
+ * that do not take the lock but must not finish while its holder is half-way (an
+ * index appender against a compaction).
+ */
+export const awaitRelease = (target: string, options: LockOptions): void => {
+  const path = `${target}.lock`;
+  if (!existsSync(path)) return;
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const staleMs = options.staleMs ?? 30_000;
+  const probe = `${options.trashDir}/${uniqueName("wait")}`;
+  let wait = 1;
+  try {
+    for (;;) {
+      const info = lstatOrUndefined(path);
+      if (!info) return;
+      // The lock's age on the file system's clock: a file just written tells "now".
+      Deno.writeFileSync(probe, new Uint8Array());
+      const now = timeMs(Deno.lstatSync(probe).mtime) || Date.now();
+      if (now - timeMs(info.mtime) > staleMs || ownerIsDead(path)) {
+        try {
+          Deno.renameSync(path, `${options.trashDir}/${uniqueName("stale-lock")}`);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+        return;
+      }
+      if (Date.now() > deadline) throw storeError(new LockBusy({ path }));
+      sleepSync(wait);
+      wait = Math.min(wait * 2, 50);
+    }
+  } finally {
+    removeIfExists(probe);
+  }
 };
