@@ -55,7 +55,9 @@ Deno.test("an entry appended while a compaction is killed after its rename is no
     assert.equal(check.get("key-99"), "value-99");
     check.close();
     ctx.session.close();
-    console.log(`index-compaction-kill: the appender was ${early === "appended" ? "not " : ""}held`);
+    console.log(
+      `index-compaction-kill: the appender was ${early === "appended" ? "not " : ""}held`,
+    );
   } finally {
     for (const child of children) {
       try {
