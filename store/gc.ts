@@ -24,7 +24,6 @@
  *
  * @module
  */
-import { AppendIndex } from "./append_index.ts";
 import { storeError, UnreadableRoot } from "./errors.ts";
 import { isObjectId, type ObjectId } from "./object_id.ts";
 import { objectPath } from "./layout.ts";
@@ -32,8 +31,9 @@ import type { StoreContext } from "./objects.ts";
 import { listReflogs, listRefs, readReflog } from "./refs.ts";
 import { readSessions } from "./session.ts";
 import { listObjects, visit } from "./_walk.ts";
-import { removeTree } from "./remove_tree.ts";
-import { isNoSpace, lstatOrUndefined, readDirOrEmpty, removeIfExists, timeMs } from "./_fs.ts";
+import { planPruning } from "./_prune_indexes.ts";
+import { sweepTmp } from "./_sweep_tmp.ts";
+import { isNoSpace, lstatOrUndefined, removeIfExists, timeMs } from "./_fs.ts";
 
 /** Options for {@linkcode gc}. */
 export interface GcOptions {
@@ -78,24 +78,6 @@ export interface GcReport {
   /** Roots or links naming objects that are not in the store. */
   readonly missing: number;
 }
-
-// Old temp files, and old scratch directories: a pipeline's step directory, left
-// with its half-written outputs by a killed process. The cutoff spares those of
-// live processes: a pipeline starts its session before it makes a scratch
-// directory. An entry may vanish while it is looked at (a ref update renames its
-// temp file into place); a read-only directory inside is made removable.
-const sweepTmp = (ctx: StoreContext, cutoff: number, dryRun: boolean): number => {
-  let removed = 0;
-  for (const entry of readDirOrEmpty(ctx.layout.tmp)) {
-    const path = `${ctx.layout.tmp}/${entry.name}`;
-    if (!entry.isFile && !(entry.isDirectory && path !== ctx.layout.sessions)) continue;
-    const info = lstatOrUndefined(path);
-    if (!info || timeMs(info.mtime) >= cutoff) continue;
-    if (!dryRun) removeTree(path);
-    removed++;
-  }
-  return removed;
-};
 
 const unreadable = (root: string, id: ObjectId, linkedFrom: ObjectId | null, detail: string) =>
   storeError(new UnreadableRoot({ root, id, linkedFrom, detail }));
@@ -231,26 +213,8 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
       named.add(target);
       return true;
     };
-    let indexEntriesRemoved = 0;
-    const toCompact: AppendIndex[] = [];
-    for (const entry of readDirOrEmpty(ctx.layout.index)) {
-      const m = /^([a-z0-9_\-]+)\.log$/.exec(entry.name);
-      if (!m || !entry.isFile) continue;
-      const index = new AppendIndex(ctx.layout, m[1]!);
-      let drops = 0;
-      for (const values of index.entries().values()) drops += values.filter(drop).length;
-      if (drops > 0 && !dryRun) toCompact.push(index);
-      else index.close();
-      if (dryRun) indexEntriesRemoved += drops;
-    }
-    const compact = () => {
-      while (toCompact.length > 0) {
-        const index = toCompact[0]!;
-        indexEntriesRemoved += index.compact({ keep: (_key, value) => !drop(value) }).rejected;
-        index.close();
-        toCompact.shift();
-      }
-    };
+    const pruning = planPruning(ctx.layout, drop, dryRun);
+    const compact = pruning.compact;
 
     // Links cut on purpose whose target goes, remembered so fsck does not call them
     // missing. Each line starts with a newline, so a write torn by a full disk stays
@@ -300,7 +264,7 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
       objectsRemoved: doomed.size,
       bytesRemoved,
       youngKept,
-      indexEntriesRemoved,
+      indexEntriesRemoved: dryRun ? pruning.planned : pruning.removed(),
       tmpFilesRemoved,
       deadSessionsRemoved: sessions.removed,
       missing: missing + youngMissing,
