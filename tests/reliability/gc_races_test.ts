@@ -26,7 +26,7 @@ import { runDemo, withTempDir } from "../cli/_fixture.ts";
 import { killAll, spawnFixture } from "./_pipeline_child.ts";
 
 const HOUR = 3_600_000;
-const figures = { cases: 0, forcedInterleavings: 0, lost: 0, dangling: 0 };
+const figures = { cases: 0, forcedInterleavings: 0, churnPasses: 0, lost: 0, dangling: 0 };
 
 /** Runs `effect` over the store at `root` with `wrap` applied to the store service. */
 const overWrapped = <A, E>(
@@ -236,7 +236,7 @@ Deno.test("gc passes beside a process updating a ref as fast as it can all succe
         await churn.closeStdin();
         const end = await churn.finished;
         assert.equal(end.status.code, 0, end.stderr);
-        figures.forcedInterleavings += passes;
+        figures.churnPasses += passes;
         console.log(
           `gc-races suite: ${passes} gc passes beside ${end.result!.updates} ref updates, ` +
             `${failures.length} failed`,
@@ -255,7 +255,8 @@ Deno.test("gc passes beside a process updating a ref as fast as it can all succe
 
 Deno.test("gc_races_test: figures", () => {
   console.log(
-    `gc-races suite: ${figures.cases} cases, ${figures.forcedInterleavings} forced interleavings: ` +
+    `gc-races suite: ${figures.cases} cases, ${figures.forcedInterleavings} forced interleavings, ` +
+      `${figures.churnPasses} gc passes beside ref updates: ` +
       `${figures.lost} records lost, ${figures.dangling} dangling index entries`,
   );
 });
