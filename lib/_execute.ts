@@ -10,8 +10,8 @@ import type { CodeIdentity } from "./code_identity.ts";
 import { type Codec, codecOf, type InputSpec } from "./codecs/codec.ts";
 import {
   CodecFailed,
-  InputChanged,
   InputDamaged,
+  InputModified,
   InvalidStep,
   type PipelineError,
   pipelineError,
@@ -378,7 +378,7 @@ const checkLinked = (req: ExecuteRequest, linked: readonly LinkedFile[]) =>
       if (!intact && file.producer) yield* dropCacheEntry(req.pipeline, file.producer);
       return yield* Effect.fail(
         pipelineError(
-          new InputChanged({
+          new InputModified({
             step: req.name,
             iteration: req.iteration,
             input: file.input,

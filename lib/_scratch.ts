@@ -1,3 +1,5 @@
+import { removeTree } from "../store/remove_tree.ts";
+
 // A step's scratch directory (`in/` for materialized inputs, `out/` for `ctx.outDir`),
 // made on first use: a step with value inputs and outputs that never reads
 // `ctx.outDir` needs none, and where mkdir and rmdir are slow they cost more than the
@@ -33,25 +35,9 @@ export const makeScratch = (root: string): Scratch => {
 
 /**
  * Removes a scratch directory. A step may leave a directory it made read-only
- * (0555), whose entries then cannot be removed by a non-root user: such directories
- * are made writable on the way down and the removal is tried again.
+ * (0555), whose entries then cannot be removed by a non-root user: `removeTree`
+ * makes such directories writable on the way down.
  */
 export const removeScratch = (scratch: Scratch): void => {
-  if (!scratch.made()) return;
-  try {
-    Deno.removeSync(scratch.dir, { recursive: true });
-  } catch (e) {
-    if (!(e instanceof Deno.errors.PermissionDenied)) throw e;
-    makeWritable(scratch.dir);
-    Deno.removeSync(scratch.dir, { recursive: true });
-  }
-};
-
-const makeWritable = (dir: string): void => {
-  const info = Deno.lstatSync(dir);
-  if (!info.isDirectory) return;
-  Deno.chmodSync(dir, ((info.mode ?? 0o755) & 0o777) | 0o700);
-  for (const entry of Deno.readDirSync(dir)) {
-    if (entry.isDirectory) makeWritable(`${dir}/${entry.name}`);
-  }
+  if (scratch.made()) removeTree(scratch.dir);
 };

@@ -96,8 +96,8 @@ export class InputDamaged extends Data.TaggedError("InputDamaged")<{
   }
 }
 
-/** A step changed an input it was given as a hard link into the store. */
-export class InputChanged extends Data.TaggedError("InputChanged")<{
+/** A step modified an input it was given as a hard link into the store. */
+export class InputModified extends Data.TaggedError("InputModified")<{
   readonly step: string;
   readonly iteration: number | null;
   readonly input: string;
@@ -114,6 +114,26 @@ export class InputChanged extends Data.TaggedError("InputChanged")<{
   }
 }
 
+/** A scenario ran but its record could not be written (a full disk, a read-only store). */
+export class ScenarioNotRecorded extends Data.TaggedError("ScenarioNotRecorded")<{
+  readonly scenario: string;
+  readonly cause: StoreError;
+}> {
+  override get message(): string {
+    return `Cannot record scenario "${this.scenario}": ${this.cause.message}; the steps that completed are cached, but this execution is not in the scenario's history; free space (or make the store writable) and run again`;
+  }
+}
+
+/** An external input changed while cairn read it. */
+export class InputChanged extends Data.TaggedError("InputChanged")<{
+  readonly path: string;
+  readonly detail: string;
+}> {
+  override get message(): string {
+    return `Cannot read input "${this.path}": it changed while it was read (${this.detail}); let whatever writes it finish, then run again`;
+  }
+}
+
 /** Every reason a pipeline operation can fail. */
 export type PipelineErrorReason =
   | ConfigNotCanonical
@@ -123,6 +143,8 @@ export type PipelineErrorReason =
   | InputMissing
   | CodeIdentityFailed
   | InputDamaged
+  | InputModified
+  | ScenarioNotRecorded
   | InputChanged
   | StoreError;
 

@@ -12,22 +12,35 @@ import type { StoreError } from "../store/errors.ts";
 import type { Artifact } from "./artifact.ts";
 import type { Codec, PathCodec, ValueOf } from "./codecs/codec.ts";
 import { File } from "./codecs/path_codecs.ts";
-import { InputMissing, type PipelineError, pipelineError } from "./errors.ts";
+import { InputChanged, InputMissing, type PipelineError, pipelineError } from "./errors.ts";
 import { Pipeline, type PipelineApi } from "./pipeline.ts";
 
-const missing = (path: string) => (e: StoreError) =>
-  pipelineError(
+const missing = (path: string) => (e: StoreError | PipelineError): PipelineError =>
+  e._tag === "PipelineError" ? e : pipelineError(
     e.reason._tag === "IoFailure" && e.reason.cause instanceof Deno.errors.NotFound
       ? new InputMissing({ path, detail: "no such file or directory" })
       : e,
   );
 
-const fileArtifact = (pipeline: PipelineApi, path: string) =>
+const fileArtifact = (
+  pipeline: PipelineApi,
+  path: string,
+): Effect.Effect<{ id: string; size: number }, StoreError | PipelineError> =>
   Effect.gen(function* () {
     const { store } = pipeline;
     const { id, size } = yield* store.fileId(path);
     // Protect before checking: an old copy found now must survive a concurrent gc.
-    if (!(yield* store.protect([id]))) yield* store.putFile(path);
+    if (yield* store.protect([id])) return { id, size };
+    // Copied in by content: bytes that hash otherwise now were changed since they
+    // were hashed, and the id above names nothing stored.
+    const put = yield* store.putFile(path);
+    if (put.id !== id) {
+      return yield* Effect.fail(
+        pipelineError(
+          new InputChanged({ path, detail: `its bytes hashed to ${id}, then to ${put.id}` }),
+        ),
+      );
+    }
     return { id, size };
   });
 
@@ -121,7 +134,7 @@ export const input = {
       const absolute = resolve(path);
       const { id, size } = yield* Effect.mapError(
         dirTree(pipeline, absolute),
-        (e) => (e._tag === "StoreError" ? missing(path)(e) : e),
+        missing(path),
       );
       return { id, kind: "tree", codec: "dir", size, name: basename(absolute), producer: null };
     }),

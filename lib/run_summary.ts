@@ -16,6 +16,7 @@
  */
 import { encodeCanonicalJson, type JsonValue } from "../store/canonical_json.ts";
 import type { ArtifactRef } from "./artifact.ts";
+import type { IndexTarget } from "../store/fsck.ts";
 
 /** Name of the derived lineage index. */
 export const LINEAGE_INDEX = "lineage";
@@ -67,3 +68,12 @@ export const summaryOfRecord = (record: Record<string, unknown>): RunSummary => 
   inputs: (record.inputs ?? {}) as RunSummary["inputs"],
   outputs: (record.outputs ?? {}) as RunSummary["outputs"],
 });
+
+/**
+ * What the derived indexes' values name, for fsck: every cache and lineage value
+ * starts with the id of a run record.
+ */
+export const INDEX_TARGETS: Readonly<Record<string, IndexTarget>> = {
+  cache: { kind: "record", type: "run" },
+  [LINEAGE_INDEX]: { kind: "record", type: "run" },
+};

@@ -6,6 +6,8 @@
  *
  * The record is written however the program ends — success, failure or
  * interruption — so the steps that completed stay cached and the next run resumes.
+ * A program that succeeded but whose record cannot be written (a full disk) fails
+ * with `ScenarioNotRecorded`: its run is not in the history, and must not look done.
  *
  * @module
  */
@@ -17,7 +19,13 @@ import { hostname } from "node:os";
 import { refNameProblem } from "../store/refs.ts";
 import { RefConflict, type StoreError } from "../store/errors.ts";
 import { canonicalConfig } from "./canonical_config.ts";
-import { ConfigNotCanonical, InvalidStep, type PipelineError, pipelineError } from "./errors.ts";
+import {
+  ConfigNotCanonical,
+  InvalidStep,
+  type PipelineError,
+  pipelineError,
+  ScenarioNotRecorded,
+} from "./errors.ts";
 import { CurrentScenario, Pipeline, type ScenarioState } from "./pipeline.ts";
 
 /** Options of a scenario. */
@@ -64,8 +72,8 @@ export interface ScenarioRecorded<A> {
   readonly value: A;
   /**
    * The id of the scenario record this execution wrote (its invocations, hits and
-   * misses), or null if it could not be written (the reason is logged). Unlike the
-   * newest record under `refs/scenarios/<name>`, it cannot be another process's.
+   * misses). Unlike the newest record under `refs/scenarios/<name>`, it cannot be
+   * another process's. (A record that cannot be written fails the program.)
    */
   readonly record: string | null;
 }
@@ -125,6 +133,9 @@ const recordScenario = <A, E, R>(
     const state: ScenarioState = { name, invocations: [] };
     const startedAt = new Date();
     const t0 = performance.now();
+    // Why the record could not be written, if it could not: a program that succeeded
+    // then fails with it (exit non-zero), one that failed keeps its own error.
+    let notRecorded: StoreError | undefined;
     return yield* Effect.provideService(program, CurrentScenario, state).pipe(
       Effect.onExit((exit) =>
         Effect.gen(function* () {
@@ -182,7 +193,10 @@ const recordScenario = <A, E, R>(
             }),
             Effect.catch((e) =>
               Effect.sync(() => {
-                pipeline.progress.log(`[cairn] could not record scenario ${name}: ${e.message}`);
+                notRecorded = e;
+                if (!Exit.isSuccess(exit)) {
+                  pipeline.progress.log(`[cairn] could not record scenario ${name}: ${e.message}`);
+                }
                 return null;
               })
             ),
@@ -190,12 +204,17 @@ const recordScenario = <A, E, R>(
           const hits = state.invocations.filter((i) => i.hit).length;
           pipeline.progress.scenarioFinished(
             name,
-            status,
+            notRecorded === undefined ? status : `${status}, not recorded`,
             hits,
             state.invocations.length - hits,
             performance.now() - t0,
           );
         }).pipe(Effect.uninterruptible)
+      ),
+      Effect.flatMap((value) =>
+        notRecorded === undefined ? Effect.succeed(value) : Effect.fail(
+          pipelineError(new ScenarioNotRecorded({ scenario: name, cause: notRecorded })),
+        )
       ),
     );
   });

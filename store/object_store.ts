@@ -34,9 +34,10 @@ import { decodeRecord, encodeRecord, type StoreRecord } from "./record.ts";
 import { listRefs, readRef, readReflog, type ReflogEntry, updateRef } from "./refs.ts";
 import { WriterSession } from "./session.ts";
 import { type FileIdResult, statCachedFileId } from "./stat_cache.ts";
-import { decodeTree, type TreeEntry } from "./tree.ts";
+import type { TreeEntry } from "./tree.ts";
+import { decodeTree } from "./tree_decoder.ts";
 import { readDirOrEmpty } from "./_fs.ts";
-import { listObjects } from "./_walk.ts";
+import { closureChecker, listObjects } from "./_walk.ts";
 import { verifyClosure } from "./verify.ts";
 import { repair, type RepairReport } from "./repair.ts";
 
@@ -54,6 +55,15 @@ export interface IndexHandle {
   ) => Effect.Effect<{ rejected: number; duplicates: number }, StoreError>;
   /** Every key and its values, oldest first, after reading new entries (one stat). */
   readonly snapshot: () => Effect.Effect<ReadonlyMap<string, readonly string[]>, StoreError>;
+}
+
+/** An index entry to append only when the objects it depends on are all there. */
+export interface EntryNeeding {
+  readonly index: string;
+  readonly key: string;
+  readonly value: string;
+  /** Objects that must be present, each with its whole closure. */
+  readonly needs: readonly ObjectId[];
 }
 
 /** A ref update: compare-and-swap on `expected` when given. */
@@ -117,6 +127,15 @@ export interface ObjectStoreApi {
   ) => Effect.Effect<readonly { name: string; id: ObjectId }[], StoreError>;
   readonly reflog: (name: string) => Effect.Effect<readonly ReflogEntry[], StoreError>;
   readonly index: (name: string) => IndexHandle;
+  /**
+   * Appends the entries whose `needs` are present with complete closures, checked and
+   * appended under the shared gc lock, so no gc pass can remove what they name in
+   * between (a rebuilt index can never name what a concurrent gc removed). Returns
+   * how many were appended and the needed ids whose closures were not complete.
+   */
+  readonly appendIfComplete: (
+    entries: readonly EntryNeeding[],
+  ) => Effect.Effect<{ appended: number; incomplete: readonly ObjectId[] }, StoreError>;
   /** The blob id of an external file, through the stat cache. */
   readonly fileId: (path: string) => Effect.Effect<FileIdResult, StoreError>;
   /** Registers temporary gc roots for this process (kept until the layer is released); true when all are present. */
@@ -128,7 +147,7 @@ export interface ObjectStoreApi {
    * objects set aside, writable ones made read-only, refs to damaged objects reset
    * from their reflogs (see `repair.ts`).
    */
-  readonly repair: () => Effect.Effect<
+  readonly repair: (options?: FsckOptions) => Effect.Effect<
     { readonly fsck: FsckReport; readonly repair: RepairReport },
     StoreError
   >;
@@ -205,8 +224,31 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
       compact: (unique) =>
         attempt("compact index", name, () => indexOf(name).compact({ unique: unique ?? false })),
     }),
+    appendIfComplete: (entries) =>
+      attempt("append to index", root, () =>
+        ctx.session.locked(() => {
+          const complete = closureChecker(ctx);
+          const byIndex = new Map<string, [string, string][]>();
+          const incomplete = new Set<ObjectId>();
+          let appended = 0;
+          for (const entry of entries) {
+            const missing = entry.needs.filter((id) => !complete(id));
+            for (const id of missing) incomplete.add(id);
+            if (missing.length > 0) continue;
+            const list = byIndex.get(entry.index) ?? [];
+            list.push([entry.key, entry.value]);
+            byIndex.set(entry.index, list);
+            appended++;
+          }
+          for (const [name, list] of byIndex) indexOf(name).appendMany(list);
+          return { appended, incomplete: [...incomplete] };
+        })),
     fileId: (path) =>
-      attempt("hash file", path, () => statCachedFileId(statIndex(), resolve(path))),
+      attempt(
+        "hash file",
+        path,
+        () => statCachedFileId(statIndex(), resolve(path), () => ctx.session.fsNow()),
+      ),
     protect: (ids) =>
       attempt("register gc roots", root, () =>
         ctx.session.locked(() => {
@@ -216,9 +258,9 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
         })),
     gc: (options) => attempt("collect garbage", root, () => gc(ctx, options)),
     fsck: (options) => attempt("check store", root, () => fsck(ctx, options)),
-    repair: () =>
+    repair: (options) =>
       attempt("repair store", root, () => {
-        const report = fsck(ctx);
+        const report = fsck(ctx, { ...options, quick: false });
         return { fsck: report, repair: repair(ctx, report) };
       }),
   };

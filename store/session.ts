@@ -7,6 +7,11 @@
  *   after the start of a live session: everything a running pipeline writes, or
  *   finds already present (a put of existing bytes refreshes the object's mtime),
  *   is safe until the process ends.
+ * - Every time that is compared with a file's mtime is the file system's own clock,
+ *   never the process's (which may be seconds off it: NFS, containers, VMs). The
+ *   start time is the new session file's mtime; {@linkcode WriterSession.fsNow}
+ *   reads the file system's "now" from `gc.lock` (see there); a refreshed object's
+ *   mtime is never set before the session's start.
  * - `protect(ids)` appends ids to the session file: temporary roots for objects the
  *   process resolved without writing them (a cache hit's run record), whose whole
  *   closure gc then keeps.
@@ -21,7 +26,7 @@
  */
 import { hostname } from "node:os";
 import type { StoreLayout } from "./layout.ts";
-import { isNotFound, processIsAlive, uniqueName, writeAll } from "./_fs.ts";
+import { isNotFound, processIsAlive, timeMs, uniqueName, writeAll } from "./_fs.ts";
 
 const encoder = new TextEncoder();
 
@@ -31,26 +36,44 @@ export class WriterSession {
   #lockFile: Deno.FsFile | undefined;
   #rootsFile: Deno.FsFile | undefined;
   #rootsPath: string | undefined;
+  #startMs = 0;
 
   constructor(layout: StoreLayout) {
     this.#layout = layout;
   }
 
+  #lock(): Deno.FsFile {
+    this.#lockFile ??= Deno.openSync(this.#layout.gcLock, {
+      read: true,
+      write: true,
+      create: true,
+    });
+    return this.#lockFile;
+  }
+
   /** Runs `f` holding `gc.lock` shared (exclusive for gc). `f` must be synchronous. */
   locked<A>(f: () => A, exclusive = false): A {
-    if (!this.#lockFile) {
-      this.#lockFile = Deno.openSync(this.#layout.gcLock, {
-        read: true,
-        write: true,
-        create: true,
-      });
-    }
-    this.#lockFile.lockSync(exclusive);
+    const file = this.#lock();
+    file.lockSync(exclusive);
     try {
       return f();
     } finally {
-      this.#lockFile.unlockSync();
+      file.unlockSync();
     }
+  }
+
+  /**
+   * The file system's current time (ms), as the mtime of `gc.lock` just changed:
+   * growing it by a byte and truncating it back (its content is never read) makes
+   * the file system stamp it — the server, on NFS — and needs no free space, so gc
+   * can read the time on a full disk. Four syscalls; no process clock involved.
+   */
+  fsNow(): number {
+    const file = this.#lock();
+    const size = file.statSync().size;
+    file.truncateSync(size + 1);
+    file.truncateSync(size);
+    return timeMs(file.statSync().mtime);
   }
 
   /** Creates the session file on first use. Call under {@linkcode locked}. */
@@ -58,9 +81,21 @@ export class WriterSession {
     if (this.#rootsFile) return;
     const path = `${this.#layout.sessions}/${hostname()}-${Deno.pid}-${uniqueName("s")}`;
     const file = Deno.openSync(path, { createNew: true, append: true });
-    writeAll(file, encoder.encode(`start ${Date.now()}\n`));
+    // The start on the file system's clock: the new file's mtime.
+    this.#startMs = timeMs(file.statSync().mtime);
+    writeAll(file, encoder.encode(`start ${this.#startMs}\n`));
     this.#rootsFile = file;
     this.#rootsPath = path;
+  }
+
+  /**
+   * The mtime to give an object this session refreshes (found present, moved in,
+   * set aside): now, and never before the session's start on the file system's
+   * clock, which a process clock behind it would give — gc would then judge the
+   * object older than the session that holds it. Call after {@linkcode start}.
+   */
+  refreshTime(): Date {
+    return new Date(Math.max(Date.now(), this.#startMs));
   }
 
   /**

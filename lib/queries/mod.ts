@@ -6,6 +6,7 @@
  * @module
  */
 export { type ArtifactFilter, type ArtifactRow, listArtifacts } from "./artifacts.ts";
+export { checkStore } from "./check_store.ts";
 export { collectGarbage, type CollectOptions, type CollectReport } from "./collect_garbage.ts";
 export {
   diffScenarios,

@@ -4,10 +4,17 @@
  * for a store whose index files were lost or damaged. The records are the truth;
  * the indexes only make queries fast.
  *
+ * A run whose closure is incomplete — an output, an input or an upstream run
+ * missing or damaged, as a gc killed half-way leaves its garbage — is skipped: an
+ * entry for it would be a cache hit on outputs that are gone. The entries go in
+ * through `appendIfComplete`, which checks each run's closure under the shared gc
+ * lock, so a gc running meanwhile cannot remove a run between the check and the
+ * append (reindex and gc are exclusive where it matters).
+ *
  * @module
  */
 import * as Effect from "effect/Effect";
-import { ObjectStore } from "../../store/object_store.ts";
+import { type EntryNeeding, ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import { LINEAGE_INDEX, lineageEntries, summaryOfRecord } from "../run_summary.ts";
 import { encodeCacheValue } from "../cache_entry.ts";
@@ -16,6 +23,8 @@ import type { ArtifactRef } from "../artifact.ts";
 /** Counts of a rebuild. */
 export interface ReindexReport {
   readonly runs: number;
+  /** Runs skipped because something they link to, directly or not, is missing or damaged. */
+  readonly incomplete: number;
   readonly lineageEntries: number;
   readonly cacheEntries: number;
 }
@@ -25,8 +34,7 @@ export const reindex: Effect.Effect<ReindexReport, StoreError, ObjectStore> = Ef
   function* () {
     const store = yield* ObjectStore;
     const ids = yield* store.listObjects();
-    const lineage: [string, string][] = [];
-    const cache: [string, string][] = [];
+    const entries: EntryNeeding[] = [];
     let runs = 0;
     const existingLineage = yield* store.index(LINEAGE_INDEX).snapshot();
     const existingCache = yield* store.index("cache").snapshot();
@@ -36,16 +44,28 @@ export const reindex: Effect.Effect<ReindexReport, StoreError, ObjectStore> = Ef
       const record = yield* store.readRecord(id);
       if (record.type !== "run" || record.status !== "ok") continue;
       runs++;
+      const needs = [id];
       const summary = summaryOfRecord(record as unknown as Record<string, unknown>);
       for (const [key, value] of lineageEntries(id, summary)) {
-        if (!(existingLineage.get(key) ?? []).includes(value)) lineage.push([key, value]);
+        if (!(existingLineage.get(key) ?? []).includes(value)) {
+          entries.push({ index: LINEAGE_INDEX, key, value, needs });
+        }
       }
       const key = String(record.key);
       const value = encodeCacheValue(id, summary.outputs as Record<string, ArtifactRef>);
-      if (!(existingCache.get(key) ?? []).includes(value)) cache.push([key, value]);
+      if (!(existingCache.get(key) ?? []).includes(value)) {
+        entries.push({ index: "cache", key, value, needs });
+      }
     }
-    yield* store.index(LINEAGE_INDEX).appendMany(lineage);
-    yield* store.index("cache").appendMany(cache);
-    return { runs, lineageEntries: lineage.length, cacheEntries: cache.length };
+    const { incomplete } = yield* store.appendIfComplete(entries);
+    const skipped = new Set(incomplete);
+    const added = (index: string) =>
+      entries.filter((e) => e.index === index && !skipped.has(e.needs[0]!)).length;
+    return {
+      runs,
+      incomplete: skipped.size,
+      lineageEntries: added(LINEAGE_INDEX),
+      cacheEntries: added("cache"),
+    };
   },
 );

@@ -12,6 +12,7 @@ import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import type { FsckProblem, FsckReport } from "../../store/fsck.ts";
 import type { RepairReport } from "../../store/repair.ts";
+import { INDEX_TARGETS } from "../run_summary.ts";
 import { CACHE_INDEX, decodeCacheValue, droppedCacheValue, droppedRun } from "../cache_entry.ts";
 
 /** A run whose outputs are damaged or missing; its cache entry was withdrawn. */
@@ -81,7 +82,7 @@ const recordOutputs = (raw: unknown): Record<string, { id: string; kind: "blob" 
 export const repairStore: Effect.Effect<RepairResult, StoreError, ObjectStore> = Effect.gen(
   function* () {
     const store = yield* ObjectStore;
-    const { fsck, repair } = yield* store.repair();
+    const { fsck, repair } = yield* store.repair({ indexTargets: INDEX_TARGETS });
     const runs: RepairedRun[] = [];
     const pending: RepairedRun[] = [];
     const recreated = new Set<string>();
@@ -114,7 +115,7 @@ export const repairStore: Effect.Effect<RepairResult, StoreError, ObjectStore> =
         });
       }
     }
-    const after = yield* store.fsck({ quick: true });
+    const after = yield* store.fsck({ quick: true, indexTargets: INDEX_TARGETS });
     const left = after.problems.filter((p) => !(p.kind === "missing" && recreated.has(p.subject)));
     return { fsck, store: repair, runs, pending, left };
   },

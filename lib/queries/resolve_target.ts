@@ -124,6 +124,19 @@ export const resolveTarget = (
         null
       ));
       if (id) {
+        // A ref under scenarios/ is meant to name a scenario record; one that names
+        // something else is a question asked wrongly (exit 2), not damage (exit 1).
+        const kind = yield* store.identify(id);
+        const type = kind === "record" ? (yield* store.readRecord(id)).type : undefined;
+        if (type !== "scenario") {
+          const what = type === undefined ? `a ${kind}` : `a record of type "${type}"`;
+          return yield* Effect.fail(
+            new QueryError({
+              detail:
+                `Cannot read scenario "${sname}": ref "scenarios/${sname}" points at ${what}, not a scenario record (no scenario run wrote it); give another target, or remove the ref file refs/scenarios/${sname}`,
+            }),
+          );
+        }
         return { kind: "scenario", id, name: sname } as const;
       }
     }

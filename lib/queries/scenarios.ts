@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect";
 import { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
+import type { StoreRecord } from "../../store/record.ts";
 import type { Invocation } from "../pipeline.ts";
 
 /** One invocation as a scenario record lists it. */
@@ -26,23 +27,25 @@ export interface ScenarioEntry {
   readonly durationMs: number;
 }
 
+/** The entry of scenario record `record` (already read) with id `id`. */
+export const scenarioEntryOf = (id: string, r: StoreRecord): ScenarioEntry => ({
+  id,
+  name: String(r.name),
+  status: String(r.status),
+  config: r.config,
+  tags: (r.tags ?? []) as string[],
+  facets: (r.facets ?? {}) as Record<string, unknown>,
+  invocations: (r.invocations ?? []) as unknown as ScenarioInvocation[],
+  parent: (r.parent as string | null) ?? null,
+  startedAt: String(r.startedAt ?? ""),
+  durationMs: Number(r.durationMs ?? 0),
+});
+
 /** Reads scenario record `id`. */
 export const readScenario = (id: string): Effect.Effect<ScenarioEntry, StoreError, ObjectStore> =>
   Effect.gen(function* () {
     const store = yield* ObjectStore;
-    const r = yield* store.readRecord(id);
-    return {
-      id,
-      name: String(r.name),
-      status: String(r.status),
-      config: r.config,
-      tags: (r.tags ?? []) as string[],
-      facets: (r.facets ?? {}) as Record<string, unknown>,
-      invocations: (r.invocations ?? []) as unknown as ScenarioInvocation[],
-      parent: (r.parent as string | null) ?? null,
-      startedAt: String(r.startedAt ?? ""),
-      durationMs: Number(r.durationMs ?? 0),
-    };
+    return scenarioEntryOf(id, yield* store.readRecord(id));
   });
 
 /** Names of all scenarios (with a ref). */

@@ -9,7 +9,7 @@ import { fsck } from "../../store/fsck.ts";
 import { layoutOf, objectPath } from "../../store/layout.ts";
 import { hashObject } from "../../store/object_id.ts";
 import { readVerified } from "../../store/objects.ts";
-import { decodeTree } from "../../store/tree.ts";
+import { decodeTree } from "../../store/tree_decoder.ts";
 
 const fsckOf = (store: string) => {
   const ctx = openStoreContext(store, { create: false });
@@ -221,5 +221,30 @@ Deno.test("cairn fsck --repair sets damaged objects aside, names the runs that l
     assert.deepEqual(again.steps, { make: "miss", read: "miss" });
     assert.equal(p.output(again, "read", "a"), "read alpha");
     assert.deepEqual(fsckOf(p.store).problems, []);
+  });
+});
+
+Deno.test("cairn fsck --repair resets a scenario ref whose newest record is damaged, so gc runs again", async () => {
+  await withProject(TREE, async (p) => {
+    const first = await p.run();
+    const second = await p.run();
+    assert.equal(second.record?.parent, first.id);
+    // The documented failure mode after a machine crash: the newest object is short.
+    const head = objectPath(layoutOf(p.store), second.id!);
+    Deno.chmodSync(head, 0o644);
+    Deno.truncateSync(head, 40);
+    const stopped = await cairn(["gc", "--store", p.store]);
+    assert.notEqual(stopped.code, 0, "gc refuses to run over a root it cannot read");
+    const repaired = await cairn(["fsck", "--repair", "--json", "--store", p.store]);
+    const result = JSON.parse(repaired.stdout);
+    assert.deepEqual(result.store.refsReset, [
+      { name: "scenarios/mutation", from: second.id, to: first.id },
+    ]);
+    assert.equal(repaired.code, 0, repaired.stdout);
+    const gc = await cairn(["gc", "--store", p.store]);
+    assert.equal(gc.code, 0, gc.stderr);
+    const third = await p.run();
+    assert.deepEqual(third.steps, { make: "hit", read: "hit" });
+    assert.equal(third.record?.parent, first.id);
   });
 });

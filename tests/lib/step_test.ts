@@ -413,12 +413,6 @@ Deno.test("a damaged cached output read by a consumer: a clear error, and the ne
     assert.equal(lazy.reason._tag, "InputDamaged");
     assert.match(lazy.message, /input "value" of step "consume"/);
     assert.match(lazy.message, /running the pipeline again re-creates it/);
-    assert.throws(
-      () => Deno.statSync(path),
-      Deno.errors.NotFound,
-      "the damaged file was set aside",
-    );
-    assert.equal([...Deno.readDirSync(`${root}/quarantine`)].length, 1);
 
     // The advice works: the producer's entry was withdrawn, so it runs again and writes
     // the object afresh, and the consumer reads the right value.
