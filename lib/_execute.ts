@@ -54,32 +54,33 @@ const hostOf = () => (host ??= hostname());
 export const executeStep = (
   req: ExecuteRequest,
 ): Effect.Effect<{ run: ObjectId; outputs: Record<string, ArtifactRef> }, PipelineError> =>
-  Effect.acquireUseRelease(
-    // Start this process's writer session (no roots) before the scratch directory can
-    // exist: gc spares what is younger than a live session's start, so it leaves the
-    // directory alone while we live, and removes it once old if we are killed.
-    Effect.mapError(req.pipeline.store.protect([]), storeFailure).pipe(
-      Effect.map(() => makeScratch(req.pipeline.store.root)),
-    ),
-    (scratch) => execute(req, scratch),
-    // A scratch directory that cannot be removed costs disk space, not the result: gc
-    // removes it later. Say so and go on.
-    (scratch) =>
-      Effect.try({
-        try: () => removeScratch(scratch),
-        catch: (e) => e,
-      }).pipe(
-        Effect.catch((e) =>
-          Effect.sync(() =>
-            req.pipeline.progress.log(
-              `[cairn] could not remove scratch directory ${scratch.dir}: ${
-                message(e)
-              } (gc removes it later)`,
+  // Start this process's writer session (no roots) before the scratch directory can
+  // exist: gc spares what is younger than a live session's start, so it leaves the
+  // directory alone while we live, and removes it once old if we are killed. Outside
+  // the acquisition, which is uninterruptible: it may wait for a gc's lock.
+  Effect.mapError(req.pipeline.store.protect([]), storeFailure).pipe(Effect.andThen(
+    Effect.acquireUseRelease(
+      Effect.sync(() => makeScratch(req.pipeline.store.root)),
+      (scratch) => execute(req, scratch),
+      // A scratch directory that cannot be removed costs disk space, not the result: gc
+      // removes it later. Say so and go on.
+      (scratch) =>
+        Effect.try({
+          try: () => removeScratch(scratch),
+          catch: (e) => e,
+        }).pipe(
+          Effect.catch((e) =>
+            Effect.sync(() =>
+              req.pipeline.progress.log(
+                `[cairn] could not remove scratch directory ${scratch.dir}: ${
+                  message(e)
+                } (gc removes it later)`,
+              )
             )
-          )
+          ),
         ),
-      ),
-  );
+    ),
+  ));
 
 const stepFailed = (req: ExecuteRequest, cause: unknown) =>
   pipelineError(new StepFailed({ step: req.name, iteration: req.iteration, cause }));

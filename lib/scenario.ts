@@ -17,7 +17,7 @@ import * as Exit from "effect/Exit";
 import * as Schedule from "effect/Schedule";
 import { hostname } from "node:os";
 import { refNameProblem } from "../store/refs.ts";
-import { RefConflict, type StoreError } from "../store/errors.ts";
+import { IoFailure, RefConflict, type StoreError, storeError } from "../store/errors.ts";
 import { canonicalConfig } from "./canonical_config.ts";
 import {
   ConfigNotCanonical,
@@ -41,6 +41,20 @@ export interface ScenarioOptions {
 const CONFLICT_BACKOFF = Schedule.jittered(
   Schedule.min([Schedule.exponential("1 millis"), Schedule.spaced("10 millis")]),
 );
+
+// How long an interrupted run waits to write its scenario record.
+const INTERRUPTED_RECORD_WAIT = "3 seconds";
+
+const lockedOut = (root: string) =>
+  storeError(
+    new IoFailure({
+      op: "write the record of the interrupted scenario into",
+      path: root,
+      cause: new Error(
+        `a gc in another process still holds the store's lock after ${INTERRUPTED_RECORD_WAIT}`,
+      ),
+    }),
+  );
 
 const facetValue = (config: unknown, path: string): unknown =>
   path.split(".").reduce<unknown>(
@@ -185,22 +199,36 @@ const recordScenario = <A, E, R>(
           // parent and retry. Every conflict means another record went in, so retrying makes
           // progress; a short random pause spreads contenders out. (20 immediate retries
           // lost about one record in 1,600 with 16 processes finishing scenarios at once.)
-          written.id = yield* write.pipe(
+          const recorded = write.pipe(
             Effect.retry({
               while: (e: StoreError) => e.reason instanceof RefConflict,
               schedule: CONFLICT_BACKOFF,
               times: 200,
             }),
-            Effect.catch((e) =>
-              Effect.sync(() => {
-                notRecorded = e;
-                if (!Exit.isSuccess(exit)) {
-                  pipeline.progress.log(`[cairn] could not record scenario ${name}: ${e.message}`);
-                }
-                return null;
-              })
-            ),
           );
+          // An interrupted run (Ctrl-C, SIGTERM) must end soon even when a gc in another
+          // process holds the store's lock: it waits for it a few seconds, then goes without
+          // its record (the completed steps are cached all the same).
+          written.id = yield* (status === "interrupted"
+            ? Effect.interruptible(recorded).pipe(
+              Effect.timeoutOrElse({
+                duration: INTERRUPTED_RECORD_WAIT,
+                orElse: () => Effect.fail(lockedOut(pipeline.store.root)),
+              }),
+            )
+            : recorded).pipe(
+              Effect.catch((e) =>
+                Effect.sync(() => {
+                  notRecorded = e;
+                  if (!Exit.isSuccess(exit)) {
+                    pipeline.progress.log(
+                      `[cairn] could not record scenario ${name}: ${e.message}`,
+                    );
+                  }
+                  return null;
+                })
+              ),
+            );
           const hits = state.invocations.filter((i) => i.hit).length;
           pipeline.progress.scenarioFinished(
             name,

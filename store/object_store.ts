@@ -8,6 +8,7 @@
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
+import * as Schedule from "effect/Schedule";
 import type * as Scope from "effect/Scope";
 import { resolve } from "node:path";
 import { AppendIndex } from "./append_index.ts";
@@ -32,7 +33,7 @@ import {
 } from "./objects.ts";
 import { decodeRecord, encodeRecord, type StoreRecord } from "./record.ts";
 import { listRefs, readRef, readReflog, type ReflogEntry, updateRef } from "./refs.ts";
-import { WriterSession } from "./session.ts";
+import { WouldBlock, WriterSession } from "./session.ts";
 import { type FileIdResult, statCachedFileId } from "./stat_cache.ts";
 import type { TreeEntry } from "./tree.ts";
 import { decodeTree } from "./tree_decoder.ts";
@@ -169,8 +170,39 @@ const attempt = <A>(op: string, path: string, f: () => A): Effect.Effect<A, Stor
 /** The default store root: `$CAIRN_STORE`, else `./.cairn`. */
 export const defaultStoreRoot = (): string => resolve(Deno.env.get("CAIRN_STORE") || ".cairn");
 
+// How long to sleep before trying again an operation that found gc.lock held by another
+// process (a gc: seconds, rarely more): 1, 2, 4 … then every 50 ms.
+const LOCK_WAIT = Schedule.min([Schedule.exponential("1 millis"), Schedule.spaced("50 millis")]);
+
 const makeApi = (ctx: StoreContext): ObjectStoreApi => {
   const root = ctx.layout.root;
+  // Runs a store operation. A lock another process holds is waited for here, asleep in
+  // the Effect runtime — interruptible, the event loop free, so Ctrl-C works while gc
+  // runs elsewhere — and the operation is run again from its start: each one either
+  // finished nothing before it met the lock or is safe to repeat. `hold` takes the lock
+  // for the whole operation (a directory ingest moves files: it must not stop half-way).
+  const attempt = <A>(
+    op: string,
+    path: string,
+    f: () => A,
+    hold?: "shared" | "exclusive",
+  ): Effect.Effect<A, StoreError> =>
+    Effect.try({
+      try: () => {
+        if (!hold) return f();
+        ctx.session.hold(hold === "exclusive");
+        try {
+          return f();
+        } finally {
+          ctx.session.release();
+        }
+      },
+      catch: (e) => (e instanceof WouldBlock ? e : toStoreError(op, path)(e)),
+    }).pipe(
+      Effect.retry({ while: (e) => e instanceof WouldBlock, schedule: LOCK_WAIT }),
+      // Retried for as long as it would block: only store errors come out.
+      Effect.catchIf((e): e is WouldBlock => e instanceof WouldBlock, (e) => Effect.die(e)),
+    );
   const indexes = new Map<string, AppendIndex>();
   const indexOf = (name: string): AppendIndex => {
     let index = indexes.get(name);
@@ -190,7 +222,7 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
     putFile: (path, options) =>
       attempt("store file", path, () => putFile(ctx, path, options?.move ?? false)),
     putDir: (path, options) =>
-      attempt("store directory", path, () => putDir(ctx, path, options?.move ?? false)),
+      attempt("store directory", path, () => putDir(ctx, path, options?.move ?? false), "shared"),
     listObjects: () => attempt("list objects", root, () => listObjects(ctx).ids),
     has: (id) => attempt("check object", id, () => hasObject(ctx, id)),
     identify: (id) => attempt("identify object", id, () => identify(ctx, id)),
@@ -256,7 +288,7 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
           // Checked under the same lock: present now means kept until the session ends.
           return ids.every((id) => hasObject(ctx, id));
         })),
-    gc: (options) => attempt("collect garbage", root, () => gc(ctx, options)),
+    gc: (options) => attempt("collect garbage", root, () => gc(ctx, options), "exclusive"),
     fsck: (options) => attempt("check store", root, () => fsck(ctx, options)),
     repair: (options) =>
       attempt("repair store", root, () => {
@@ -288,7 +320,7 @@ const open = (options: StoreOptions): Effect.Effect<ObjectStoreApi, StoreError, 
       const layout = openLayout(root, options.create ?? true);
       return {
         layout,
-        session: new WriterSession(layout),
+        session: new WriterSession(layout, { blocking: false }),
         durable: options.durable ?? Deno.env.get("CAIRN_FSYNC") === "1",
         fanout: new Set<string>(),
       } satisfies StoreContext;

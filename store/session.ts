@@ -30,6 +30,17 @@ import { isNotFound, processIsAlive, timeMs, uniqueName, writeAll } from "./_fs.
 
 const encoder = new TextEncoder();
 
+/**
+ * Thrown by {@linkcode WriterSession.locked} in a non-blocking session when another
+ * process holds `gc.lock` the other way: the caller (the Effect service) waits, without
+ * blocking the event loop, and tries again.
+ */
+export class WouldBlock extends Error {
+  constructor() {
+    super("gc.lock is held by another process");
+  }
+}
+
 /** The lock and temporary roots of one process's use of one store. */
 export class WriterSession {
   #layout: StoreLayout;
@@ -37,9 +48,17 @@ export class WriterSession {
   #rootsFile: Deno.FsFile | undefined;
   #rootsPath: string | undefined;
   #startMs = 0;
+  readonly #blocking: boolean;
+  #held: "shared" | "exclusive" | undefined;
 
-  constructor(layout: StoreLayout) {
+  /**
+   * `blocking: false` (the Effect service): a lock another process holds makes
+   * {@linkcode locked} throw {@linkcode WouldBlock} instead of waiting in the thread,
+   * so Ctrl-C keeps working while gc runs elsewhere. Synchronous tools block.
+   */
+  constructor(layout: StoreLayout, options: { readonly blocking?: boolean } = {}) {
     this.#layout = layout;
+    this.#blocking = options.blocking ?? true;
   }
 
   #lock(): Deno.FsFile {
@@ -51,15 +70,45 @@ export class WriterSession {
     return this.#lockFile;
   }
 
-  /** Runs `f` holding `gc.lock` shared (exclusive for gc). `f` must be synchronous. */
+  /**
+   * Runs `f` holding `gc.lock` shared (exclusive for gc). `f` must be synchronous.
+   * Re-entrant: inside a hold of the same or a stronger kind, `f` just runs.
+   */
   locked<A>(f: () => A, exclusive = false): A {
+    if (this.#held === "exclusive" || (this.#held === "shared" && !exclusive)) return f();
+    // flock converts a shared lock to an exclusive one by dropping it first: never done.
+    if (this.#held === "shared") throw new Error("gc.lock is held shared: cannot upgrade");
     const file = this.#lock();
-    file.lockSync(exclusive);
+    this.#take(file, exclusive);
+    this.#held = exclusive ? "exclusive" : "shared";
     try {
       return f();
     } finally {
       file.unlockSync();
+      this.#held = undefined;
     }
+  }
+
+  #take(file: Deno.FsFile, exclusive: boolean): void {
+    if (this.#blocking) file.lockSync(exclusive);
+    else if (!file.tryLockSync(exclusive)) throw new WouldBlock();
+  }
+
+  /**
+   * Takes `gc.lock` for a longer operation (a whole directory ingest, a gc), throwing
+   * {@linkcode WouldBlock} when another process holds it; {@linkcode release} ends it.
+   */
+  hold(exclusive: boolean): void {
+    if (this.#held !== undefined) throw new Error("gc.lock is held already by this session");
+    this.#take(this.#lock(), exclusive);
+    this.#held = exclusive ? "exclusive" : "shared";
+  }
+
+  /** Ends a {@linkcode hold}. */
+  release(): void {
+    if (this.#held === undefined) return;
+    this.#lockFile?.unlockSync();
+    this.#held = undefined;
   }
 
   /**

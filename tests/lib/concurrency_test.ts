@@ -427,7 +427,14 @@ for (
     await withProject(async (p) => {
       const marker = `${p.dir}/blocked`;
       const child = p.spawn({ BLOCK_AT: "3", MARKER: marker });
-      await waitFor("grow@3 to block", () => existsSync(marker), [child]);
+      // The marker names the scratch directory: wait until its text is there too.
+      await waitFor(
+        "grow@3 to block",
+        () => existsSync(marker) && Deno.readTextFileSync(marker) !== "",
+        [
+          child,
+        ],
+      );
       const scratch = Deno.readTextFileSync(marker);
       assert.ok(Deno.statSync(scratch).isDirectory, "the blocked step has a scratch directory");
 
