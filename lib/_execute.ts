@@ -151,6 +151,8 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
     // Decode inputs: values for value codecs, materialized paths for File/Dir.
     const decoded: Record<string, unknown> = {};
     const paths = new Map<string, string>();
+    // The verified bytes of value inputs, for `ctx.path(name)` to write as a file.
+    const read = new Map<string, Uint8Array>();
     for (const [name, spec] of Object.entries(req.inputSpecs)) {
       const artifact = req.inputs[name];
       if (!artifact) {
@@ -172,6 +174,7 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
         const bytes = yield* store.readBlob(artifact.id).pipe(
           Effect.catch(inputDamaged(req, name, artifact)),
         );
+        read.set(name, bytes);
         decoded[name] = yield* Effect.tryPromise({
           try: async () => await codec.decode(bytes),
           catch: (e) =>
@@ -203,13 +206,14 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
       path: (name) => {
         const known = paths.get(name);
         if (known) return known;
-        const artifact = req.inputs[name];
-        if (!artifact) {
+        const bytes = read.get(name);
+        if (!bytes) {
           throw new Error(`step "${req.name}" has no input "${name}" in this invocation`);
         }
+        // A value input's bytes were read (and verified) to decode it: written out as they
+        // are, on first use — no store call from the step's synchronous callback.
         const path = `${scratch.make()}/in/${name}`;
-        // A synchronous callback of the step's own code: the store call is synchronous too.
-        Effect.runSync(store.materialize(artifact.id, path, { kind: artifact.kind, link: "copy" }));
+        Deno.writeFileSync(path, bytes, { createNew: true, mode: 0o644 });
         paths.set(name, path);
         return path;
       },

@@ -110,14 +110,18 @@ const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, Objec
  * ```
  */
 export class Pipeline extends Context.Service<Pipeline, PipelineApi>()("cairn/Pipeline") {
-  /** The interpreter over the store at `options.root` (default `$CAIRN_STORE` or `./.cairn`). */
-  static layer(options: PipelineOptions = {}): Layer.Layer<Pipeline, StoreError> {
-    return Layer.effect(Pipeline, make(options)).pipe(Layer.provide(ObjectStore.layer(options)));
+  /** The interpreter over the `ObjectStore` in the context (any backend). */
+  static layer(options: PipelineOptions = {}): Layer.Layer<Pipeline, never, ObjectStore> {
+    return Layer.effect(Pipeline, make(options));
+  }
+
+  /** The interpreter over the disk store at `options.root` (default `$CAIRN_STORE` or `./.cairn`). */
+  static layerDisk(options: PipelineOptions = {}): Layer.Layer<Pipeline, StoreError> {
+    return Pipeline.layer(options).pipe(Layer.provide(ObjectStore.layer(options)));
   }
 
   /** The interpreter over a throw-away store (tests). */
-  static readonly layerTemp: Layer.Layer<Pipeline, StoreError> = Layer.effect(Pipeline, make({}))
-    .pipe(
-      Layer.provide(ObjectStore.layerTemp),
-    );
+  static readonly layerTemp: Layer.Layer<Pipeline, StoreError> = Pipeline.layer().pipe(
+    Layer.provide(ObjectStore.layerTemp),
+  );
 }

@@ -49,7 +49,7 @@ export const run = async <A, E>(
   });
   let exit: Exit.Exit<A, unknown>;
   try {
-    exit = await Effect.runPromiseExit(program.pipe(Effect.provide(Pipeline.layer(options))), {
+    exit = await Effect.runPromiseExit(program.pipe(Effect.provide(Pipeline.layerDisk(options))), {
       signal: controller.signal,
     });
   } finally {

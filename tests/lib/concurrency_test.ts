@@ -134,7 +134,7 @@ const runAll = (
       );
       const bodiesMs = load.last - load.first;
       return { values, id, record, runs, ms, bodiesMs, peak: load.peak, executed: [...executed] };
-    }).pipe(Effect.provide(Pipeline.layer({ root }))),
+    }).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
   );
 
 /** The invocations as "step hit|miss status", sorted: concurrent steps finish in any order. */

@@ -81,7 +81,7 @@ const runIterations = (root: string, n: number) =>
       const record = yield* store.readRecord((yield* store.readRef("scenarios/extend"))!);
       const value: number = JSON.parse(new TextDecoder().decode(yield* store.readBlob(final.id)));
       return { final, value, invocations: record.invocations as unknown as Invocation[] };
-    }).pipe(Effect.provide(Pipeline.layer({ root }))),
+    }).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
   );
 
 const withRoots = async (f: (a: string, b: string) => Promise<void>) => {

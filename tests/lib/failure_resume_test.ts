@@ -79,7 +79,7 @@ const runOnce = (root: string) =>
         value = JSON.parse(new TextDecoder().decode(yield* store.readBlob(outcome.success.id)));
       }
       return { outcome, id, record, runsReadable, value };
-    }).pipe(Effect.provide(Pipeline.layer({ root }))),
+    }).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
   );
 
 const summary = (invocations: readonly Invocation[]) =>

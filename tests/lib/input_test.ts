@@ -30,7 +30,7 @@ Deno.test("an input edited between its hashing and its copy into the store fails
             Effect.provideService(Pipeline, { ...pipeline, store }),
           ),
         );
-      }).pipe(Effect.provide(Pipeline.layer({ root: `${dir}/store` }))),
+      }).pipe(Effect.provide(Pipeline.layerDisk({ root: `${dir}/store` }))),
     );
     assert.equal(edits, 1);
     assert.ok(error instanceof PipelineError, `got ${error}`);

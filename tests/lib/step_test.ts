@@ -46,7 +46,7 @@ const runIn = <A, E>(
   program: Effect.Effect<A, E, Pipeline>,
   options: PipelineOptions = {},
 ): Promise<A> =>
-  Effect.runPromise(program.pipe(Effect.provide(Pipeline.layer({ root, ...options }))));
+  Effect.runPromise(program.pipe(Effect.provide(Pipeline.layerDisk({ root, ...options }))));
 
 /** The PipelineError `program` fails with (the test fails if it succeeds or fails otherwise). */
 const failureOf = async (

@@ -115,7 +115,7 @@ export const readOnlyChecks = (
       yield* add(
         "step run",
         "fail",
-        Effect.provide(written({}), Pipeline.layer({ root, create: false })),
+        Effect.provide(written({}), Pipeline.layerDisk({ root, create: false })),
       );
       yield* add(
         "open new store",

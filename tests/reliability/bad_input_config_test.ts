@@ -73,7 +73,7 @@ Deno.test("a step or scenario config with a bad value anywhere fails with Config
         assertSameTree(before, snapshot(box.root, quiet), context);
       }
     });
-    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layer({ root: box.store }))));
+    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layerDisk({ root: box.store }))));
   } finally {
     removeSandbox(box);
   }

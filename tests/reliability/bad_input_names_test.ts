@@ -78,7 +78,7 @@ Deno.test("a ref name outside the rules is refused by every ref operation and by
         assertSameTree(before, snapshot(box.root, quiet), context);
       }
     });
-    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layer({ root: box.store }))));
+    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layerDisk({ root: box.store }))));
   } finally {
     removeSandbox(box);
   }
@@ -196,7 +196,7 @@ Deno.test("input.file and input.dir on a path that is not there fail with InputM
         tally.add(`missing input: ${kind}`);
       }
     });
-    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layer({ root: box.store }))));
+    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layerDisk({ root: box.store }))));
     void quiet;
   } finally {
     Deno.chdir(cwd);

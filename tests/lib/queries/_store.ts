@@ -108,7 +108,7 @@ export const testStore = (): Promise<TestStore> =>
     const zones = `${dir}/zones.csv`;
     Deno.writeTextFileSync(zones, "zone,pop\n1,10\n2,20\n");
     for (const name of ["base", "base", "policy"] as const) {
-      await Effect.runPromise(program(name, zones).pipe(Effect.provide(Pipeline.layer({ root }))));
+      await Effect.runPromise(program(name, zones).pipe(Effect.provide(Pipeline.layerDisk({ root }))));
     }
     return { dir, root, zones };
   })();
