@@ -49,6 +49,12 @@ export interface StepCall {
    * not in the source, so no identity can include them.
    */
   readonly captures: readonly string[];
+  /**
+   * The module-level `const` this call initialises (`export const logsums = step(…)`),
+   * if any: with the module's path, the step's address, by which another process that
+   * imports the module finds the same step.
+   */
+  readonly binding?: string;
 }
 
 /** A module's imports, exports, top-level declarations and `step({ run })`-shaped calls. */
@@ -59,7 +65,7 @@ export interface ModuleSummary {
   >;
   /** Every module specifier this module imports or re-exports from (runtime imports only). */
   readonly sources: readonly string[];
-  /** Specifiers imported for their side effects only (`import "./setup.ts"`). */
+  /** Specifiers imported for their side effects only (`import "../setup.ts"`). */
   readonly sideEffects: readonly string[];
   /** exported name → its local binding or the module it is re-exported from. */
   readonly exports: Readonly<Record<string, ExportSource>>;
@@ -494,6 +500,19 @@ export const summarizeModule = (
 
   const calls: StepCall[] = [];
   const program = result.program;
+  // Calls that initialise a module-level const directly (through `as`/`satisfies`).
+  const bindings = new Map<number, string>();
+  for (const statement of program.body) {
+    const decl = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
+    if (decl?.type !== "VariableDeclaration" || decl.kind !== "const") continue;
+    for (const d of decl.declarations) {
+      let init = d.init;
+      while (init && TS_EXPRESSIONS.has(init.type)) init = init.expression;
+      if (d.id?.type === "Identifier" && init?.type === "CallExpression") {
+        bindings.set(init.start, d.id.name);
+      }
+    }
+  }
   const moduleScopes = 1; // the Program's own bindings: module level, never captured
   refs(
     program,
@@ -511,6 +530,7 @@ export const summarizeModule = (
         end: call.end,
         run: shape,
         captures: read.filter((name) => isBound(enclosing, name)),
+        ...(bindings.has(call.start) ? { binding: bindings.get(call.start)! } : {}),
       });
     }),
   );

@@ -65,6 +65,12 @@ export interface DeclaredCode {
   readonly fallbacks: readonly Fallback[];
   /** Identifiers `run` reads from an enclosing function or block (the step is refused). */
   readonly captures: readonly string[];
+  /**
+   * The step's address: the defining module's project-relative path and the name the
+   * step is bound to at module level (`steps/logsums.ts#logsums`), or null for a step
+   * made in a function at run time.
+   */
+  readonly address: string | null;
 }
 
 /** Options that change how identity is computed. */
@@ -95,6 +101,14 @@ const offsetOf = (text: string, line: number, column: number): number => {
     offset = next + 1;
   }
   return offset + column - 1;
+};
+
+// The innermost step call around the place a stack trace gave.
+const callAt = (source: Source, site: CallSite): StepCall | undefined => {
+  const at = offsetOf(source.text, site.line, site.column);
+  return source.summary().calls
+    .filter((c) => c.start <= at && at < c.end)
+    .sort((a, b) => (a.end - a.start) - (b.end - b.start))[0];
 };
 
 // Accumulates one identity: its units, the files it read and where it fell back.
@@ -309,17 +323,16 @@ export const declareCode = (site: CallSite, options: IdentityOptions = {}): Decl
       files: [],
       fallbacks: [],
       captures: [],
+      address: addressOf(site),
     };
   }
   const project = projectOf(site.file);
   const walk = new Walk(project);
   const home = walk.source(site.file);
   const summary = home.summary();
-  const at = offsetOf(home.text, site.line, site.column);
-  const call: StepCall | undefined = summary.calls
-    .filter((c) => c.start <= at && at < c.end)
-    .sort((a, b) => (a.end - a.start) - (b.end - b.start))[0];
+  const call = callAt(home, site);
   const captures = call?.captures ?? [];
+  const address = call?.binding ? `${walk.rel(site.file)}#${call.binding}` : null;
 
   if (options.code === "module" || !call) {
     walk.whole(
@@ -335,6 +348,7 @@ export const declareCode = (site: CallSite, options: IdentityOptions = {}): Decl
       files: [...walk.files],
       fallbacks: walk.fallbacks,
       captures,
+      address,
     };
   }
   const rel = walk.rel(site.file);
@@ -350,7 +364,20 @@ export const declareCode = (site: CallSite, options: IdentityOptions = {}): Decl
     files: [...walk.files],
     fallbacks: walk.fallbacks,
     captures,
+    address,
   };
+};
+
+// A versioned step's address still comes from its declaration, when it can be read.
+const addressOf = (site: CallSite): string | null => {
+  if (!site.file) return null;
+  try {
+    const call = callAt(sourceOf(site.file), site);
+    if (!call?.binding) return null;
+    return `${relative(projectOf(site.file).root, site.file)}#${call.binding}`;
+  } catch {
+    return null;
+  }
 };
 
 /**
