@@ -25,19 +25,14 @@ import {
   storeError,
   UnsafePath,
 } from "./errors.ts";
-import { objectPath, type StoreLayout } from "./layout.ts";
-import type { WriterSession } from "./session.ts";
+import { objectPath } from "./layout.ts";
 import { existsSync } from "node:fs";
 import { isNotFound, lstatOrUndefined, removeIfExists, uniqueName, writeAll } from "./_fs.ts";
 import { quarantine } from "./quarantine.ts";
 
-/** What a store's internals share. */
-export interface StoreContext {
-  readonly layout: StoreLayout;
-  readonly session: WriterSession;
-  readonly durable: boolean;
-  readonly fanout: Set<string>;
-}
+import type { StoreContext } from "./context.ts";
+
+export type { StoreContext };
 
 /** Size of the buffer used to stream files. */
 export const CHUNK = 1 << 20;

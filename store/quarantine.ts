@@ -11,7 +11,7 @@
  * @module
  */
 import { objectPath } from "./layout.ts";
-import type { StoreContext } from "./objects.ts";
+import type { StoreContext } from "./context.ts";
 import type { ObjectKind } from "./object_id.ts";
 import { isNotFound, lstatOrUndefined, uniqueName } from "./_fs.ts";
 

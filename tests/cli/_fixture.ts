@@ -17,7 +17,7 @@ import {
   step,
   Text,
 } from "../../mod.ts";
-import { fromFileUrl } from "../../lib/_paths.ts";
+import { fromFileUrl } from "../../lib/identity/paths.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
 

@@ -12,7 +12,7 @@ import * as Exit from "effect/Exit";
 import * as Option from "effect/Option";
 import { Json, Pipeline, step } from "../../mod.ts";
 import { ObjectStore } from "../../store/object_store.ts";
-import { loadLineageView } from "../../lib/queries/lineage_view.ts";
+import { loadLineageView } from "../../lib/query/lineage_view.ts";
 
 /** One operation's outcome. */
 export interface Outcome {

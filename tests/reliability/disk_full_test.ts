@@ -9,7 +9,7 @@
 // they need root and unshare, and are skipped with a note where those are missing
 // (a failure under CI=true). The torn-line case needs neither.
 import assert from "node:assert/strict";
-import { fromFileUrl } from "../../lib/_paths.ts";
+import { fromFileUrl } from "../../lib/identity/paths.ts";
 import { openStoreContext } from "../../store/object_store.ts";
 import { putBytes } from "../../store/objects.ts";
 import { readReflog, updateRef } from "../../store/refs.ts";

@@ -2,7 +2,7 @@
 // a cache entry whose "run record" is a blob, with forged outputs. `cairn fsck` must
 // report it instead of saying the store is sound.
 import assert from "node:assert/strict";
-import { LINEAGE_INDEX } from "../../lib/run_summary.ts";
+import { LINEAGE_INDEX } from "../../lib/model/lineage_entry.ts";
 import { AppendIndex } from "../../store/append_index.ts";
 import { openStoreContext } from "../../store/object_store.ts";
 import { putBytes } from "../../store/objects.ts";

@@ -11,9 +11,9 @@
 // runs' outputs removed, the run records not yet.
 import assert from "node:assert/strict";
 import { Effect, Layer } from "effect";
-import { collectGarbage } from "../../lib/queries/collect_garbage.ts";
-import { reindex } from "../../lib/queries/reindex.ts";
-import { LINEAGE_INDEX } from "../../lib/run_summary.ts";
+import { collectGarbage } from "../../lib/query/collect_garbage.ts";
+import { reindex } from "../../lib/query/reindex.ts";
+import { LINEAGE_INDEX } from "../../lib/model/lineage_entry.ts";
 import { AppendIndex } from "../../store/append_index.ts";
 import { fsck } from "../../store/fsck.ts";
 import { gc } from "../../store/gc.ts";
