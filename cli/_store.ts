@@ -10,7 +10,7 @@ import * as Option from "effect/Option";
 import * as Flag from "effect/cli/Flag";
 import type { ObjectStore, ObjectStoreApi } from "../store/object_store.ts";
 import type { StoreError } from "../store/errors.ts";
-import type * as Queries from "../lib/queries/mod.ts";
+import type * as Queries from "../lib/query/mod.ts";
 
 /** `--store PATH`; default `$CAIRN_STORE`, else `./.cairn`. */
 export const storeFlag: Flag.Flag<Option.Option<string>> = Flag.String("store").pipe(
@@ -21,7 +21,7 @@ export const storeFlag: Flag.Flag<Option.Option<string>> = Flag.String("store").
 
 /** The query library, loaded on first use. */
 export const queries: Effect.Effect<typeof Queries> = Effect.promise(() =>
-  import("../lib/queries/mod.ts")
+  import("../lib/query/mod.ts")
 );
 
 /** The store service itself, for commands that call it directly. */

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import * as Command from "effect/cli/Command";
 import * as Flag from "effect/cli/Flag";
-import { formatBytes } from "../lib/queries/render_lineage.ts";
+import { formatBytes } from "../lib/query/render_lineage.ts";
 import { jsonFlag, printJson, printLines, short, stepAt, table } from "./_output.ts";
 import { storeFlag, withView } from "./_store.ts";
 

@@ -8,7 +8,7 @@
 import * as Effect from "effect/Effect";
 import * as Argument from "effect/cli/Argument";
 import * as Command from "effect/cli/Command";
-import type { ScenarioDiff } from "../lib/queries/mod.ts";
+import type { ScenarioDiff } from "../lib/query/mod.ts";
 import { jsonFlag, printJson, printLines, short, stepAt, style, table } from "./_output.ts";
 import { storeFlag, withView } from "./_store.ts";
 

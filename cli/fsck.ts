@@ -11,11 +11,11 @@ import * as Effect from "effect/Effect";
 import * as Command from "effect/cli/Command";
 import * as Flag from "effect/cli/Flag";
 import type { FsckReport } from "../store/fsck.ts";
-import type { RepairResult } from "../lib/queries/repair.ts";
-import { formatBytes } from "../lib/queries/render_lineage.ts";
+import type { RepairResult } from "../lib/query/repair.ts";
+import { formatBytes } from "../lib/query/render_lineage.ts";
 import { ExitCode } from "./_report.ts";
 import { jsonFlag, plural, printJson, printLines, short, style, table } from "./_output.ts";
-import { objectStore, queries, storeFlag, withStore } from "./_store.ts";
+import { queries, storeFlag, withStore } from "./_store.ts";
 
 const report = (r: FsckReport): string[] => {
   const lines = [
@@ -118,7 +118,7 @@ export const fsckCommand = Command.make(
           if (result.left.length > 0) return yield* new ExitCode({ code: 1 });
           return;
         }
-        const result = yield* (yield* objectStore).fsck({ quick });
+        const result = yield* (yield* queries).checkStore({ quick });
         yield* json ? printJson(result) : printLines(report(result));
         if (!result.ok) return yield* new ExitCode({ code: 1 });
       }),

@@ -7,7 +7,7 @@
  */
 import * as Effect from "effect/Effect";
 import * as Command from "effect/cli/Command";
-import type { ImpactRun } from "../lib/queries/mod.ts";
+import type { ImpactRun } from "../lib/query/mod.ts";
 import {
   jsonFlag,
   plural,

@@ -11,7 +11,7 @@ import * as Option from "effect/Option";
 import * as Argument from "effect/cli/Argument";
 import * as Command from "effect/cli/Command";
 import * as Flag from "effect/cli/Flag";
-import type { Logs, LogStream } from "../lib/queries/mod.ts";
+import type { Logs, LogStream } from "../lib/query/mod.ts";
 import {
   jsonFlag,
   plural,

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect";
 import * as Argument from "effect/cli/Argument";
 import * as Command from "effect/cli/Command";
 import * as Flag from "effect/cli/Flag";
-import { formatBytes } from "../lib/queries/render_lineage.ts";
+import { formatBytes } from "../lib/query/render_lineage.ts";
 import { jsonFlag, printJson, printLines, short } from "./_output.ts";
 import { objectStore, storeFlag, withView } from "./_store.ts";
 import { targetArgument } from "./lineage.ts";

@@ -21,6 +21,11 @@ export const reindexCommand = Command.make(
         if (json) return yield* printJson(result);
         yield* printLines([
           `read ${result.runs} run records; added ${result.lineageEntries} lineage and ${result.cacheEntries} cache index entries`,
+          ...(result.incomplete > 0
+            ? [
+              `skipped ${result.incomplete} runs whose outputs, inputs or upstream runs are missing or damaged (their steps run again when next needed)`,
+            ]
+            : []),
         ]);
       }),
     ),

@@ -7,10 +7,10 @@ import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import * as Command from "effect/cli/Command";
 import * as Flag from "effect/cli/Flag";
-import type { RunFilter } from "../lib/queries/mod.ts";
+import type { RunFilter } from "../lib/query/mod.ts";
 import { jsonFlag, printJson, printLines, short, stepAt, style, table } from "./_output.ts";
 import { storeFlag, withView } from "./_store.ts";
-import { formatMs } from "../lib/queries/render_lineage.ts";
+import { formatMs } from "../lib/query/render_lineage.ts";
 
 const text = (name: string, description: string, metavar: string) =>
   Flag.String(name).pipe(

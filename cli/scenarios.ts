@@ -8,8 +8,8 @@ import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import * as Command from "effect/cli/Command";
 import * as Flag from "effect/cli/Flag";
-import type { ScenarioEntry } from "../lib/queries/mod.ts";
-import { formatMs } from "../lib/queries/render_lineage.ts";
+import type { ScenarioEntry } from "../lib/query/mod.ts";
+import { formatMs } from "../lib/query/render_lineage.ts";
 import { jsonFlag, printJson, printLines, short, style, table } from "./_output.ts";
 import { queries, storeFlag, withStore } from "./_store.ts";
 

@@ -7,8 +7,8 @@
  */
 import * as Effect from "effect/Effect";
 import * as Command from "effect/cli/Command";
-import type { LineageView, Shown, ShownArtifact } from "../lib/queries/mod.ts";
-import { formatBytes, formatMs } from "../lib/queries/render_lineage.ts";
+import type { LineageView, Shown, ShownArtifact } from "../lib/query/mod.ts";
+import { formatBytes, formatMs } from "../lib/query/render_lineage.ts";
 import { jsonFlag, printJson, printLines, short, stepAt, style, table } from "./_output.ts";
 import { storeFlag, withView } from "./_store.ts";
 import { targetArgument } from "./lineage.ts";

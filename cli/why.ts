@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import * as Argument from "effect/cli/Argument";
 import * as Command from "effect/cli/Command";
-import type { InputChange, Why } from "../lib/queries/mod.ts";
+import type { InputChange, Why } from "../lib/query/mod.ts";
 import { jsonFlag, printJson, printLines, short, stepAt, style } from "./_output.ts";
 import { storeFlag, withView } from "./_store.ts";
 
@@ -18,7 +18,7 @@ const side = (v: InputChange["before"]): string =>
     ? "(absent)"
     : `${short(v.id)} (${v.producer ? `from run ${short(v.producer)}` : "external input"})`;
 
-// The human report; `describe` is lib/cache_key.ts's one-line wording of a change.
+// The human report; `describe` is lib/model/cache_key.ts's one-line wording of a change.
 const report = (
   w: Why,
   scenario: string | null,
@@ -64,7 +64,9 @@ export const whyCommand = Command.make(
       Effect.gen(function* () {
         const answer = yield* q.why(view, target, Option.getOrUndefined(at));
         if (json) return yield* printJson(answer);
-        const { describeChanges } = yield* Effect.promise(() => import("../lib/cache_key.ts"));
+        const { describeChanges } = yield* Effect.promise(() =>
+          import("../lib/model/cache_key.ts")
+        );
         const scenario = view.runs.get(answer.run)?.scenario ?? null;
         yield* printLines(report(answer, scenario, describeChanges));
       })),

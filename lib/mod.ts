@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { type Artifact, type ArtifactRef } from "./artifact.ts";
+export { type Artifact, type ArtifactRef } from "./model/artifact.ts";
 export {
   cacheKey,
   describeChanges,
@@ -11,9 +11,9 @@ export {
   KEY_FORMAT,
   type KeyChange,
   type KeyComponents,
-} from "./cache_key.ts";
-export { canonicalConfig } from "./canonical_config.ts";
-export { type CodeIdentity, codeIdentity } from "./code_identity.ts";
+} from "./model/cache_key.ts";
+export { canonicalConfig } from "./model/canonical_config.ts";
+export { type CodeIdentity, codeIdentity } from "./identity/code_identity.ts";
 export {
   type Codec,
   type InputSpec,
@@ -21,21 +21,21 @@ export {
   optional,
   type PathCodec,
   type ValueCodec,
-} from "./codecs/codec.ts";
-export { Json } from "./codecs/json.ts";
-export { Text } from "./codecs/text.ts";
-export { Dir, File, withExtension } from "./codecs/path_codecs.ts";
-export { type Row, Table, type TableValue } from "./codecs/table.ts";
-export * from "./errors.ts";
+} from "./pipeline/codecs/codec.ts";
+export { Json } from "./pipeline/codecs/json.ts";
+export { Text } from "./pipeline/codecs/text.ts";
+export { Dir, File, withExtension } from "./pipeline/codecs/path_codecs.ts";
+export { type Row, Table, type TableValue } from "./pipeline/codecs/table.ts";
+export * from "./pipeline/errors.ts";
 export {
   type ArgvArgs,
   command,
   type CommandOptions,
   type ContainerSpec,
   type ToolSpec,
-} from "./command.ts";
-export { input } from "./input.ts";
-export { iterate, type IterateOptions } from "./iterate.ts";
+} from "./pipeline/command.ts";
+export { input } from "./pipeline/input.ts";
+export { iterate, type IterateOptions } from "./pipeline/iterate.ts";
 export {
   CurrentIteration,
   CurrentScenario,
@@ -43,14 +43,14 @@ export {
   Pipeline,
   type PipelineApi,
   type PipelineOptions,
-} from "./pipeline.ts";
-export { run, type RunOptions } from "./run.ts";
+} from "./pipeline/pipeline.ts";
+export { run, type RunOptions } from "./pipeline/run.ts";
 export {
   scenario,
   type ScenarioOptions,
   type ScenarioRecorded,
   scenarioRecorded,
-} from "./scenario.ts";
+} from "./pipeline/scenario.ts";
 export {
   type InputArtifacts,
   type OutputArtifacts,
@@ -58,5 +58,5 @@ export {
   step,
   type StepContext,
   type StepOptions,
-} from "./step.ts";
-export * from "./queries/mod.ts";
+} from "./pipeline/step.ts";
+export * from "./query/mod.ts";

@@ -6,6 +6,9 @@ import process from "node:process";
 
 export const isNotFound = (e: unknown): boolean => e instanceof Deno.errors.NotFound;
 export const isAlreadyExists = (e: unknown): boolean => e instanceof Deno.errors.AlreadyExists;
+/** ENOSPC: the file system is full. */
+export const isNoSpace = (e: unknown): boolean =>
+  e instanceof Error && (e as { code?: string }).code === "ENOSPC";
 
 /** Stat that returns undefined for a missing path instead of throwing. */
 export const lstatOrUndefined = (path: string): Deno.FileInfo | undefined => {

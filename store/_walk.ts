@@ -1,6 +1,7 @@
 // Reading an object's kind and outgoing edges, shared by gc and fsck.
 import { decodeRecord } from "./record.ts";
-import { decodeTree } from "./tree.ts";
+import { RecordScanner } from "./record_scanner.ts";
+import { TreeDecoder } from "./tree_decoder.ts";
 import { objectPath } from "./layout.ts";
 import { candidateKinds, CHUNK, type StoreContext } from "./objects.ts";
 import { createObjectHasher, type ObjectId, type ObjectKind } from "./object_id.ts";
@@ -13,12 +14,12 @@ export type Visited =
   | {
     readonly status: "ok";
     readonly kind: ObjectKind;
+    /** Every object it names, each once. */
     readonly links: readonly ObjectId[];
     readonly size: number;
+    /** A record's `type`. */
+    readonly type?: string;
   };
-
-// Objects this large are hashed in chunks; smaller ones are read whole.
-const WHOLE_LIMIT = 64 << 20;
 
 // One read buffer shared by every visit: allocating (and zero-filling) a fresh
 // 1 MiB buffer per visited object made each gc and fsck pay a 1 MiB memset per
@@ -26,9 +27,91 @@ const WHOLE_LIMIT = 64 << 20;
 // sharing is safe.
 let chunkBuffer: Uint8Array | undefined;
 
+// Checks the structure of a tree or record fed in chunks, for a kind the bytes may
+// turn out to be (the hash decides at the end). An object that fits one chunk is
+// decoded in one piece; a larger one is streamed, so memory stays bounded by a chunk
+// and the distinct links, whatever the object's size.
+interface Structure {
+  feed(bytes: Uint8Array): void;
+  /** The links and type, or the reason the bytes are not of the kind. */
+  finish(): { links: Set<ObjectId>; type?: string } | { problem: string };
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+const structureOf = (kind: ObjectKind, id: ObjectId, size: number): Structure => {
+  const links = new Set<ObjectId>();
+  let problem: string | undefined;
+  if (kind === "tree") {
+    const decoder = new TreeDecoder(id, { onLink: (link) => links.add(link) });
+    return {
+      feed: (bytes) => {
+        if (problem !== undefined) return;
+        try {
+          decoder.push(bytes);
+        } catch (e) {
+          problem = message(e);
+        }
+      },
+      finish: () => {
+        if (problem === undefined) {
+          try {
+            decoder.end();
+          } catch (e) {
+            problem = message(e);
+          }
+        }
+        return problem === undefined ? { links } : { problem };
+      },
+    };
+  }
+  if (size <= CHUNK) {
+    // Small: collect the bytes and let JSON.parse (native, fast) decide.
+    const whole = new Uint8Array(size);
+    let at = 0;
+    return {
+      feed: (bytes) => {
+        if (at + bytes.length <= size) whole.set(bytes, at);
+        at += bytes.length;
+      },
+      finish: () => {
+        try {
+          const record = decodeRecord(whole, id);
+          for (const link of record.links ?? []) links.add(link);
+          return { links, type: record.type };
+        } catch (e) {
+          return { problem: message(e) };
+        }
+      },
+    };
+  }
+  const scanner = new RecordScanner(id);
+  return {
+    feed: (bytes) => {
+      if (problem !== undefined) return;
+      try {
+        scanner.push(bytes);
+      } catch (e) {
+        problem = message(e);
+      }
+    },
+    finish: () => {
+      if (problem !== undefined) return { problem };
+      try {
+        const { type, links: named } = scanner.end();
+        for (const link of named) links.add(link);
+        return { links, type };
+      } catch (e) {
+        return { problem: message(e) };
+      }
+    },
+  };
+};
+
 /**
- * Identifies `id` and lists its edges. With `verifyBlobs` false, an object whose
- * first bytes fit only a blob is taken as a blob without hashing (gc's fast path).
+ * Identifies `id` and lists its edges, reading it in chunks (any size). With
+ * `verifyBlobs` false, an object whose first bytes fit only a blob is taken as a
+ * blob without hashing (gc's fast path).
  */
 export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Visited => {
   const path = objectPath(ctx.layout, id);
@@ -51,11 +134,11 @@ export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Vi
     }
     const kinds = candidateKinds(head.subarray(0, n));
     if (kinds.length === 1 && !verifyBlobs) return { status: "ok", kind: "blob", links: [], size };
-    const structured = kinds.length > 1 && size <= WHOLE_LIMIT;
-    const whole = structured ? new Uint8Array(size) : undefined;
-    whole?.set(head.subarray(0, n));
+    const structured = kinds.find((k) => k !== "blob");
+    const structure = structured ? structureOf(structured, id, size) : undefined;
     const hashers = kinds.map((kind) => createObjectHasher(kind, size));
     for (const h of hashers) h.update(head.subarray(0, n));
+    structure?.feed(head.subarray(0, n));
     let offset = n;
     const buf = (chunkBuffer ??= new Uint8Array(CHUNK));
     for (;;) {
@@ -64,8 +147,9 @@ export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Vi
       if (offset + got > size) {
         return { status: "corrupt", detail: "the file grew while it was read", size };
       }
-      for (const h of hashers) h.update(buf.subarray(0, got));
-      whole?.set(buf.subarray(0, got), offset);
+      const chunk = buf.subarray(0, got);
+      for (const h of hashers) h.update(chunk);
+      structure?.feed(chunk);
       offset += got;
     }
     const digests = hashers.map((h) => h.digest("hex"));
@@ -73,18 +157,16 @@ export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Vi
     if (offset !== size || kind === undefined) {
       return { status: "corrupt", detail: `bytes hash to ${digests[0]} as a blob`, size };
     }
-    if (kind === "blob") return { status: "ok", kind, links: [], size };
-    if (!whole) {
-      return { status: "corrupt", detail: `a ${kind} larger than ${WHOLE_LIMIT} bytes`, size };
-    }
-    try {
-      const links = kind === "tree"
-        ? decodeTree(whole, id).map((e) => e.id)
-        : [...(decodeRecord(whole, id).links ?? [])];
-      return { status: "ok", kind, links, size };
-    } catch (e) {
-      return { status: "corrupt", detail: e instanceof Error ? e.message : String(e), size };
-    }
+    if (kind === "blob" || !structure) return { status: "ok", kind, links: [], size };
+    const found = structure.finish();
+    if ("problem" in found) return { status: "corrupt", detail: found.problem, size };
+    return {
+      status: "ok",
+      kind,
+      links: [...found.links],
+      size,
+      ...(found.type !== undefined ? { type: found.type } : {}),
+    };
   } finally {
     file.close();
   }
@@ -105,4 +187,31 @@ export const listObjects = (ctx: StoreContext): { ids: string[]; strays: string[
     }
   }
   return { ids, strays };
+};
+
+/**
+ * A memoised check that an object and everything it links to, recursively, are
+ * present and readable (blobs are not re-hashed): what an index entry needs before
+ * it may name the object. Iterative, so a lineage thousands of runs deep is fine.
+ */
+export const closureChecker = (ctx: StoreContext): (id: ObjectId) => boolean => {
+  const complete = new Map<ObjectId, boolean>();
+  return (root) => {
+    const stack: [ObjectId, readonly ObjectId[] | undefined][] = [[root, undefined]];
+    while (stack.length > 0) {
+      const [id, links] = stack.pop()!;
+      if (complete.has(id)) continue;
+      if (links === undefined) {
+        const seen = visit(ctx, id, false);
+        if (seen.status !== "ok") {
+          complete.set(id, false);
+          continue;
+        }
+        // Decided once its links are: revisit it after them.
+        stack.push([id, seen.links]);
+        for (const link of seen.links) if (!complete.has(link)) stack.push([link, undefined]);
+      } else complete.set(id, links.every((link) => complete.get(link) === true));
+    }
+    return complete.get(root)!;
+  };
 };

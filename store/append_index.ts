@@ -18,18 +18,20 @@
  * Lookups are answered from memory: the file is read once, then only its new tail
  * is read when a lookup misses (one `stat`), so a lookup costs well under 10 µs.
  *
- * Compaction (and gc's pruning) writes the kept entries to a temp file and renames
- * it over the log. Appenders hold the log open; after each append they check that
- * the path still names the file they wrote to and, if compaction replaced it,
- * append again to the new file. The compactor copies any tail that reached the
- * old file after its read. So no entry is lost and duplicates are harmless.
+ * Compaction (and gc's pruning) takes the index's lock, writes the kept entries to
+ * a temp file and renames it over the log, then copies over any tail that reached
+ * the old file after its read. Appenders hold the log open; after each append they
+ * wait while the lock exists (a compactor killed after its rename never copies the
+ * tail: its dead lock is broken) and then check that the path still names the file
+ * they wrote to; if compaction replaced it, they append again whatever of theirs
+ * the new file lacks. So no entry is lost, even to a compactor killed half-way.
  *
  * @module
  */
 import { crc32 } from "./crc32.ts";
 import { InvalidInput, storeError, UnsafePath } from "./errors.ts";
 import type { StoreLayout } from "./layout.ts";
-import { acquireLock, releaseLock } from "./lock_file.ts";
+import { acquireLock, awaitRelease, releaseLock } from "./lock_file.ts";
 import { isNotFound, lstatOrUndefined, uniqueName, writeAll } from "./_fs.ts";
 
 const encoder = new TextEncoder();
@@ -179,7 +181,9 @@ export class AppendIndex {
       const body = `${key}\t${value}`;
       text += `\n${body}\t${checksum(body)}`;
     }
-    const bytes = encoder.encode(text);
+    let bytes = encoder.encode(text);
+    const written = bytes;
+    let pending = entries;
     for (let attempt = 0; attempt < 100; attempt++) {
       if (!this.#writer) {
         Deno.mkdirSync(this.#layout.index, { recursive: true });
@@ -188,6 +192,11 @@ export class AppendIndex {
         this.#writerIno = this.#writer.statSync().ino;
       }
       writeAll(this.#writer, bytes);
+      // A compaction that read the log before this write may not have renamed its copy
+      // over it yet; if it is killed after the rename, the tail it would have carried
+      // over is lost. So while the index's lock exists, wait for it to go (breaking it
+      // once its owner is gone); then the path tells which file the log is.
+      awaitRelease(this.path, { trashDir: this.#layout.tmp });
       let current: number | null = null;
       try {
         current = Deno.statSync(this.path).ino;
@@ -195,9 +204,16 @@ export class AppendIndex {
         if (!isNotFound(e)) throw e;
       }
       if (current === this.#writerIno) break;
-      // Compaction replaced the file after we opened it: write again to the new one.
+      // Compaction replaced the file after we wrote: the entries are in the new one if
+      // it carried them over; write again those it did not.
       this.#writer.close();
       this.#writer = undefined;
+      pending = this.#missingFrom(pending);
+      if (pending.length === 0) break;
+      bytes = encoder.encode(
+        pending.map(([key, value]) => `\n${key}\t${value}\t${checksum(`${key}\t${value}`)}`)
+          .join(""),
+      );
     }
     if (!this.#loaded) return;
     // Keep the in-memory view in file order, each entry once. With O_APPEND the file
@@ -205,12 +221,30 @@ export class AppendIndex {
     // what was read, take them as read; otherwise others appended first (or a
     // compaction intervened) and a refresh reads theirs and ours in order.
     const end = this.#writer?.seekSync(0, Deno.SeekMode.Current);
-    if (end !== undefined && this.#ino === this.#writerIno && end - bytes.length === this.#offset) {
+    if (
+      end !== undefined && bytes === written && this.#ino === this.#writerIno &&
+      end - bytes.length === this.#offset
+    ) {
       this.#offset = end;
       for (const [key, value] of entries) this.#add(key, value);
     } else {
       this.refresh();
     }
+  }
+
+  // The entries of `entries` the log at the path does not hold (key and value alike).
+  #missingFrom(
+    entries: readonly (readonly [string, string])[],
+  ): readonly (readonly [string, string])[] {
+    let bytes: Uint8Array;
+    try {
+      bytes = Deno.readFileSync(this.path);
+    } catch (e) {
+      if (isNotFound(e)) return entries;
+      throw e;
+    }
+    const held = new Set(parseAll(bytes).entries.map(([key, value]) => `${key}\t${value}`));
+    return entries.filter(([key, value]) => !held.has(`${key}\t${value}`));
   }
 
   /**

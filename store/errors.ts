@@ -140,6 +140,28 @@ export class IoFailure extends Data.TaggedError("IoFailure")<{
   }
 }
 
+/**
+ * gc met a root (or an object a root reaches) that it cannot read: damaged, or a ref
+ * naming an object that is not there. What such an object links to cannot be known,
+ * so gc stops before removing anything.
+ */
+export class UnreadableRoot extends Data.TaggedError("UnreadableRoot")<{
+  /** What named the object: `ref "scenarios/x"`, `record 2 of scenario "x"`, ... */
+  readonly root: string;
+  readonly id: string;
+  /** The object that links to it, when it is not the root itself. */
+  readonly linkedFrom: string | null;
+  /** "is damaged (…)" or "is not in the store". */
+  readonly detail: string;
+}> {
+  override get message(): string {
+    const what = this.linkedFrom === null
+      ? `${this.root} names object "${this.id}", which ${this.detail}`
+      : `object "${this.id}", linked from "${this.linkedFrom}" (reached from ${this.root}), ${this.detail}`;
+    return `Cannot collect garbage: ${what}; gc stopped before removing anything, since what that object links to cannot be known; run "cairn fsck --repair", which sets damaged objects aside and says what to re-run, then run gc again`;
+  }
+}
+
 /** Every reason a store operation can fail. */
 export type StoreErrorReason =
   | ObjectNotFound
@@ -153,6 +175,7 @@ export type StoreErrorReason =
   | DestinationExists
   | UnsupportedStore
   | AmbiguousId
+  | UnreadableRoot
   | IoFailure;
 
 /**

@@ -6,28 +6,49 @@
  * (*missing*); every ref and every reflog entry must name a present object
  * (*dangling refs*, reported; old reflog entries may legitimately have been
  * collected, so they are counted but are not an error); every index entry whose
- * value starts with an object id must name a present object (*dangling index entries*);
+ * value starts with an object id must name a present object (*dangling index entries*)
+ * and, where the caller says what an index names, an object of that kind (*wrong kind*);
  * objects must be read-only; names in `objects/` that are not ids are *strays*.
  *
  * @module
  */
 import { AppendIndex } from "./append_index.ts";
-import { isObjectId } from "./object_id.ts";
+import { isObjectId, type ObjectId, type ObjectKind } from "./object_id.ts";
 import { objectPath } from "./layout.ts";
 import { hasObject, type StoreContext } from "./objects.ts";
 import { listReflogs, listRefs, readReflog } from "./refs.ts";
 import { listObjects, visit } from "./_walk.ts";
 import { isNotFound, readDirOrEmpty } from "./_fs.ts";
 
+/** What the leading object id of an index's values must name. */
+export interface IndexTarget {
+  readonly kind: ObjectKind;
+  /** For records, the `type` they must have. */
+  readonly type?: string;
+}
+
 /** Options for {@linkcode fsck}. */
 export interface FsckOptions {
   /** Skip re-hashing objects that can only be blobs (structure is still checked). */
   readonly quick?: boolean;
+  /**
+   * Per index name, what its values' leading ids must name (the layer that writes an
+   * index knows: the cache index names run records). An entry naming another kind
+   * is a *wrong-kind* problem: it checks out, but a reader would trust a forgery.
+   */
+  readonly indexTargets?: Readonly<Record<string, IndexTarget>>;
 }
 
 /** A problem found by fsck. */
 export interface FsckProblem {
-  readonly kind: "corrupt" | "missing" | "dangling-ref" | "dangling-index" | "writable" | "stray";
+  readonly kind:
+    | "corrupt"
+    | "missing"
+    | "dangling-ref"
+    | "dangling-index"
+    | "wrong-kind"
+    | "writable"
+    | "stray";
   readonly subject: string;
   readonly detail: string;
 }
@@ -54,6 +75,8 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
   let bytes = 0;
   const { ids, strays } = listObjects(ctx);
   const cuts = readCuts(ctx.layout.cuts);
+  // What each intact object is ("blob", "tree", "record:<type>"), for index targets.
+  const kinds = new Map<ObjectId, string>();
   for (const stray of strays) {
     problems.push({ kind: "stray", subject: `objects/${stray}`, detail: "not an object id" });
   }
@@ -66,6 +89,7 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
       continue;
     }
     byKind[seen.kind]++;
+    kinds.set(id, seen.type === undefined ? seen.kind : `${seen.kind}:${seen.type}`);
     for (const link of seen.links) {
       if (!hasObject(ctx, link) && !cuts.has(`${id} ${link}`)) {
         problems.push({ kind: "missing", subject: link, detail: `named by ${seen.kind} ${id}` });
@@ -115,6 +139,25 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
             subject: `${m[1]}:${key}`,
             detail: `names missing ${target}`,
           });
+          continue;
+        }
+        const want = options.indexTargets?.[m[1]!];
+        const found = isObjectId(target) ? kinds.get(target) : undefined;
+        if (want && found !== undefined) {
+          const [kind, type] = found.split(/:(.*)/s);
+          if (kind !== want.kind || (want.type !== undefined && type !== want.type)) {
+            const what = kind === "record"
+              ? `record ${target} of type "${type}"`
+              : `${kind} ${target}`;
+            const wanted = want.type === undefined
+              ? `a ${want.kind}`
+              : `a ${want.type} ${want.kind}`;
+            problems.push({
+              kind: "wrong-kind",
+              subject: `${m[1]}:${key}`,
+              detail: `names ${what}, not ${wanted}`,
+            });
+          }
         }
       }
     }

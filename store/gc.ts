@@ -9,20 +9,31 @@
  * young object links to is kept with it. gc holds `gc.lock` exclusively while it
  * runs; writers wait for it for a few syscalls.
  *
- * Order matters for crash safety: index entries whose value is an object about to
- * be swept are dropped first, then the objects go; a gc killed half-way leaves
- * only garbage, never an index entry naming a missing record.
+ * A root that cannot be read stops gc before anything is removed (`UnreadableRoot`):
+ * a ref or policy root naming a missing object, or any object reachable from a root
+ * that is damaged — what it links to cannot be known, and sweeping without it would
+ * delete what it reaches. Missing reflog and session roots are normal (expired
+ * history, a cache hit that lost a race) and are only counted.
+ *
+ * Order matters for crash safety: old temp files go first (they free space and
+ * nothing depends on them); then index entries whose value names an object about
+ * to be swept, or one already gone, are dropped; then the objects go. A gc killed
+ * half-way leaves only garbage, never an index entry naming a missing record. On a
+ * full disk, where the index cannot be rewritten until space is freed, the objects
+ * go first (the records index entries name before the rest) and the entries after.
  *
  * @module
  */
-import { AppendIndex } from "./append_index.ts";
+import { storeError, UnreadableRoot } from "./errors.ts";
 import { isObjectId, type ObjectId } from "./object_id.ts";
 import { objectPath } from "./layout.ts";
 import type { StoreContext } from "./objects.ts";
 import { listReflogs, listRefs, readReflog } from "./refs.ts";
 import { readSessions } from "./session.ts";
 import { listObjects, visit } from "./_walk.ts";
-import { isNotFound, readDirOrEmpty, timeMs } from "./_fs.ts";
+import { planPruning } from "./_prune_indexes.ts";
+import { sweepTmp } from "./_sweep_tmp.ts";
+import { isNoSpace, lstatOrUndefined, removeIfExists, timeMs } from "./_fs.ts";
 
 /** Options for {@linkcode gc}. */
 export interface GcOptions {
@@ -32,16 +43,19 @@ export interface GcOptions {
   readonly graceMs?: number;
   /** Reflog entries younger than this are roots (default 90 days). */
   readonly reflogExpiryMs?: number;
-  /** More roots (e.g. what a caller's policy wants kept). */
-  readonly extraRoots?: readonly ObjectId[];
+  /** More roots (e.g. what a caller's policy wants kept), each with what to call it in errors. */
+  readonly extraRoots?: readonly ObjectId[] | ReadonlyMap<ObjectId, string>;
   /**
-   * Refs (with their reflogs) that are not roots — a retention policy that keeps
-   * only part of a ref's history passes those parts as `extraRoots` instead.
+   * Refs a retention policy has handled, with the value it read: they and their
+   * reflogs are not roots (the policy passes the parts of their histories to keep as
+   * `extraRoots`). A ref whose value differs when gc runs — moved since the policy
+   * read it — is an ordinary root again, reflog and all, so a record written in
+   * between is kept; a ref not in the map always is.
    */
-  readonly ignoreRefs?: (name: string) => boolean;
+  readonly handledRefs?: ReadonlyMap<string, ObjectId>;
   /** Links not to follow: from object → the links of it to ignore (cuts a history). */
   readonly cutLinks?: ReadonlyMap<ObjectId, ReadonlySet<ObjectId>>;
-  /** The current time (ms); a parameter so tests can move it. */
+  /** The current time (ms) on the file system's clock; a parameter so tests can move it. */
   readonly nowMs?: number;
 }
 
@@ -65,136 +79,182 @@ export interface GcReport {
   readonly missing: number;
 }
 
+const unreadable = (root: string, id: ObjectId, linkedFrom: ObjectId | null, detail: string) =>
+  storeError(new UnreadableRoot({ root, id, linkedFrom, detail }));
+
 /** Runs gc over the store; see the module doc. */
 export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
   ctx.session.locked(() => {
     const dryRun = options.dryRun ?? false;
-    const now = options.nowMs ?? Date.now();
+    // Ages are judged on the file system's clock, which stamped every mtime compared
+    // here: the process's may be seconds (or hours) off it.
+    const fsNow = ctx.session.fsNow();
+    const now = options.nowMs ?? fsNow;
     const sessions = readSessions(ctx.layout, dryRun);
     let cutoff = now - (options.graceMs ?? 3_600_000);
     if (sessions.oldestStartMs !== undefined) {
       cutoff = Math.min(cutoff, sessions.oldestStartMs - 2000);
     }
     // Every object present was written before we took the lock; when the cutoff is
-    // at or after that moment no object can be too young, and the stat is skipped.
-    const needStat = cutoff < Date.now();
+    // after that moment (and the refresh margin of a process clock ahead of the file
+    // system's) no object can be too young, and the stat is skipped.
+    const needStat = cutoff < fsNow + 60_000;
 
-    const roots = new Set<ObjectId>(options.extraRoots ?? []);
-    const ignored = options.ignoreRefs ?? (() => false);
-    for (const { name, id } of listRefs(ctx.layout)) if (!ignored(name)) roots.add(id);
+    // Each root with what named it (for errors); refs and policy roots must exist.
+    const roots = new Map<ObjectId, string>();
+    const strict = new Set<ObjectId>();
+    const addRoot = (id: ObjectId, label: string, mustExist = false) => {
+      if (!roots.has(id)) roots.set(id, label);
+      if (mustExist) strict.add(id);
+    };
+    const handled = options.handledRefs ?? new Map<string, ObjectId>();
+    const moved = new Set<string>();
+    for (const { name, id } of listRefs(ctx.layout)) {
+      if (handled.get(name) === id) continue;
+      if (handled.has(name)) moved.add(name);
+      addRoot(id, `ref "${name}"`, true);
+    }
+    const extra = options.extraRoots ?? [];
+    const extraEntries: Iterable<[ObjectId, string]> = Array.isArray(extra)
+      ? (extra as readonly ObjectId[]).map((id) => [id, "a root the retention policy keeps"])
+      : (extra as ReadonlyMap<ObjectId, string>);
+    for (const [id, label] of extraEntries) addRoot(id, label, true);
     const expiry = now - (options.reflogExpiryMs ?? 90 * 86_400_000);
     for (const name of listReflogs(ctx.layout)) {
-      if (ignored(name)) continue;
+      if (handled.has(name) && !moved.has(name)) continue;
       for (const entry of readReflog(ctx.layout, name)) {
         if (entry.timeMs < expiry) continue;
-        if (entry.old) roots.add(entry.old);
-        if (entry.new) roots.add(entry.new);
+        if (entry.old) addRoot(entry.old, `a reflog entry of "${name}"`);
+        if (entry.new) addRoot(entry.new, `a reflog entry of "${name}"`);
       }
     }
-    for (const id of sessions.roots) roots.add(id);
+    for (const id of sessions.roots) addRoot(id, "a live writer session");
 
-    // Marks everything `from` leads to into `marked`; returns how many named objects are absent.
-    const mark = (from: Iterable<ObjectId>, marked: Set<ObjectId>): number => {
+    // Marks everything `from` leads to into `marked`; returns how many named objects
+    // are absent. From roots (`fromRoots`), an object that cannot be read stops gc.
+    const mark = (from: Iterable<ObjectId>, marked: Set<ObjectId>, fromRoots: boolean): number => {
       const stack = [...from];
+      // Who linked each stacked object (undefined: a root) and the root it came from.
+      const parents: (ObjectId | undefined)[] = stack.map(() => undefined);
+      const origins: ObjectId[] = [...stack];
       let absent = 0;
       while (stack.length > 0) {
         const id = stack.pop()!;
+        const parent = parents.pop();
+        const origin = origins.pop()!;
         if (marked.has(id)) continue;
         marked.add(id);
         const seen = visit(ctx, id, false);
-        if (seen.status === "missing") absent++;
-        else if (seen.status === "ok") {
+        if (seen.status === "missing") {
+          if (fromRoots && parent === undefined && strict.has(id)) {
+            throw unreadable(roots.get(id)!, id, null, "is not in the store");
+          }
+          absent++;
+        } else if (seen.status === "corrupt") {
+          if (fromRoots) {
+            throw unreadable(
+              roots.get(origin) ?? "a root",
+              id,
+              parent ?? null,
+              `is damaged (${seen.detail})`,
+            );
+          }
+        } else {
           const cut = options.cutLinks?.get(id);
           for (const link of seen.links) {
-            if (!marked.has(link) && !cut?.has(link)) stack.push(link);
+            if (!marked.has(link) && !cut?.has(link)) {
+              stack.push(link);
+              parents.push(id);
+              origins.push(origin);
+            }
           }
         }
       }
       return absent;
     };
     const reachable = new Set<ObjectId>();
-    const missing = mark(roots, reachable);
+    const missing = mark(roots.keys(), reachable, true);
 
     // An unreachable object younger than the cutoff is kept, and so is everything it
     // links to, however old (as Git keeps recent objects' closures): a young run record
     // whose inputs went would name missing objects once a cache hit made it reachable.
     const unreachable = new Map<ObjectId, number>();
     const young: ObjectId[] = [];
+    const present = new Set<ObjectId>();
     for (const id of listObjects(ctx).ids) {
+      present.add(id);
       if (reachable.has(id)) continue;
-      const info = Deno.lstatSync(objectPath(ctx.layout, id));
+      // Nothing can remove an object while gc holds its lock, but a person can.
+      const info = lstatOrUndefined(objectPath(ctx.layout, id));
+      if (!info) continue;
       unreachable.set(id, info.size);
       if (needStat && timeMs(info.mtime) >= cutoff) young.push(id);
     }
     // Marked on into the same set (no copy of it): from here on it holds what is kept.
     const reachableCount = reachable.size;
-    const youngMissing = mark(young, reachable);
+    const youngMissing = mark(young, reachable, false);
     const doomed = new Map<ObjectId, number>();
     for (const [id, size] of unreachable) if (!reachable.has(id)) doomed.set(id, size);
     const youngKept = unreachable.size - doomed.size;
 
-    let indexEntriesRemoved = 0;
-    for (const entry of readDirOrEmpty(ctx.layout.index)) {
-      const m = /^([a-z0-9_\-]+)\.log$/.exec(entry.name);
-      if (!m || !entry.isFile) continue;
-      const index = new AppendIndex(ctx.layout, m[1]!);
-      // An entry whose value starts with an object id (e.g. "<run id> <outputs>") depends on it.
-      const drop = (value: string) => {
-        const target = value.split(" ", 1)[0]!;
-        return isObjectId(target) && doomed.has(target);
-      };
-      if (dryRun) {
-        for (const values of index.entries().values()) {
-          indexEntriesRemoved += values.filter(drop).length;
-        }
-      } else {
-        indexEntriesRemoved += index.compact({ keep: (_key, value) => !drop(value) }).rejected;
-      }
-      index.close();
-    }
+    // Old temp files and scratch directories first: removing them frees space and
+    // depends on nothing else.
+    const tmpFilesRemoved = sweepTmp(ctx, cutoff, dryRun);
 
-    // Remember links cut on purpose whose target goes, so fsck does not call them missing.
-    if (!dryRun && options.cutLinks) {
-      const lines: string[] = [];
-      for (const [from, tos] of options.cutLinks) {
-        for (const to of tos) {
-          if (doomed.has(to) && reachable.has(from)) lines.push(`${from} ${to}\n`);
-        }
-      }
-      if (lines.length > 0) {
-        Deno.writeTextFileSync(ctx.layout.cuts, lines.join(""), { append: true });
+    // An index entry whose value starts with an object id ("<run id> <outputs>")
+    // depends on it. Dropped: those naming an object about to go, and those naming one
+    // already gone — left by a gc killed half-way, a reindex that raced an older gc, a
+    // damaged object set aside — so no entry outlives what it names by more than a pass.
+    // Only indexes with something to drop are rewritten.
+    const named = new Set<ObjectId>();
+    const drop = (value: string) => {
+      const target = value.split(" ", 1)[0]!;
+      if (!isObjectId(target) || (present.has(target) && !doomed.has(target))) return false;
+      named.add(target);
+      return true;
+    };
+    const pruning = planPruning(ctx.layout, drop, dryRun);
+    const compact = pruning.compact;
+
+    // Links cut on purpose whose target goes, remembered so fsck does not call them
+    // missing. Each line starts with a newline, so a write torn by a full disk stays
+    // on a line of its own.
+    const cuts: string[] = [];
+    for (const [from, tos] of options.cutLinks ?? []) {
+      for (const to of tos) if (doomed.has(to) && reachable.has(from)) cuts.push(`\n${from} ${to}`);
+    }
+    const writeCuts = () => {
+      if (cuts.length > 0) Deno.writeTextFileSync(ctx.layout.cuts, cuts.join(""), { append: true });
+      cuts.length = 0;
+    };
+
+    // Crash safety: the entries that name doomed objects go before the objects do, so a
+    // gc killed half-way leaves only garbage. On a full disk the index cannot be
+    // rewritten before space is freed; then the objects go first — the records index
+    // entries name before anything else, so an entry a killed gc leaves names a missing
+    // record (a cache miss), never a present run with missing outputs — and the entries
+    // after (and the next gc drops any a kill left).
+    let late = false;
+    if (!dryRun) {
+      try {
+        writeCuts();
+        compact();
+      } catch (e) {
+        if (!isNoSpace(e)) throw e;
+        late = true;
       }
     }
-
     let bytesRemoved = 0;
-    for (const [id, size] of doomed) {
-      if (!dryRun) {
-        try {
-          Deno.removeSync(objectPath(ctx.layout, id));
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
+    const order = late
+      ? [...doomed].sort(([a], [b]) => Number(named.has(b)) - Number(named.has(a)))
+      : doomed;
+    for (const [id, size] of order) {
+      if (!dryRun) removeIfExists(objectPath(ctx.layout, id));
       bytesRemoved += size;
     }
-
-    // Old temp files, and old scratch directories: a pipeline's step directory, left
-    // with its half-written outputs by a killed process. The cutoff spares those of
-    // live processes: a pipeline starts its session before it makes a scratch directory.
-    let tmpFilesRemoved = 0;
-    for (const entry of readDirOrEmpty(ctx.layout.tmp)) {
-      const path = `${ctx.layout.tmp}/${entry.name}`;
-      if (!entry.isFile && !(entry.isDirectory && path !== ctx.layout.sessions)) continue;
-      const info = Deno.lstatSync(path);
-      if (timeMs(info.mtime) >= cutoff) continue;
-      if (!dryRun) {
-        try {
-          Deno.removeSync(path, { recursive: entry.isDirectory });
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
-      tmpFilesRemoved++;
+    if (late) {
+      writeCuts();
+      compact();
     }
 
     return {
@@ -204,7 +264,7 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
       objectsRemoved: doomed.size,
       bytesRemoved,
       youngKept,
-      indexEntriesRemoved,
+      indexEntriesRemoved: dryRun ? pruning.planned : pruning.removed(),
       tmpFilesRemoved,
       deadSessionsRemoved: sessions.removed,
       missing: missing + youngMissing,

@@ -19,10 +19,18 @@ export interface DirPutResult {
 
 /**
  * Stores directory `path` as a tree. With `move`, files are renamed into the store
- * and the emptied directories removed (the caller gives the directory up).
+ * and the emptied directories removed (the caller gives the directory up; read-only
+ * directories in it are made writable on the way down).
  * Symbolic links, devices and unsafe names are refused with `UnsafePath`.
  */
 export const putDir = (ctx: StoreContext, path: string, move: boolean): DirPutResult => {
+  // Moving files out needs write permission on their directory, which a read-only
+  // (0555) subdirectory of a step's output denies its owner: the caller gives the
+  // directory up, so it is made writable (a tree records no directory modes).
+  if (move) {
+    const mode = Deno.lstatSync(path).mode ?? 0o700;
+    if ((mode & 0o700) !== 0o700) Deno.chmodSync(path, mode | 0o700);
+  }
   const entries: TreeEntry[] = [];
   let size = 0;
   let files = 0;

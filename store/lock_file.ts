@@ -11,11 +11,12 @@
  *
  * A lock is broken (renamed away) when its owner is a process on this host that
  * no longer exists — a killed holder costs nothing but a retry — or, failing that,
- * when it is older than `staleMs`. A holder whose lock was broken finds it gone when
+ * when it is older than `staleMs` on the file system's clock. A holder whose lock was broken finds it gone when
  * it commits, publishes nothing and retries.
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { LockBusy, storeError } from "./errors.ts";
 import {
@@ -69,10 +70,20 @@ const ownerIsDead = (path: string): boolean => {
 const create = (path: string, temp: string): { ino: number | null } | undefined => {
   // Written at every attempt: the lock's age (its mtime) starts when it is taken, and a
   // gc with no grace may take a temp file while we wait.
-  Deno.writeFileSync(temp, encoder.encode(owner()));
+  // The inode is read from the open file before the link: once linked, a gc with no
+  // grace may remove the temp name at any moment (the lock keeps the inode), and a stat
+  // of it then would make us wait for our own lock.
+  const file = Deno.openSync(temp, { write: true, create: true, truncate: true });
+  let ino: number | null;
+  try {
+    writeAll(file, encoder.encode(owner()));
+    ino = file.statSync().ino;
+  } finally {
+    file.close();
+  }
   try {
     Deno.linkSync(temp, path);
-    return { ino: Deno.lstatSync(temp).ino };
+    return { ino };
   } catch (e) {
     if (isAlreadyExists(e)) return undefined;
     if (isNotFound(e) && !lstatOrUndefined(temp)) return create(path, temp);
@@ -114,7 +125,10 @@ const acquire = (path: string, temp: string, options: LockOptions): HeldLock => 
     const made = create(path, temp);
     if (made) return { path, ino: made.ino, tmpDir: options.trashDir };
     const info = lstatOrUndefined(path);
-    if (info && (Date.now() - timeMs(info.mtime) > staleMs || ownerIsDead(path))) {
+    // The lock's age on the file system's clock, which stamped it: "now" is the mtime
+    // of the temp file just written (a process clock 30 s ahead broke every lock).
+    const now = timeMs(lstatOrUndefined(temp)?.mtime ?? null) || Date.now();
+    if (info && (now - timeMs(info.mtime) > staleMs || ownerIsDead(path))) {
       try {
         Deno.renameSync(path, `${options.trashDir}/${uniqueName("stale-lock")}`);
       } catch (e) {
@@ -185,5 +199,43 @@ export const isOurs = (lock: HeldLock): boolean => {
     return Deno.readTextFileSync(lock.path) === owner();
   } catch {
     return false;
+  }
+};
+
+/**
+ * Waits until nobody holds `<target>.lock`: returns at once when there is no lock;
+ * breaks one whose owner is gone (or that is older than `staleMs`), as
+ * {@linkcode acquireLock} would; throws `LockBusy` after `timeoutMs`. For writers
+ * that do not take the lock but must not finish while its holder is half-way (an
+ * index appender against a compaction).
+ */
+export const awaitRelease = (target: string, options: LockOptions): void => {
+  const path = `${target}.lock`;
+  if (!existsSync(path)) return;
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const staleMs = options.staleMs ?? 30_000;
+  const probe = `${options.trashDir}/${uniqueName("wait")}`;
+  let wait = 1;
+  try {
+    for (;;) {
+      const info = lstatOrUndefined(path);
+      if (!info) return;
+      // The lock's age on the file system's clock: a file just written tells "now".
+      Deno.writeFileSync(probe, new Uint8Array());
+      const now = timeMs(Deno.lstatSync(probe).mtime) || Date.now();
+      if (now - timeMs(info.mtime) > staleMs || ownerIsDead(path)) {
+        try {
+          Deno.renameSync(path, `${options.trashDir}/${uniqueName("stale-lock")}`);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+        return;
+      }
+      if (Date.now() > deadline) throw storeError(new LockBusy({ path }));
+      sleepSync(wait);
+      wait = Math.min(wait * 2, 50);
+    }
+  } finally {
+    removeIfExists(probe);
   }
 };

@@ -22,8 +22,9 @@ import { DestinationExists, storeError } from "./errors.ts";
 import { objectPath } from "./layout.ts";
 import { hashFile, identify, readVerified, type StoreContext, streamBlob } from "./objects.ts";
 import type { ObjectId, ObjectKind } from "./object_id.ts";
-import { decodeTree } from "./tree.ts";
-import { lstatOrUndefined, removeIfExists, uniqueName, writeAll } from "./_fs.ts";
+import { decodeTree } from "./tree_decoder.ts";
+import { removeDeadStaging, stagingPath } from "./staging.ts";
+import { lstatOrUndefined, removeIfExists, writeAll } from "./_fs.ts";
 
 /** Options for {@linkcode materialize}. */
 export interface MaterializeOptions {
@@ -153,7 +154,8 @@ export const materialize = (
   const slash = dest.lastIndexOf("/");
   const parent = slash > 0 ? dest.slice(0, slash) : slash === 0 ? "/" : ".";
   Deno.mkdirSync(parent, { recursive: true });
-  const staging = `${parent}/.${uniqueName("cairn-materialize")}`;
+  removeDeadStaging(parent);
+  const staging = stagingPath(parent);
   const counters: Counters = { files: 0, linked: 0, bytes: 0, links: [] };
   try {
     if (kind === "tree") writeTree(ctx, id, staging, options, counters);

@@ -8,6 +8,7 @@ export * from "./errors.ts";
 export * from "./object_id.ts";
 export * from "./canonical_json.ts";
 export * from "./tree.ts";
+export * from "./tree_decoder.ts";
 export * from "./record.ts";
 export { FORMAT_LINE, layoutOf, objectPath, openLayout, type StoreLayout } from "./layout.ts";
 export { type ReflogEntry, refNameProblem, validateRefName, ZERO_ID } from "./refs.ts";
@@ -20,6 +21,7 @@ export type { DirPutResult } from "./ingest_dir.ts";
 export type { FilePutResult, PutResult, StoreContext } from "./objects.ts";
 export {
   defaultStoreRoot,
+  type EntryNeeding,
   type IndexHandle,
   ObjectStore,
   type ObjectStoreApi,

@@ -8,6 +8,7 @@
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
+import * as Schedule from "effect/Schedule";
 import type * as Scope from "effect/Scope";
 import { resolve } from "node:path";
 import { AppendIndex } from "./append_index.ts";
@@ -32,11 +33,12 @@ import {
 } from "./objects.ts";
 import { decodeRecord, encodeRecord, type StoreRecord } from "./record.ts";
 import { listRefs, readRef, readReflog, type ReflogEntry, updateRef } from "./refs.ts";
-import { WriterSession } from "./session.ts";
+import { WouldBlock, WriterSession } from "./session.ts";
 import { type FileIdResult, statCachedFileId } from "./stat_cache.ts";
-import { decodeTree, type TreeEntry } from "./tree.ts";
+import type { TreeEntry } from "./tree.ts";
+import { decodeTree } from "./tree_decoder.ts";
 import { readDirOrEmpty } from "./_fs.ts";
-import { listObjects } from "./_walk.ts";
+import { closureChecker, listObjects } from "./_walk.ts";
 import { verifyClosure } from "./verify.ts";
 import { repair, type RepairReport } from "./repair.ts";
 
@@ -54,6 +56,15 @@ export interface IndexHandle {
   ) => Effect.Effect<{ rejected: number; duplicates: number }, StoreError>;
   /** Every key and its values, oldest first, after reading new entries (one stat). */
   readonly snapshot: () => Effect.Effect<ReadonlyMap<string, readonly string[]>, StoreError>;
+}
+
+/** An index entry to append only when the objects it depends on are all there. */
+export interface EntryNeeding {
+  readonly index: string;
+  readonly key: string;
+  readonly value: string;
+  /** Objects that must be present, each with its whole closure. */
+  readonly needs: readonly ObjectId[];
 }
 
 /** A ref update: compare-and-swap on `expected` when given. */
@@ -117,6 +128,15 @@ export interface ObjectStoreApi {
   ) => Effect.Effect<readonly { name: string; id: ObjectId }[], StoreError>;
   readonly reflog: (name: string) => Effect.Effect<readonly ReflogEntry[], StoreError>;
   readonly index: (name: string) => IndexHandle;
+  /**
+   * Appends the entries whose `needs` are present with complete closures, checked and
+   * appended under the shared gc lock, so no gc pass can remove what they name in
+   * between (a rebuilt index can never name what a concurrent gc removed). Returns
+   * how many were appended and the needed ids whose closures were not complete.
+   */
+  readonly appendIfComplete: (
+    entries: readonly EntryNeeding[],
+  ) => Effect.Effect<{ appended: number; incomplete: readonly ObjectId[] }, StoreError>;
   /** The blob id of an external file, through the stat cache. */
   readonly fileId: (path: string) => Effect.Effect<FileIdResult, StoreError>;
   /** Registers temporary gc roots for this process (kept until the layer is released); true when all are present. */
@@ -128,7 +148,7 @@ export interface ObjectStoreApi {
    * objects set aside, writable ones made read-only, refs to damaged objects reset
    * from their reflogs (see `repair.ts`).
    */
-  readonly repair: () => Effect.Effect<
+  readonly repair: (options?: FsckOptions) => Effect.Effect<
     { readonly fsck: FsckReport; readonly repair: RepairReport },
     StoreError
   >;
@@ -150,8 +170,39 @@ const attempt = <A>(op: string, path: string, f: () => A): Effect.Effect<A, Stor
 /** The default store root: `$CAIRN_STORE`, else `./.cairn`. */
 export const defaultStoreRoot = (): string => resolve(Deno.env.get("CAIRN_STORE") || ".cairn");
 
+// How long to sleep before trying again an operation that found gc.lock held by another
+// process (a gc: seconds, rarely more): 1, 2, 4 … then every 50 ms.
+const LOCK_WAIT = Schedule.min([Schedule.exponential("1 millis"), Schedule.spaced("50 millis")]);
+
 const makeApi = (ctx: StoreContext): ObjectStoreApi => {
   const root = ctx.layout.root;
+  // Runs a store operation. A lock another process holds is waited for here, asleep in
+  // the Effect runtime — interruptible, the event loop free, so Ctrl-C works while gc
+  // runs elsewhere — and the operation is run again from its start: each one either
+  // finished nothing before it met the lock or is safe to repeat. `hold` takes the lock
+  // for the whole operation (a directory ingest moves files: it must not stop half-way).
+  const attempt = <A>(
+    op: string,
+    path: string,
+    f: () => A,
+    hold?: "shared" | "exclusive",
+  ): Effect.Effect<A, StoreError> =>
+    Effect.try({
+      try: () => {
+        if (!hold) return f();
+        ctx.session.hold(hold === "exclusive");
+        try {
+          return f();
+        } finally {
+          ctx.session.release();
+        }
+      },
+      catch: (e) => (e instanceof WouldBlock ? e : toStoreError(op, path)(e)),
+    }).pipe(
+      Effect.retry({ while: (e) => e instanceof WouldBlock, schedule: LOCK_WAIT }),
+      // Retried for as long as it would block: only store errors come out.
+      Effect.catchIf((e): e is WouldBlock => e instanceof WouldBlock, (e) => Effect.die(e)),
+    );
   const indexes = new Map<string, AppendIndex>();
   const indexOf = (name: string): AppendIndex => {
     let index = indexes.get(name);
@@ -171,7 +222,7 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
     putFile: (path, options) =>
       attempt("store file", path, () => putFile(ctx, path, options?.move ?? false)),
     putDir: (path, options) =>
-      attempt("store directory", path, () => putDir(ctx, path, options?.move ?? false)),
+      attempt("store directory", path, () => putDir(ctx, path, options?.move ?? false), "shared"),
     listObjects: () => attempt("list objects", root, () => listObjects(ctx).ids),
     has: (id) => attempt("check object", id, () => hasObject(ctx, id)),
     identify: (id) => attempt("identify object", id, () => identify(ctx, id)),
@@ -205,8 +256,31 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
       compact: (unique) =>
         attempt("compact index", name, () => indexOf(name).compact({ unique: unique ?? false })),
     }),
+    appendIfComplete: (entries) =>
+      attempt("append to index", root, () =>
+        ctx.session.locked(() => {
+          const complete = closureChecker(ctx);
+          const byIndex = new Map<string, [string, string][]>();
+          const incomplete = new Set<ObjectId>();
+          let appended = 0;
+          for (const entry of entries) {
+            const missing = entry.needs.filter((id) => !complete(id));
+            for (const id of missing) incomplete.add(id);
+            if (missing.length > 0) continue;
+            const list = byIndex.get(entry.index) ?? [];
+            list.push([entry.key, entry.value]);
+            byIndex.set(entry.index, list);
+            appended++;
+          }
+          for (const [name, list] of byIndex) indexOf(name).appendMany(list);
+          return { appended, incomplete: [...incomplete] };
+        })),
     fileId: (path) =>
-      attempt("hash file", path, () => statCachedFileId(statIndex(), resolve(path))),
+      attempt(
+        "hash file",
+        path,
+        () => statCachedFileId(statIndex(), resolve(path), () => ctx.session.fsNow()),
+      ),
     protect: (ids) =>
       attempt("register gc roots", root, () =>
         ctx.session.locked(() => {
@@ -214,11 +288,11 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
           // Checked under the same lock: present now means kept until the session ends.
           return ids.every((id) => hasObject(ctx, id));
         })),
-    gc: (options) => attempt("collect garbage", root, () => gc(ctx, options)),
+    gc: (options) => attempt("collect garbage", root, () => gc(ctx, options), "exclusive"),
     fsck: (options) => attempt("check store", root, () => fsck(ctx, options)),
-    repair: () =>
+    repair: (options) =>
       attempt("repair store", root, () => {
-        const report = fsck(ctx);
+        const report = fsck(ctx, { ...options, quick: false });
         return { fsck: report, repair: repair(ctx, report) };
       }),
   };
@@ -246,7 +320,7 @@ const open = (options: StoreOptions): Effect.Effect<ObjectStoreApi, StoreError, 
       const layout = openLayout(root, options.create ?? true);
       return {
         layout,
-        session: new WriterSession(layout),
+        session: new WriterSession(layout, { blocking: false }),
         durable: options.durable ?? Deno.env.get("CAIRN_FSYNC") === "1",
         fanout: new Set<string>(),
       } satisfies StoreContext;

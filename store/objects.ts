@@ -19,25 +19,20 @@
 import { createObjectHasher, hashObject, type ObjectId, type ObjectKind } from "./object_id.ts";
 import {
   IntegrityMismatch,
+  InvalidInput,
   InvalidObject,
   ObjectNotFound,
-  StoreError,
   storeError,
   UnsafePath,
 } from "./errors.ts";
-import { objectPath, type StoreLayout } from "./layout.ts";
-import type { WriterSession } from "./session.ts";
+import { objectPath } from "./layout.ts";
 import { existsSync } from "node:fs";
 import { isNotFound, lstatOrUndefined, removeIfExists, uniqueName, writeAll } from "./_fs.ts";
 import { quarantine } from "./quarantine.ts";
 
-/** What a store's internals share. */
-export interface StoreContext {
-  readonly layout: StoreLayout;
-  readonly session: WriterSession;
-  readonly durable: boolean;
-  readonly fanout: Set<string>;
-}
+import type { StoreContext } from "./context.ts";
+
+export type { StoreContext };
 
 /** Size of the buffer used to stream files. */
 export const CHUNK = 1 << 20;
@@ -90,7 +85,7 @@ const publish = (ctx: StoreContext, id: ObjectId, tmp: string, touch = false): b
       Deno.renameSync(tmp, path);
     }
     if (touch) {
-      const now = new Date();
+      const now = ctx.session.refreshTime();
       Deno.utimeSync(path, now, now);
     }
     return !existed;
@@ -128,7 +123,7 @@ const refreshIfIntact = (ctx: StoreContext, id: ObjectId, payload: Uint8Array): 
     } finally {
       file.close();
     }
-    const now = new Date();
+    const now = ctx.session.refreshTime();
     Deno.utimeSync(path, now, now);
     return true;
   });
@@ -170,6 +165,14 @@ export const putBytes = (ctx: StoreContext, kind: ObjectKind, payload: Uint8Arra
   return { id, size: payload.length, written: written! };
 };
 
+const changedWhileRead = (path: string) =>
+  storeError(
+    new InvalidInput({
+      what: `file "${path}"`,
+      detail: "it changed size while it was read; let whatever writes it finish, then try again",
+    }),
+  );
+
 /** Hashes a whole file as a blob without storing it (streaming, constant memory). */
 export const hashFile = (path: string): { id: ObjectId; size: number } => {
   const file = Deno.openSync(path, { read: true });
@@ -184,7 +187,7 @@ export const hashFile = (path: string): { id: ObjectId; size: number } => {
       hasher.update(buf.subarray(0, n));
       seen += n;
     }
-    if (seen !== size) throw new Error(`file "${path}" changed size while it was read`);
+    if (seen !== size) throw changedWhileRead(path);
     return { id: hasher.digest("hex"), size };
   } finally {
     file.close();
@@ -244,7 +247,7 @@ export const putFile = (ctx: StoreContext, path: string, move: boolean): FilePut
         writeAll(target, chunk);
         seen += n;
       }
-      if (seen !== size) throw new Error(`file "${path}" changed size while it was stored`);
+      if (seen !== size) throw changedWhileRead(path);
       if (ctx.durable) target.syncDataSync();
       id = hasher.digest("hex");
     } finally {
@@ -277,14 +280,17 @@ export const readVerified = (ctx: StoreContext, id: ObjectId, kind: ObjectKind):
   return payload;
 };
 
+// Which kind the file at a path proves for `id`, if any.
+const kindAt = (id: ObjectId) => (path: string): ObjectKind | undefined => {
+  const outcome = identifyAt(path, id);
+  return "kind" in outcome ? outcome.kind : undefined;
+};
+
 // The error for an object whose bytes did not hash to its id as `wanted`: re-checked
 // under the exclusive lock, set aside when damaged, or reported as the kind it is.
 const damaged = (ctx: StoreContext, id: ObjectId, actual: string, wanted?: ObjectKind) => {
   const path = objectPath(ctx.layout, id);
-  const found = quarantine(ctx, id, (at) => {
-    const outcome = identifyAt(at, id);
-    return "kind" in outcome ? outcome.kind : undefined;
-  });
+  const found = quarantine(ctx, id, kindAt(id), { keepRecords: true });
   if ("intact" in found && wanted && found.intact !== wanted) {
     return storeError(
       new InvalidObject({ id, detail: `it is a ${found.intact}, not a ${wanted}` }),
@@ -387,19 +393,13 @@ const identifyAt = (
 };
 
 /**
- * Sets object `id` aside if its bytes are damaged, so that the next put of the right
- * bytes writes it afresh. Returns true when a damaged copy was set aside; an intact
- * or missing object is left as it is.
+ * Sets object `id` aside if its bytes are damaged (whatever its kind), so that the next
+ * put of the right bytes writes it afresh. Returns true when a damaged copy was set
+ * aside; an intact or missing object is left as it is.
  */
 export const removeDamaged = (ctx: StoreContext, id: ObjectId): boolean => {
-  try {
-    identify(ctx, id);
-    return false;
-  } catch (e) {
-    if (e instanceof StoreError && e.reason._tag === "IntegrityMismatch") return true;
-    if (e instanceof StoreError && e.reason._tag === "ObjectNotFound") return false;
-    throw e;
-  }
+  if (!hasObject(ctx, id)) return false;
+  return "setAside" in quarantine(ctx, id, kindAt(id), { keepRecords: false });
 };
 
 const TREE_PREFIX = /^(100644|100755|40000) /;

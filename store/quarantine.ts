@@ -11,7 +11,7 @@
  * @module
  */
 import { objectPath } from "./layout.ts";
-import type { StoreContext } from "./objects.ts";
+import type { StoreContext } from "./context.ts";
 import type { ObjectKind } from "./object_id.ts";
 import { isNotFound, lstatOrUndefined, uniqueName } from "./_fs.ts";
 
@@ -19,19 +19,38 @@ import { isNotFound, lstatOrUndefined, uniqueName } from "./_fs.ts";
 export type Recheck =
   | { readonly setAside: string }
   | { readonly intact: ObjectKind }
-  | { readonly gone: true };
+  | { readonly gone: true }
+  /** Damaged, and left in place (it may be a record: see `keepRecords`). */
+  | { readonly damaged: true };
+
+// A damaged object whose bytes begin as a record does: its links are unknown, and
+// whatever only it reaches would be swept by gc if it went missing.
+const mayBeRecord = (path: string): boolean => {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    const head = new Uint8Array(1);
+    return file.readSync(head) === 1 && head[0] === 0x7b;
+  } finally {
+    file.close();
+  }
+};
 
 /**
  * Re-checks object `id` under the exclusive gc lock — `kindOf` hashes what is at the
  * path now and says which kind it proves, if any — and moves it into `quarantine/`
  * when it is still damaged. A writer repairs an object by renaming a new file into
  * place under the shared lock, so a repair is never undone; an object that is intact
- * after all (read as the wrong kind) is left where it is.
+ * after all (read as the wrong kind) is left where it is. With `keepRecords` (a read
+ * found the damage) an object that may be a record stays too: records are roots and
+ * link to what gc keeps, so a damaged one must stop gc (naming it) rather than go
+ * missing, and `fsck --repair` decides; blobs and trees are set aside at once (what a
+ * tree reached is re-created with it by its producer's re-run).
  */
 export const quarantine = (
   ctx: StoreContext,
   id: string,
   kindOf: (path: string) => ObjectKind | undefined,
+  options: { readonly keepRecords: boolean },
 ): Recheck => {
   const path = objectPath(ctx.layout, id);
   const aside = `${ctx.layout.quarantine}/${id}-${uniqueName("q")}`;
@@ -49,6 +68,7 @@ export const quarantine = (
       throw e;
     }
     if (kind) return { intact: kind };
+    if (options.keepRecords && mayBeRecord(path)) return { damaged: true };
     Deno.mkdirSync(ctx.layout.quarantine, { recursive: true });
     try {
       Deno.renameSync(path, aside);

@@ -15,7 +15,8 @@ import { InvalidRefName, RefConflict, storeError, UnsafePath } from "./errors.ts
 import type { StoreLayout } from "./layout.ts";
 import { acquireLock, commitLock, isOurs, LockLost, releaseLock } from "./lock_file.ts";
 import { isObjectId, type ObjectId } from "./object_id.ts";
-import { isNotFound, lstatOrUndefined, writeAll } from "./_fs.ts";
+import { appendReflogLine } from "./reflog_append.ts";
+import { isNotFound, lstatOrUndefined } from "./_fs.ts";
 
 /** The id written for "no ref" in a reflog line. */
 export const ZERO_ID: string = "0".repeat(64);
@@ -112,13 +113,7 @@ export const updateRef = (
       const line = `${current ?? ZERO_ID} ${next ?? ZERO_ID} ${Date.now()} ${
         JSON.stringify(update.message)
       }\n`;
-      const log = Deno.openSync(`${layout.logs}/${name}`, { append: true, create: true });
-      try {
-        writeAll(log, encoder.encode(line));
-        if (update.durable !== false) log.syncDataSync();
-      } finally {
-        log.close();
-      }
+      const undo = appendReflogLine(`${layout.logs}/${name}`, line, update.durable !== false);
       if (next === null) {
         // Removed while the lock is held (and still ours): after its release another
         // process may set the ref, and a later removal would erase that update.
@@ -131,7 +126,12 @@ export const updateRef = (
         releaseLock(lock);
         return;
       }
-      commitLock(lock, target, encoder.encode(`${next}\n`), update.durable !== false);
+      try {
+        commitLock(lock, target, encoder.encode(`${next}\n`), update.durable !== false);
+      } catch (e) {
+        undo(); // the update did not happen: neither may its reflog entry
+        throw e;
+      }
       return;
     } catch (e) {
       releaseLock(lock);

@@ -11,7 +11,7 @@
  *   to run over a root it cannot read, stops until someone decides.
  *
  * The pipeline layer adds what depends on records' meaning: which runs' outputs are
- * now missing, whose cache entries it withdraws (see `lib/queries/repair.ts`).
+ * now missing, whose cache entries it withdraws (see `lib/query/repair.ts`).
  *
  * @module
  */

@@ -11,13 +11,13 @@
  * with `<mode>` one of `100644` (file), `100755` (executable file) or `40000`
  * (directory) — Git's modes and layout, with SHA-256 ids. Names are non-empty
  * UTF-8 without `/` or NUL and are never `.` or `..`, so a tree cannot name a path
- * outside the directory it is materialized into. Decoding enforces every rule and
- * the strict order (no duplicates), so a hand-made tree with an entry `../x` is
- * refused before anything is written.
+ * outside the directory it is materialized into. Decoding (`tree_decoder.ts`)
+ * enforces every rule and the strict order (no duplicates), so a hand-made tree
+ * with an entry `../x` is refused before anything is written.
  *
  * @module
  */
-import { InvalidObject, type StoreError, storeError, UnsafePath } from "./errors.ts";
+import { storeError, UnsafePath } from "./errors.ts";
 import type { ObjectId } from "./object_id.ts";
 
 /** What a tree entry is. */
@@ -35,14 +35,7 @@ const MODE_TO_TEXT: Record<TreeEntryMode, string> = {
   executable: "100755",
   directory: "40000",
 };
-const TEXT_TO_MODE: Record<string, TreeEntryMode> = {
-  "100644": "file",
-  "100755": "executable",
-  "40000": "directory",
-};
-
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Why `name` cannot be a tree entry name, or `undefined` when it can. */
 export const unsafeNameReason = (name: string): string | undefined => {
@@ -66,12 +59,6 @@ const hexToBytes = (hex: string): Uint8Array => {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
-};
-
-const bytesToHex = (bytes: Uint8Array): string => {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
 };
 
 /**
@@ -115,41 +102,4 @@ export const encodeTree = (entries: readonly TreeEntry[]): Uint8Array => {
     offset += part.length;
   }
   return out;
-};
-
-/**
- * Decodes tree bytes; throws a `StoreError` (`InvalidObject` or `UnsafePath`) for
- * anything but a well-formed, strictly sorted tree of safe names.
- */
-export const decodeTree = (payload: Uint8Array, id = "(unsaved)"): TreeEntry[] => {
-  const entries: TreeEntry[] = [];
-  const invalid = (detail: string): StoreError =>
-    storeError(new InvalidObject({ id, detail: `not a tree: ${detail}` }));
-  let offset = 0;
-  let previous: Uint8Array | undefined;
-  while (offset < payload.length) {
-    const space = payload.indexOf(0x20, offset);
-    if (space < 0) throw invalid(`entry at byte ${offset} has no mode`);
-    const modeText = decoder.decode(payload.subarray(offset, space));
-    const mode = TEXT_TO_MODE[modeText];
-    if (!mode) throw invalid(`unknown mode "${modeText}" at byte ${offset}`);
-    const nul = payload.indexOf(0, space + 1);
-    if (nul < 0 || nul + 33 > payload.length) throw invalid(`entry at byte ${offset} is truncated`);
-    const nameBytes = payload.subarray(space + 1, nul);
-    let name: string;
-    try {
-      name = decoder.decode(nameBytes);
-    } catch {
-      throw invalid(`entry at byte ${offset} has a name that is not UTF-8`);
-    }
-    const reason = unsafeNameReason(name);
-    if (reason) throw storeError(new UnsafePath({ path: name, detail: `tree "${id}": ${reason}` }));
-    if (previous && compareBytes(previous, nameBytes) >= 0) {
-      throw invalid(`entry "${name}" is out of order or repeated`);
-    }
-    previous = nameBytes;
-    entries.push({ name, mode, id: bytesToHex(payload.subarray(nul + 1, nul + 33)) });
-    offset = nul + 33;
-  }
-  return entries;
 };

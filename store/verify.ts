@@ -10,7 +10,7 @@
 import { StoreError } from "./errors.ts";
 import type { ObjectId, ObjectKind } from "./object_id.ts";
 import { readVerified, type StoreContext, streamBlob } from "./objects.ts";
-import { decodeTree } from "./tree.ts";
+import { decodeTree } from "./tree_decoder.ts";
 import { objectPath } from "./layout.ts";
 import { lstatOrUndefined } from "./_fs.ts";
 

@@ -31,15 +31,29 @@ export interface ScriptChild {
   readonly closeStdin: () => Promise<void>;
 }
 
-/** Starts `deno run -A <script> ...args` in the project, with `CAIRN_PROGRESS=0`. */
+/**
+ * Starts `deno run -A <script> ...args` in the project, with `CAIRN_PROGRESS=0`;
+ * `wrapper` runs it under another command (`["faketime", "-f", "+5s"]`).
+ */
 export const spawnScript = (
   script: string,
   args: readonly string[],
   env: Record<string, string> = {},
+  wrapper: readonly string[] = [],
 ): ScriptChild => {
-  const process = new Deno.Command(Deno.execPath(), {
+  const deno = [
+    Deno.execPath(),
     // The import map is found from the working directory, so name it explicitly.
-    args: ["run", "-A", "--config", `${PROJECT}deno.json`, script, ...args],
+    "run",
+    "-A",
+    "--config",
+    `${PROJECT}deno.json`,
+    script,
+    ...args,
+  ];
+  const [command, ...rest] = [...wrapper, ...deno];
+  const process = new Deno.Command(command!, {
+    args: rest,
     cwd: PROJECT,
     env: { CAIRN_PROGRESS: "0", ...env },
     stdin: "piped",

@@ -13,7 +13,7 @@
  * @module
  */
 import * as Effect from "effect/Effect";
-import { fromFileUrl } from "../../lib/_paths.ts";
+import { fromFileUrl } from "../../lib/identity/paths.ts";
 import { ObjectStore, type ScenarioEntry, scenarioHistory } from "../../mod.ts";
 import { buildExampleImage, imageProblem } from "./_image.ts";
 

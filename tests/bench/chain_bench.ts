@@ -99,7 +99,7 @@ export const runChain = async (root: string, iters: number): Promise<ChainRun> =
   const marks: number[] = [];
   const start = performance.now();
   const last = await Effect.runPromise(
-    chain(iters, marks).pipe(Effect.provide(Pipeline.layer({ root }))),
+    chain(iters, marks).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
   );
   const end = performance.now();
   const [first = end, loop = end] = marks;
@@ -127,7 +127,7 @@ const inspect = (root: string, last: Artifact) =>
       const invocations = record.invocations as { hit: boolean }[];
       const state = Json.decode(yield* store.readBlob(last.id)) as State;
       return { hits: invocations.filter((i) => i.hit).length, total: invocations.length, state };
-    }).pipe(Effect.provide(Pipeline.layer({ root }))),
+    }).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
   );
 
 const us = (ms: number, steps: number) => (ms * 1000) / steps;

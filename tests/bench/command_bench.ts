@@ -83,7 +83,7 @@ const paired = async (
   bare: (i: number) => Promise<void>,
 ): Promise<Paired> => {
   const steps = Array.from({ length: n + 1 }, (_, i) => copyWith(i, options));
-  const layer = Pipeline.layer({ root, sandbox: options.sandbox ?? false });
+  const layer = Pipeline.layerDisk({ root, sandbox: options.sandbox ?? false });
   const bareMs: number[] = [];
   const commandMs: number[] = [];
   const hitMs: number[] = [];

@@ -8,7 +8,7 @@
 // Run alone: `deno run -A tests/bench/lineage_bench.ts`. `CAIRN_BENCH_CHAIN_ITERS`
 // sets the iterations (default 1000).
 import { Effect } from "effect";
-import { fromFileUrl } from "../../lib/_paths.ts";
+import { fromFileUrl } from "../../lib/identity/paths.ts";
 import { lineageOf, loadLineageView, ObjectStore, renderLineage } from "../../mod.ts";
 import { runChain } from "./chain_bench.ts";
 import type { Row, Section, SectionResult } from "./_section.ts";

@@ -20,7 +20,9 @@ const measureChecks = (index: AppendIndex, path: string) =>
     // The service keeps its own index: its first call loads it (untimed).
     let effectHashed = (yield* store.fileId(path)).hashed ? 1 : 0;
     const times = yield* alternate(CHECKS, BATCH, (from, to) => {
-      for (let i = from; i < to; i++) if (statCachedFileId(index, path).hashed) syncHashed++;
+      for (let i = from; i < to; i++) {
+        if (statCachedFileId(index, path, Date.now).hashed) syncHashed++;
+      }
     }, (from, to) =>
       Effect.gen(function* () {
         for (let i = from; i < to; i++) if ((yield* store.fileId(path)).hashed) effectHashed++;
@@ -45,7 +47,7 @@ const run = async (bench: Bench): Promise<SectionResult> => {
   const wait = changed + RACY_WINDOW_MS + 100 - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 
-  const first = statCachedFileId(index, path);
+  const first = statCachedFileId(index, path, Date.now);
   if (!first.hashed) notes.push("stat cache: the first call did not hash the file");
   const t = await Effect.runPromise(
     measureChecks(index, path).pipe(Effect.provide(ObjectStore.layer({ root }))),

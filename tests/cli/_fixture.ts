@@ -17,7 +17,7 @@ import {
   step,
   Text,
 } from "../../mod.ts";
-import { fromFileUrl } from "../../lib/_paths.ts";
+import { fromFileUrl } from "../../lib/identity/paths.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
 
@@ -95,7 +95,7 @@ export const runDemo = (
       const record = (yield* store.readRef(`scenarios/${name}`))!;
       const invocations = (yield* store.readRecord(record)).invocations as unknown as Invocation[];
       return { final: final.id, zones: zonesId, record, invocations };
-    }).pipe(Effect.provide(Pipeline.layer({ root }))),
+    }).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
   );
 };
 

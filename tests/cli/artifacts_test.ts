@@ -1,6 +1,6 @@
 // `cairn artifacts`: run outputs, filtered by run and by name.
 import assert from "node:assert/strict";
-import type { ArtifactRow } from "../../lib/queries/mod.ts";
+import type { ArtifactRow } from "../../lib/query/mod.ts";
 import { cairn, cairnJson, cairnOk, runDemo, runOf, short, withTempDir } from "./_fixture.ts";
 
 Deno.test("artifacts lists outputs by name and by run; an unknown run is a one-line error", async () => {

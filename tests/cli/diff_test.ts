@@ -1,6 +1,6 @@
 // `cairn diff`: two scenario records compared.
 import assert from "node:assert/strict";
-import type { ScenarioDiff } from "../../lib/queries/mod.ts";
+import type { ScenarioDiff } from "../../lib/query/mod.ts";
 import { cairnJson, cairnOk, runDemo, withTempDir } from "./_fixture.ts";
 
 Deno.test("diff names the config change and every output that differs", async () => {

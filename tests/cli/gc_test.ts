@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { Effect } from "effect";
 import type { ObjectStoreApi } from "../../mod.ts";
-import type { CollectReport } from "../../lib/queries/mod.ts";
+import type { CollectReport } from "../../lib/query/mod.ts";
 import { cairn, cairnJson, cairnOk, inStore, runDemo, withTempDir } from "./_fixture.ts";
 
 // Every object a record reaches through its links and tree entries; a scenario

@@ -1,6 +1,6 @@
 // `cairn impact` / `cairn consumers`: the runs downstream of an artifact.
 import assert from "node:assert/strict";
-import type { Impact } from "../../lib/queries/mod.ts";
+import type { Impact } from "../../lib/query/mod.ts";
 import { cairn, cairnJson, cairnOk, runDemo, short, withTempDir } from "./_fixture.ts";
 
 Deno.test("impact of an input every iteration reads lists every consuming run", async () => {

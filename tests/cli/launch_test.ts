@@ -2,7 +2,7 @@
 // rebuilt when a source changes, and behaves exactly as `deno run cli/main.ts`.
 import assert from "node:assert/strict";
 import { BUNDLE_DIR, ensureBundle, sourceFingerprint } from "../../cli/_bundle.ts";
-import { fromFileUrl } from "../../lib/_paths.ts";
+import { fromFileUrl } from "../../lib/identity/paths.ts";
 import { withTempDir } from "./_fixture.ts";
 
 const ROOT = fromFileUrl(new URL("../..", import.meta.url).href).replace(/\/$/, "");
@@ -60,20 +60,20 @@ Deno.test("the launcher runs from a bundle named after the sources' fingerprint"
 
 Deno.test("sourceFingerprint() changes when a source file changes, appears or goes", async () => {
   await withTempDir((dir) => {
-    for (const sub of ["cli", "lib/queries", "store"]) {
+    for (const sub of ["cli", "lib/query", "store"]) {
       Deno.mkdirSync(`${dir}/${sub}`, { recursive: true });
     }
     Deno.writeTextFileSync(`${dir}/deno.json`, "{}");
     Deno.writeTextFileSync(`${dir}/cli/main.ts`, "export const main = () => {};\n");
-    Deno.writeTextFileSync(`${dir}/lib/queries/q.ts`, "export const q = 1;\n");
+    Deno.writeTextFileSync(`${dir}/lib/query/q.ts`, "export const q = 1;\n");
     const first = sourceFingerprint(dir);
     assert.equal(sourceFingerprint(dir), first, "stable while nothing changes");
 
-    Deno.writeTextFileSync(`${dir}/lib/queries/q.ts`, "export const q = 22;\n");
+    Deno.writeTextFileSync(`${dir}/lib/query/q.ts`, "export const q = 22;\n");
     const edited = sourceFingerprint(dir);
     assert.notEqual(edited, first, "an edited file (new size) changes it");
 
-    Deno.utimeSync(`${dir}/lib/queries/q.ts`, new Date(1_000_000), new Date(1_000_000));
+    Deno.utimeSync(`${dir}/lib/query/q.ts`, new Date(1_000_000), new Date(1_000_000));
     const touched = sourceFingerprint(dir);
     assert.notEqual(touched, edited, "a new mtime changes it");
 

@@ -1,6 +1,6 @@
 // `cairn lineage`: the tree back from an artifact, its JSON, and --depth.
 import assert from "node:assert/strict";
-import type { Lineage } from "../../lib/queries/mod.ts";
+import type { Lineage } from "../../lib/query/mod.ts";
 import { cairnJson, cairnOk, inStore, runDemo, runOf, short, withTempDir } from "./_fixture.ts";
 
 Deno.test("lineage of the last iteration's output reaches the first iteration's inputs; --depth stops it", async () => {

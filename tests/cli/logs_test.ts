@@ -2,8 +2,8 @@
 // step@iteration (a hit's are the run it reused; a failed invocation's are kept with
 // its scenario record) — and `cairn why` naming a command's changed source.
 import assert from "node:assert/strict";
-import { withProject } from "../lib/_project.ts";
-import { PATH } from "../lib/command/_model.ts";
+import { withProject } from "../lib/pipeline/_project.ts";
+import { PATH } from "../lib/pipeline/command/_model.ts";
 import { cairn, cairnJson, cairnOk, short } from "./_fixture.ts";
 
 const PIPELINE = `import { Effect } from "effect";

@@ -1,6 +1,6 @@
 // `cairn reindex`: lineage answers again after the derived index is lost.
 import assert from "node:assert/strict";
-import type { Lineage, ReindexReport } from "../../lib/queries/mod.ts";
+import type { Lineage, ReindexReport } from "../../lib/query/mod.ts";
 import { cairn, cairnJson, cairnOk, runDemo, withTempDir } from "./_fixture.ts";
 
 Deno.test("reindex rebuilds a lost lineage index", async () => {

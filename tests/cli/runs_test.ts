@@ -1,6 +1,6 @@
 // `cairn runs`: invocations with filters, text and JSON telling the same.
 import assert from "node:assert/strict";
-import type { RunRow } from "../../lib/queries/mod.ts";
+import type { RunRow } from "../../lib/query/mod.ts";
 import { cairn, cairnJson, cairnOk, runDemo, short, withTempDir } from "./_fixture.ts";
 
 Deno.test("runs filters by step, iteration, hit and facet; text and JSON agree", async () => {

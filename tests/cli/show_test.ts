@@ -1,6 +1,6 @@
 // `cairn show`: a run, a scenario record, an artifact.
 import assert from "node:assert/strict";
-import type { Shown } from "../../lib/queries/mod.ts";
+import type { Shown } from "../../lib/query/mod.ts";
 import { cairnJson, cairnOk, runDemo, runOf, short, withTempDir } from "./_fixture.ts";
 
 Deno.test("show describes a run, a scenario and an artifact, in text and JSON", async () => {

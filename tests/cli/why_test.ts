@@ -1,6 +1,6 @@
 // `cairn why`: what changed since the previous run of a step.
 import assert from "node:assert/strict";
-import type { Why } from "../../lib/queries/mod.ts";
+import type { Why } from "../../lib/query/mod.ts";
 import { cairnJson, cairnOk, runDemo, runOf, short, withTempDir } from "./_fixture.ts";
 
 Deno.test("why names the one config key that changed, with its old and new values", async () => {

@@ -22,6 +22,10 @@ export interface FixtureChild<A> {
   readonly kill: () => void;
   /** Closes the child's stdin (fixtures that loop until told to stop). */
   readonly closeStdin: () => Promise<void>;
+  /** Writes a line to the child's stdin. */
+  readonly send: (line: string) => Promise<void>;
+  /** Resolves with the first stdout line `matching`, or undefined if the child ends first. */
+  readonly lineMatching: (matching: RegExp) => Promise<string | undefined>;
 }
 
 // Children not yet finished: a failing suite kills them before removing its files.
@@ -32,23 +36,43 @@ export const spawnFixture = <A>(
   fixture: string,
   args: readonly string[],
   env: Record<string, string> = {},
+  wrapper: readonly string[] = [],
 ): FixtureChild<A> => {
-  const { process, lines: stdout, stderr, closeStdin } = spawnScript(
+  const { process, lines: stdout, stderr, closeStdin, send } = spawnScript(
     fileURLToPath(new URL(`./_fixtures/${fixture}`, import.meta.url)),
     args,
     env,
+    wrapper,
   );
   let onStarted: (started: boolean) => void = () => {};
   const started = new Promise<boolean>((resolve) => onStarted = resolve);
+  const all: string[] = [];
+  let waiters: (() => void)[] = [];
+  let done = false;
+  const wake = () => {
+    const woken = waiters;
+    waiters = [];
+    for (const w of woken) w();
+  };
   const lines = (async () => {
-    const all: string[] = [];
     for await (const line of stdout) {
       if (all.length === 0) onStarted(true);
       all.push(line);
+      wake();
     }
     onStarted(false);
+    done = true;
+    wake();
     return all;
   })();
+  const lineMatching = async (matching: RegExp): Promise<string | undefined> => {
+    for (;;) {
+      const found = all.find((line) => matching.test(line));
+      if (found !== undefined) return found;
+      if (done) return undefined;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
   let ended = false;
   const finished = (async (): Promise<Finished<A>> => {
     const status = await process.status;
@@ -78,6 +102,8 @@ export const spawnFixture = <A>(
       }
     },
     closeStdin,
+    send,
+    lineMatching,
   };
   running.set(process, child);
   return child;

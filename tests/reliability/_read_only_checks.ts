@@ -12,7 +12,7 @@ import * as Exit from "effect/Exit";
 import * as Option from "effect/Option";
 import { Json, Pipeline, step } from "../../mod.ts";
 import { ObjectStore } from "../../store/object_store.ts";
-import { loadLineageView } from "../../lib/queries/lineage_view.ts";
+import { loadLineageView } from "../../lib/query/lineage_view.ts";
 
 /** One operation's outcome. */
 export interface Outcome {
@@ -115,7 +115,7 @@ export const readOnlyChecks = (
       yield* add(
         "step run",
         "fail",
-        Effect.provide(written({}), Pipeline.layer({ root, create: false })),
+        Effect.provide(written({}), Pipeline.layerDisk({ root, create: false })),
       );
       yield* add(
         "open new store",

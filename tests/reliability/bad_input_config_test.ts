@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as Effect from "effect/Effect";
 import { Json, Pipeline, scenario, step } from "../../mod.ts";
-import { canonicalConfig } from "../../lib/canonical_config.ts";
+import { canonicalConfig } from "../../lib/model/canonical_config.ts";
 import { encodeCanonicalJson } from "../../store/canonical_json.ts";
 import { ObjectStore } from "../../store/object_store.ts";
 import type { StoreRecord } from "../../store/record.ts";
@@ -73,7 +73,7 @@ Deno.test("a step or scenario config with a bad value anywhere fails with Config
         assertSameTree(before, snapshot(box.root, quiet), context);
       }
     });
-    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layer({ root: box.store }))));
+    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layerDisk({ root: box.store }))));
   } finally {
     removeSandbox(box);
   }

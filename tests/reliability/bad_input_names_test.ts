@@ -8,11 +8,11 @@ import { input, Pipeline, scenario } from "../../mod.ts";
 import { hashObject } from "../../store/object_id.ts";
 import { ObjectStore } from "../../store/object_store.ts";
 import { encodeTree, type TreeEntry } from "../../store/tree.ts";
-import { loadLineageView } from "../../lib/queries/lineage_view.ts";
-import { lineage } from "../../lib/queries/lineage.ts";
-import { showTarget } from "../../lib/queries/show.ts";
-import { resolveArtifact } from "../../lib/queries/resolve_target.ts";
-import { fromFileUrl } from "../../lib/_paths.ts";
+import { loadLineageView } from "../../lib/query/lineage_view.ts";
+import { lineage } from "../../lib/query/lineage.ts";
+import { showTarget } from "../../lib/query/show.ts";
+import { resolveArtifact } from "../../lib/query/resolve_target.ts";
+import { fromFileUrl } from "../../lib/identity/paths.ts";
 import {
   assertSameTree,
   assertSentence,
@@ -78,7 +78,7 @@ Deno.test("a ref name outside the rules is refused by every ref operation and by
         assertSameTree(before, snapshot(box.root, quiet), context);
       }
     });
-    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layer({ root: box.store }))));
+    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layerDisk({ root: box.store }))));
   } finally {
     removeSandbox(box);
   }
@@ -196,7 +196,7 @@ Deno.test("input.file and input.dir on a path that is not there fail with InputM
         tally.add(`missing input: ${kind}`);
       }
     });
-    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layer({ root: box.store }))));
+    await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layerDisk({ root: box.store }))));
     void quiet;
   } finally {
     Deno.chdir(cwd);

@@ -20,9 +20,10 @@
 // sets e.g. 5 (5,000 steps per process, ~1.5 min of work).
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { Json } from "../../lib/codecs/json.ts";
-import { lineageEntries, summaryOfRecord } from "../../lib/run_summary.ts";
-import { encodeCacheValue } from "../../lib/cache_entry.ts";
+import { Json } from "../../lib/pipeline/codecs/json.ts";
+import { lineageEntries, summaryOfRecord } from "../../lib/model/lineage_entry.ts";
+import { encodeCacheValue } from "../../lib/model/cache_entry.ts";
+import { decodeRunRecord } from "../../lib/model/run_record.ts";
 import { AppendIndex } from "../../store/append_index.ts";
 import { fsck } from "../../store/fsck.ts";
 import { hashObject } from "../../store/object_id.ts";
@@ -302,7 +303,12 @@ const checkRuns = (ctx: StoreContext, reported: Reported, findings: Findings) =>
     const key = record.key as string;
     keysOfSlot.set(miss.slot, (keysOfSlot.get(miss.slot) ?? new Set()).add(key));
     runsOfKey.set(key, (runsOfKey.get(key) ?? 0) + 1);
-    const entries = lineageEntries(run, summaryOfRecord(record));
+    const decoded = decodeRunRecord(record);
+    if (!decoded) {
+      findings.add("run record", `${run}: not a run record`);
+      continue;
+    }
+    const entries = lineageEntries(run, summaryOfRecord(decoded));
     lineageExpected += entries.length * miss.count;
     for (const [k, value] of entries) {
       indexChecked++;

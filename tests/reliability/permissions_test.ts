@@ -120,7 +120,7 @@ Deno.test("objects have no write bits after put, file and directory ingest (copi
         assertReadOnlyObjects(box.store, "after compaction");
         const fsck = yield* store.fsck();
         assert.deepEqual(fsck.problems.filter((p) => p.kind === "writable"), []);
-      }).pipe(Effect.provide(Pipeline.layer({ root: box.store }))),
+      }).pipe(Effect.provide(Pipeline.layerDisk({ root: box.store }))),
     );
   } finally {
     removeSandbox(box);

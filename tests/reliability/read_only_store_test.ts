@@ -9,7 +9,7 @@
 //   namespace (EROFS), the checks running as a subprocess inside it.
 // A way that is not available here is skipped with a printed note.
 import assert from "node:assert/strict";
-import { fromFileUrl } from "../../lib/_paths.ts";
+import { fromFileUrl } from "../../lib/identity/paths.ts";
 import {
   assertSameTree,
   makeSandbox,

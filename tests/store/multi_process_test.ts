@@ -14,7 +14,7 @@ import { openStoreContext } from "../../store/object_store.ts";
 import { identify, putBytes, readVerified, type StoreContext } from "../../store/objects.ts";
 import { decodeRecord, encodeRecord } from "../../store/record.ts";
 import { readRef, readReflog, updateRef } from "../../store/refs.ts";
-import { decodeTree } from "../../store/tree.ts";
+import { decodeTree } from "../../store/tree_decoder.ts";
 import { listObjects } from "../../store/_walk.ts";
 import { chainBlob, mixedSize, payload } from "./_fixtures/payload.ts";
 import { spawnScript } from "../_child_process.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { decodeTree, encodeTree, type TreeEntry } from "../../store/tree.ts";
+import { encodeTree, type TreeEntry } from "../../store/tree.ts";
+import { decodeTree } from "../../store/tree_decoder.ts";
 import { concat, reasonOf } from "./_helpers.ts";
 
 const id = (c: string) => c.repeat(64);

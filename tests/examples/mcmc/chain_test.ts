@@ -12,7 +12,7 @@ import { settings } from "../../../examples/mcmc/steps.ts";
 Deno.env.set("CAIRN_PROGRESS", "0");
 
 const chainIn = (root: string, blocks: number): Promise<ChainRun> =>
-  Effect.runPromise(runChain(blocks).pipe(Effect.provide(Pipeline.layer({ root }))));
+  Effect.runPromise(runChain(blocks).pipe(Effect.provide(Pipeline.layerDisk({ root }))));
 
 /** The rows of the tables `ids`, in order, as stored in `root`. */
 const readTables = (root: string, ids: readonly string[]) =>
@@ -25,7 +25,7 @@ const readTables = (root: string, ids: readonly string[]) =>
         rows.push(...(yield* Effect.promise(async () => await Table.decode(bytes))));
       }
       return rows;
-    }).pipe(Effect.provide(Pipeline.layer({ root }))),
+    }).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
   );
 
 const blockInvocations = (run: ChainRun) => run.invocations.filter((i) => i.step === "mcmc_block");

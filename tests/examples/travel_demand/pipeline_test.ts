@@ -40,7 +40,7 @@ const runModel = (root: string, iterations: number): Promise<Result> =>
         invocations: record.invocations as unknown as Invocation[],
         shares: shares as unknown as Result["shares"],
       };
-    }).pipe(Effect.provide(Pipeline.layer({ root }))),
+    }).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
   );
 
 const ids = (o: TravelDemandOutputs) => ({

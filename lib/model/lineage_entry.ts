@@ -1,0 +1,98 @@
+/**
+ * Run summaries: the part of a run record that lineage queries need, kept in the
+ * derived lineage index so that walking a 6,000-run chain reads no record.
+ *
+ * Lineage index (`index/lineage.log`), written with every run and rebuildable from
+ * the records (`reindex`):
+ *
+ * - `run:<run id>` → `<run id> <summary JSON>`
+ * - `step:<step name>` → `<run id> <iteration or ->`
+ * - `produced:<artifact id>` → `<run id>`
+ * - `consumed:<artifact id>` → `<run id>`
+ *
+ * Every value starts with the run id, so gc drops the entries of a run it removes.
+ *
+ * @module
+ */
+import { encodeCanonicalJson, type JsonValue } from "../../store/canonical_json.ts";
+import type { ArtifactRef } from "./artifact.ts";
+import * as Result from "effect/Result";
+import * as Schema from "effect/Schema";
+import { ArtifactRefSchema, InputRefSchema, type RunRecord } from "./run_record.ts";
+import type { IndexTarget } from "../../store/fsck.ts";
+
+/** Name of the derived lineage index. */
+export const LINEAGE_INDEX = "lineage";
+
+/** What lineage needs of a run. */
+export interface RunSummary {
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly scenario: string | null;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly inputs: Readonly<
+    Record<string, (ArtifactRef & { readonly producer: string | null }) | null>
+  >;
+  readonly outputs: Readonly<Record<string, ArtifactRef>>;
+}
+
+const RunSummarySchema = Schema.Struct({
+  step: Schema.String,
+  iteration: Schema.NullOr(Schema.Number),
+  scenario: Schema.NullOr(Schema.String),
+  startedAt: Schema.String,
+  durationMs: Schema.Number,
+  inputs: Schema.Record(Schema.String, Schema.NullOr(InputRefSchema)),
+  outputs: Schema.Record(Schema.String, ArtifactRefSchema),
+});
+const decodeSummary = Schema.decodeUnknownResult(RunSummarySchema);
+
+/** The index entries of one run. */
+export const lineageEntries = (run: string, summary: RunSummary): [string, string][] => [
+  // Canonical JSON: the same run always gives the same entry (reindex relies on it).
+  [`run:${run}`, `${run} ${encodeCanonicalJson(summary as unknown as JsonValue)}`],
+  [`step:${summary.step}`, `${run} ${summary.iteration ?? "-"}`],
+  ...Object.values(summary.outputs).map((o) => [`produced:${o.id}`, run] as [string, string]),
+  ...[...new Set(Object.values(summary.inputs).flatMap((i) => (i ? [i.id] : [])))].map(
+    (id) => [`consumed:${id}`, run] as [string, string],
+  ),
+];
+
+/** Parses a `run:` entry's value; undefined for anything that is not one. */
+export const decodeRunSummary = (
+  value: string,
+): { run: string; summary: RunSummary } | undefined => {
+  const space = value.indexOf(" ");
+  if (space !== 64) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value.slice(65));
+  } catch {
+    return undefined;
+  }
+  const summary = decodeSummary(raw);
+  return Result.isSuccess(summary)
+    ? { run: value.slice(0, 64), summary: summary.success }
+    : undefined;
+};
+
+/** The summary of a run record (for rebuilding the index). */
+export const summaryOfRecord = (record: RunRecord): RunSummary => ({
+  step: record.step,
+  iteration: record.iteration,
+  scenario: record.scenario,
+  startedAt: record.startedAt,
+  durationMs: record.durationMs,
+  inputs: record.inputs,
+  outputs: record.outputs,
+});
+
+/**
+ * What the derived indexes' values name, for fsck: every cache and lineage value
+ * starts with the id of a run record.
+ */
+export const INDEX_TARGETS: Readonly<Record<string, IndexTarget>> = {
+  cache: { kind: "record", type: "run" },
+  [LINEAGE_INDEX]: { kind: "record", type: "run" },
+};

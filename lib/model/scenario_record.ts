@@ -1,0 +1,80 @@
+/**
+ * The scenario record: one execution of a scenario — every step invocation in order,
+ * the config, tags, facets and status — pointing at the previous record of the same
+ * name (`parent`), like a commit. `refs/scenarios/<name>` names the newest.
+ *
+ * ```
+ * { type: "scenario", name, status, config, tags, facets, invocations: [{ step,
+ *   iteration, run, hit, durationMs, status, error?, logs? }], parent, startedAt,
+ *   endedAt, durationMs, host, links }
+ * ```
+ *
+ * @module
+ */
+import * as Result from "effect/Result";
+import * as Schema from "effect/Schema";
+import type { StoreRecord } from "../../store/record.ts";
+
+/** One step invocation, as the scenario record lists it. */
+export const InvocationSchema = Schema.Struct({
+  step: Schema.String,
+  iteration: Schema.NullOr(Schema.Number),
+  /** The run record (a hit's is the run it reused); null when the invocation failed. */
+  run: Schema.NullOr(Schema.String),
+  hit: Schema.Boolean,
+  durationMs: Schema.Number,
+  status: Schema.Literals(["ok", "failed"]),
+  error: Schema.optionalKey(Schema.String),
+  /** A failed command's captured stdout and stderr (blob ids; the record links them). */
+  logs: Schema.optionalKey(Schema.Struct({ stdout: Schema.String, stderr: Schema.String })),
+});
+
+/** One step invocation, as the scenario record lists it. */
+export type Invocation = typeof InvocationSchema.Type;
+
+/** A scenario record, decoded. */
+export const ScenarioRecordSchema = Schema.Struct({
+  type: Schema.Literal("scenario"),
+  name: Schema.String,
+  status: Schema.String,
+  config: Schema.Unknown,
+  tags: Schema.Array(Schema.String),
+  facets: Schema.Record(Schema.String, Schema.Unknown),
+  invocations: Schema.Array(InvocationSchema),
+  parent: Schema.NullOr(Schema.String),
+  startedAt: Schema.String,
+  endedAt: Schema.String,
+  durationMs: Schema.Number,
+  host: Schema.String,
+  links: Schema.Array(Schema.String),
+});
+
+/** A scenario record, decoded. */
+export type ScenarioRecord = typeof ScenarioRecordSchema.Type;
+
+const decode = Schema.decodeUnknownResult(ScenarioRecordSchema);
+
+/**
+ * Reads a store record as a scenario record; undefined when it is not one.
+ *
+ * @example
+ * ```ts
+ * import { decodeScenarioRecord } from "./scenario_record.ts"
+ *
+ * decodeScenarioRecord({ type: "note" }) // undefined
+ * ```
+ */
+export const decodeScenarioRecord = (record: unknown): ScenarioRecord | undefined => {
+  const result = decode(record);
+  return Result.isSuccess(result) ? result.success : undefined;
+};
+
+/** Why a store record is not a scenario record, or undefined when it is one. */
+export const scenarioRecordProblem = (record: unknown): string | undefined => {
+  const result = decode(record);
+  return Result.isFailure(result) ? result.failure.message : undefined;
+};
+
+/** A scenario record as the store keeps it. */
+export const encodeScenarioRecord = (scenario: ScenarioRecord): StoreRecord =>
+  scenario as unknown as StoreRecord;

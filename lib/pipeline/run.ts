@@ -1,0 +1,72 @@
+/**
+ * `run`: the entry point of a pipeline script. Provides the interpreter over the
+ * store (`./.cairn` unless told otherwise), turns Ctrl-C (SIGINT) and SIGTERM — what
+ * Slurm, Kubernetes and `timeout` send — into an orderly interruption (the scenario
+ * is recorded as interrupted, the writer session ends, completed steps stay cached;
+ * exit status 130 or 143), and on failure prints one clear message and exits with
+ * status 1.
+ *
+ * @module
+ */
+import * as Cause from "effect/Cause";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import { Pipeline, type PipelineOptions } from "./pipeline.ts";
+
+// Signals that stop a run in order: Ctrl-C, and what batch systems send first.
+const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
+/** Options of {@linkcode run}. */
+export interface RunOptions extends PipelineOptions {
+  /** Exit the process with status 1 on failure (default true); false rejects instead. */
+  readonly exitOnFailure?: boolean;
+}
+
+/**
+ * Runs a pipeline program.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { run } from "./run.ts"
+ *
+ * if (import.meta.main) await run(Effect.succeed("done"))
+ * ```
+ */
+export const run = async <A, E>(
+  program: Effect.Effect<A, E, Pipeline>,
+  options: RunOptions = {},
+): Promise<A> => {
+  const controller = new AbortController();
+  let signal: Deno.Signal | undefined;
+  const listeners = SIGNALS.map((name) => {
+    const listener = () => {
+      signal ??= name;
+      controller.abort();
+    };
+    Deno.addSignalListener(name, listener);
+    return [name, listener] as const;
+  });
+  let exit: Exit.Exit<A, unknown>;
+  try {
+    exit = await Effect.runPromiseExit(program.pipe(Effect.provide(Pipeline.layerDisk(options))), {
+      signal: controller.signal,
+    });
+  } finally {
+    for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
+  }
+  if (Exit.isSuccess(exit)) return exit.value;
+  const interrupted = Cause.hasInterruptsOnly(exit.cause);
+  const error = Cause.squash(exit.cause);
+  const message = interrupted
+    ? "interrupted; completed steps are cached — run again to resume"
+    : error instanceof Error
+    ? error.message
+    : String(error);
+  if (options.exitOnFailure === false) throw error instanceof Error ? error : new Error(message);
+  console.error(`error: ${message}`);
+  if (!interrupted && !(error instanceof Error && "_tag" in error)) {
+    console.error(Cause.pretty(exit.cause));
+  }
+  Deno.exit(interrupted ? (signal === "SIGTERM" ? 143 : 130) : 1);
+};

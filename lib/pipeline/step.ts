@@ -1,0 +1,512 @@
+/**
+ * `step`: declare a unit of work; invoking it returns an Effect that either
+ * reuses a recorded run (a cache hit) or runs the work and records it (a miss).
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect";
+import { dirname } from "node:path";
+import type { ObjectId } from "../../store/object_id.ts";
+import type { StoreError } from "../../store/errors.ts";
+import type { Artifact, ArtifactRef } from "../model/artifact.ts";
+import {
+  cacheKey,
+  type ComparableComponents,
+  describeChanges,
+  diffComponents,
+  KEY_FORMAT,
+  type KeyComponents,
+} from "../model/cache_key.ts";
+import { canonicalConfig } from "../model/canonical_config.ts";
+import { type CallSite, callSiteOf, type CodeIdentity } from "../identity/code_identity.ts";
+import { declareStepCode, type StepCode } from "./step_code.ts";
+import {
+  type Codec,
+  codecOf,
+  type InputSpec,
+  type Optional,
+  type PathCodec,
+  type ValueOf,
+} from "./codecs/codec.ts";
+import {
+  CodeIdentityFailed,
+  type CommandLogs,
+  ConfigNotCanonical,
+  InvalidStep,
+  type PipelineError,
+  pipelineError,
+} from "./errors.ts";
+import { CurrentIteration, CurrentScenario, Pipeline, type PipelineApi } from "./pipeline.ts";
+import { fromFileUrl } from "../identity/paths.ts";
+import { type BodyResult, executeStep, LINEAGE_INDEX } from "./execute.ts";
+import type { StepContext } from "./step_context.ts";
+
+export type { StepContext };
+import { CACHE_INDEX, decodeCacheValue } from "../model/cache_entry.ts";
+import { decodeRunRecord, type RunRecord } from "../model/run_record.ts";
+import type { JsonValue } from "../../store/canonical_json.ts";
+import type { Scratch } from "./scratch.ts";
+
+const LIB_DIR = dirname(fromFileUrl(import.meta.url));
+
+/** Decoded inputs, as `run` receives them. */
+export type DecodedInputs<I extends Record<string, InputSpec>> = {
+  readonly [K in keyof I]: I[K] extends Optional<infer C> ? ValueOf<C> | undefined : ValueOf<I[K]>;
+};
+
+/** The artifacts a step is invoked with. */
+export type InputArtifacts<I extends Record<string, InputSpec>> =
+  & { readonly [K in keyof I as I[K] extends Optional<Codec> ? never : K]: Artifact<ValueOf<I[K]>> }
+  & { readonly [K in keyof I as I[K] extends Optional<Codec> ? K : never]?: Artifact | undefined };
+
+/** What `run` returns: values for value codecs; path codecs may be omitted (written to `outDir`). */
+export type OutputValues<O extends Record<string, Codec>> =
+  & { readonly [K in keyof O as O[K] extends PathCodec ? never : K]: ValueOf<O[K]> }
+  & { readonly [K in keyof O as O[K] extends PathCodec ? K : never]?: string };
+
+/** The artifacts a step invocation yields. */
+export type OutputArtifacts<O extends Record<string, Codec>> = {
+  readonly [K in keyof O]: Artifact<ValueOf<O[K]>>;
+};
+
+/** What `run` may return: values, a Promise of them, or an Effect of them. */
+export type RunResult<T> = T | Promise<T> | Effect.Effect<T, unknown, never>;
+
+/** A step declaration. */
+export interface StepOptions<
+  I extends Record<string, InputSpec>,
+  O extends Record<string, Codec>,
+  C,
+> {
+  /** Unique, stable name (letters, digits, `_`, `-`, `.`). */
+  readonly name: string;
+  readonly inputs?: I;
+  readonly outputs: O;
+  /** Plain data, canonicalised and hashed into the key. */
+  readonly config?: C;
+  /** Environment variables whose values enter the key. */
+  readonly env?: readonly string[];
+  /** An explicit code version; replaces the automatic code identity. */
+  readonly version?: string;
+  /** `module`: identify the code by its whole module and imports (coarse). */
+  readonly code?: "auto" | "module";
+  /** Leave the iteration index out of the key (the step never reads `ctx.iteration`). */
+  readonly iterationInvariant?: boolean;
+  /** `eager`: re-check a cache hit's outputs before reuse. */
+  readonly validate?: "lazy" | "eager";
+  readonly run: (
+    inputs: DecodedInputs<I>,
+    config: C,
+    ctx: StepContext,
+  ) => RunResult<OutputValues<O>>;
+}
+
+/** A declared step: call it with input artifacts. */
+export interface Step<I extends Record<string, InputSpec>, O extends Record<string, Codec>> {
+  (inputs: InputArtifacts<I>): Effect.Effect<OutputArtifacts<O>, PipelineError, Pipeline>;
+  readonly stepName: string;
+}
+
+/** One invocation, as a kind of step other than a plain one (`command`) sees it. */
+export interface PreparedInvocation {
+  readonly pipeline: PipelineApi;
+  readonly inputs: Readonly<Record<string, Artifact | undefined>>;
+  readonly iteration: number | null;
+  /** For a step declared `iterationInvariant`: the iteration it was invoked in. */
+  readonly invariantAt: number | null | undefined;
+  readonly scenario: string | null;
+}
+
+/** What such a kind adds to an invocation: key parts, their explanation, and its miss body. */
+export interface Prepared {
+  /** Extra key components (see `cache_key.ts`: `argv`, `files`, `sources`, `tools`, `image`). */
+  readonly key: Pick<KeyComponents, "argv" | "files" | "sources" | "tools" | "image">;
+  /** Kept in the run record beside the components to explain a change; not hashed. */
+  readonly details: Readonly<Record<string, JsonValue>>;
+  /** Runs the invocation in its scratch directory (a miss). */
+  readonly body: (scratch: Scratch) => Effect.Effect<BodyResult, PipelineError>;
+}
+
+/**
+ * A declared step as the shared machinery (key, hit path, miss path, records) runs it:
+ * what `step` and `command` both declare.
+ */
+export interface StepDefinition {
+  readonly name: string;
+  readonly inputSpecs: Record<string, InputSpec>;
+  readonly outputSpecs: Record<string, Codec>;
+  readonly config: unknown;
+  readonly env: readonly string[];
+  readonly iterationInvariant: boolean;
+  readonly validate: "lazy" | "eager" | undefined;
+  readonly site: CallSite | undefined;
+  readonly code: StepCode;
+  /**
+   * What two declarations under one name are compared by for the namesake warning
+   * (default: the code identity).
+   */
+  readonly sameness?: string;
+  /** A plain step's `run`, or a body prepared per invocation (`command`). */
+  readonly body:
+    | { readonly kind: "run"; readonly run: StepOptions<never, never, unknown>["run"] }
+    | {
+      readonly kind: "prepared";
+      readonly prepare: (
+        invocation: PreparedInvocation,
+      ) => Effect.Effect<Prepared, PipelineError>;
+    };
+}
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
+
+const isArtifact = (value: unknown): value is Artifact =>
+  typeof value === "object" && value !== null && typeof (value as Artifact).id === "string" &&
+  /^[0-9a-f]{64}$/.test((value as Artifact).id);
+
+const fail = (reason: ConstructorParameters<typeof PipelineError>[0]["reason"]) =>
+  Effect.fail(pipelineError(reason));
+
+const storeFailure = (e: StoreError) => pipelineError(e);
+
+/**
+ * Declares a step.
+ *
+ * @example
+ * ```ts
+ * import { Json, step } from "../../mod.ts"
+ *
+ * const double = step({
+ *   name: "double",
+ *   inputs: { x: Json },
+ *   outputs: { y: Json },
+ *   config: { factor: 2 },
+ *   run: ({ x }, config) => ({ y: x * config.factor }),
+ * })
+ * ```
+ */
+export const step = <
+  const I extends Record<string, InputSpec> = Record<never, never>,
+  const O extends Record<string, Codec> = Record<string, Codec>,
+  C = undefined,
+>(options: StepOptions<I, O, C>): Step<I, O> => {
+  const site = callSiteOf(new Error().stack ?? "", LIB_DIR);
+  return declareStep({
+    name: options.name,
+    inputSpecs: options.inputs ?? {},
+    outputSpecs: options.outputs,
+    config: options.config,
+    env: options.env ?? [],
+    iterationInvariant: options.iterationInvariant ?? false,
+    validate: options.validate,
+    site,
+    code: declareStepCode(options, site),
+    body: { kind: "run", run: options.run as never },
+  });
+};
+
+/** Declares a step from its definition: the machinery `step` and `command` share. */
+export const declareStep = <I extends Record<string, InputSpec>, O extends Record<string, Codec>>(
+  options: StepDefinition,
+): Step<I, O> => {
+  const { site, inputSpecs, outputSpecs } = options;
+  const signature = {
+    inputs: Object.fromEntries(
+      Object.entries(inputSpecs).map((
+        [k, s],
+      ) => [k, { codec: codecOf(s).name, optional: s._tag === "optional" }]),
+    ),
+    outputs: Object.fromEntries(Object.entries(outputSpecs).map(([k, c]) => [k, c.name])),
+  };
+  const declared = options.code;
+  const definition = {};
+  let fallbacksLogged = false;
+
+  const identityOf = (pipeline: PipelineApi): Effect.Effect<CodeIdentity, PipelineError> => {
+    if ("problem" in declared) {
+      return Effect.fail(
+        pipelineError(new CodeIdentityFailed({ step: options.name, detail: declared.problem })),
+      );
+    }
+    if (pipeline.debug && !fallbacksLogged) {
+      fallbacksLogged = true;
+      for (const f of declared.fallbacks) {
+        pipeline.progress.log(
+          `[cairn] code ${options.name}: ${f.unit} counts whole (${f.reason})`,
+        );
+      }
+    }
+    return Effect.succeed(declared.identity);
+  };
+
+  const invoke = (inputs: InputArtifacts<I>) =>
+    Effect.gen(function* () {
+      if (!NAME.test(options.name)) {
+        return yield* fail(
+          new InvalidStep({ step: options.name, detail: "names use letters, digits, _ - . only" }),
+        );
+      }
+      const pipeline = yield* Pipeline;
+      const scenario = yield* CurrentScenario;
+      const current = yield* CurrentIteration;
+      const iteration = options.iterationInvariant ? null : current;
+      const given = (inputs ?? {}) as Record<string, Artifact | undefined>;
+      for (const name of Object.keys(given)) {
+        if (!(name in inputSpecs)) {
+          return yield* fail(
+            new InvalidStep({ step: options.name, detail: `it has no input "${name}"` }),
+          );
+        }
+      }
+      const inputIds: Record<string, string | null> = {};
+      for (const [name, spec] of Object.entries(inputSpecs)) {
+        const artifact = given[name];
+        if (artifact === undefined || artifact === null) {
+          if (spec._tag !== "optional") {
+            return yield* fail(
+              new InvalidStep({ step: options.name, detail: `input "${name}" is missing` }),
+            );
+          }
+          inputIds[name] = null;
+        } else if (!isArtifact(artifact)) {
+          return yield* fail(
+            new InvalidStep({
+              step: options.name,
+              detail: `input "${name}" is not an artifact handle`,
+            }),
+          );
+        } else {
+          inputIds[name] = artifact.id;
+        }
+      }
+      const code = yield* identityOf(pipeline);
+      warnOfNamesake(pipeline, options.name, definition, options.sameness ?? code.identity, site);
+      const config = yield* Effect.try({
+        try: () => canonicalConfig(options.config),
+        catch: (e) =>
+          pipelineError(
+            e instanceof ConfigNotCanonical ? e : new ConfigNotCanonical({
+              path: "config",
+              detail: e instanceof Error ? e.message : String(e),
+            }),
+          ),
+      });
+      const env = Object.fromEntries(options.env.map((v) => [v, Deno.env.get(v) ?? null]));
+      const scenarioName = scenario?.name ?? null;
+      const invariantAt = options.iterationInvariant ? current : undefined;
+      pipeline.progress.stepStarted(scenarioName, options.name, iteration);
+      const started = performance.now();
+      // Lists the invocation in the scenario record; returns its duration.
+      const note = (
+        run: string | null,
+        hit: boolean,
+        error?: string,
+        logs?: CommandLogs | null,
+      ): number => {
+        const durationMs = performance.now() - started;
+        scenario?.invocations.push({
+          step: options.name,
+          iteration,
+          run,
+          hit,
+          durationMs,
+          status: error === undefined ? "ok" : "failed",
+          ...(error === undefined ? {} : { error }),
+          ...(logs ? { logs } : {}),
+        });
+        return durationMs;
+      };
+      const body = options.body;
+      const prepared = body.kind === "prepared"
+        ? yield* body.prepare({
+          pipeline,
+          inputs: given,
+          iteration,
+          invariantAt,
+          scenario: scenarioName,
+        }).pipe(
+          // A command that cannot be prepared (a tool not found) is listed as failed.
+          Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
+        )
+        : undefined;
+      const components: KeyComponents = {
+        format: KEY_FORMAT,
+        step: options.name,
+        signature,
+        code: { mode: code.mode, identity: code.identity },
+        config,
+        inputs: inputIds,
+        iteration,
+        env,
+        ...prepared?.key,
+      };
+      const key = cacheKey(components);
+      const recorded = { ...components, ...prepared?.details, code };
+      const cache = pipeline.store.index(CACHE_INDEX);
+
+      const cached = yield* Effect.mapError(cache.get(key), storeFailure);
+      const entry = cached === undefined ? undefined : decodeCacheValue(cached);
+      const hit = entry && (yield* usable(pipeline, entry, key, options.validate));
+      if (hit) {
+        const ms = note(hit.run, true);
+        pipeline.progress.stepFinished(scenarioName, options.name, iteration, true, ms);
+        if (pipeline.debug) {
+          pipeline.progress.log(
+            `[cairn] hit  ${label(options.name, iteration)} key ${key.slice(0, 12)}`,
+          );
+        }
+        return handles(hit.outputs, hit.run) as OutputArtifacts<O>;
+      }
+
+      if (pipeline.debug) {
+        yield* explainMiss(pipeline, options.name, iteration, key, recorded);
+      }
+      const result = yield* executeStep({
+        pipeline,
+        name: options.name,
+        ...(body.kind === "run" ? { run: body.run as never } : { body: prepared!.body }),
+        config: options.config,
+        inputSpecs,
+        outputSpecs,
+        inputs: given,
+        iteration,
+        invariantAt,
+        scenario: scenarioName,
+        components: recorded,
+        key,
+        sources: "files" in declared ? declared.files : [],
+      }).pipe(
+        Effect.tapError((error) =>
+          Effect.sync(() => note(null, false, error.message, logsOf(error)))
+        ),
+      );
+      const ms = note(result.run, false);
+      pipeline.progress.stepFinished(scenarioName, options.name, iteration, false, ms);
+      return handles(result.outputs, result.run) as OutputArtifacts<O>;
+    });
+
+  return Object.assign(invoke, { stepName: options.name });
+};
+
+// Two declarations under one name whose code differs: both stay correct (their keys
+// differ), but runs, lineage and `why` group runs by name. Said once a name. One
+// declaration made several times with other inputs or config (a factory) is the same
+// code, and is not warned of.
+const warnOfNamesake = (
+  pipeline: PipelineApi,
+  name: string,
+  definition: object,
+  identity: string,
+  site: { readonly file: string; readonly line: number } | undefined,
+): void => {
+  const known = pipeline.stepNames.get(name);
+  if (known?.definition === definition || known?.warned) return;
+  const where = site ? `${site.file}:${site.line}` : "(a place that is not a file)";
+  if (!known) {
+    pipeline.stepNames.set(name, { definition, identity, where, warned: false });
+    return;
+  }
+  if (known.identity === identity) return;
+  known.warned = true;
+  pipeline.progress.log(
+    `[cairn] two different steps are named "${name}" (${known.where} and ${where}): both stay correct, since their keys differ, but runs, lineage and why list them as one step; give one of them another name`,
+  );
+};
+
+// The captured streams of a failed command, listed with its invocation in the scenario
+// record (which links them, so gc keeps them): `cairn logs <scenario> <step@i>`.
+const logsOf = (error: PipelineError): CommandLogs | null =>
+  error.reason._tag === "CommandFailed" ? error.reason.logs : null;
+
+const label = (
+  name: string,
+  iteration: number | null,
+) => (iteration === null ? name : `${name}@${iteration}`);
+
+const handles = (outputs: Record<string, ArtifactRef>, run: ObjectId): Record<string, Artifact> =>
+  Object.fromEntries(
+    Object.entries(outputs).map(([name, o]) => [name, { ...o, name, producer: run }]),
+  );
+
+// A cache entry is a hit only when its run record is present and is a run of this very
+// key, and every output it names is present — an output set aside as damaged, or swept
+// by a gc that was killed half-way, makes the entry a miss, never an error. With eager
+// validation every output is re-hashed, a tree with all its members.
+const usable = (
+  pipeline: PipelineApi,
+  entry: { run: ObjectId; outputs: Record<string, ArtifactRef> },
+  key: string,
+  validate: "lazy" | "eager" | undefined,
+) =>
+  Effect.gen(function* () {
+    const store = pipeline.store;
+    const ids = [entry.run, ...Object.values(entry.outputs).map((o) => o.id)];
+    // Protected before anything is read: what is present now survives a concurrent gc.
+    if (!(yield* Effect.mapError(store.protect(ids), storeFailure))) return undefined;
+    const record = decodeRunRecord(
+      yield* Effect.orElseSucceed(store.readRecord(entry.run), () => undefined),
+    );
+    if (
+      record?.key !== key || record.uncached !== undefined ||
+      !sameOutputs(record.outputs, entry.outputs)
+    ) {
+      if (pipeline.debug) {
+        pipeline.progress.log(
+          `[cairn] cache entry of key ${key.slice(0, 12)} names ${entry.run.slice(0, 12)}, ` +
+            "which is not a run of this key: ignored",
+        );
+      }
+      return undefined;
+    }
+    if ((validate ?? pipeline.validate) === "eager") {
+      for (const output of Object.values(entry.outputs)) {
+        const intact = yield* Effect.orElseSucceed(
+          store.verify(output.id, output.kind),
+          () => false,
+        );
+        if (!intact) return undefined;
+      }
+    }
+    return entry;
+  });
+
+// The outputs a run record lists are the ones its cache entry names.
+const sameOutputs = (
+  recorded: RunRecord["outputs"],
+  named: Record<string, ArtifactRef>,
+): boolean => {
+  const names = Object.keys(named);
+  return Object.keys(recorded).length === names.length &&
+    names.every((n) => recorded[n]?.id === named[n]!.id && recorded[n]?.kind === named[n]!.kind);
+};
+
+const explainMiss = (
+  pipeline: PipelineApi,
+  name: string,
+  iteration: number | null,
+  key: string,
+  components: ComparableComponents,
+) =>
+  Effect.gen(function* () {
+    const runs = yield* Effect.orElseSucceed(
+      pipeline.store.index(LINEAGE_INDEX).getAll(`step:${name}`),
+      () => [] as string[],
+    );
+    // The nearest earlier run: the newest of the same iteration, else the newest.
+    const same = [...runs].reverse().find((v) => v.split(" ")[1] === String(iteration));
+    const newest = same ?? runs[runs.length - 1];
+    const previous = newest?.split(" ", 1)[0];
+    const record = previous
+      ? decodeRunRecord(
+        yield* Effect.orElseSucceed(pipeline.store.readRecord(previous), () => undefined),
+      )
+      : undefined;
+    const before = record?.components;
+    const lines = before
+      ? describeChanges(diffComponents(before, components))
+      : ["first run of this step"];
+    pipeline.progress.log(
+      `[cairn] miss ${label(name, iteration)} key ${key.slice(0, 12)}: ${
+        lines.length ? lines.join("; ") : "same key as the last run (its entry was dropped)"
+      }`,
+    );
+  });
