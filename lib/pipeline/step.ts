@@ -36,7 +36,9 @@ import {
 } from "./errors.ts";
 import { CurrentIteration, CurrentScenario, Pipeline, type PipelineApi } from "./pipeline.ts";
 import { fromFileUrl } from "../identity/paths.ts";
-import { executeStep, LINEAGE_INDEX } from "./execute.ts";
+import { LINEAGE_INDEX } from "../model/lineage_entry.ts";
+import { registerStep, type StepDefinition } from "./registry.ts";
+import type { StepInvocation } from "../model/step_invocation.ts";
 import type { StepContext } from "./step_context.ts";
 
 export type { StepContext };
@@ -147,7 +149,18 @@ export const step = <
     outputs: Object.fromEntries(Object.entries(outputSpecs).map(([k, c]) => [k, c.name])),
   };
   const declared = declareStepCode(options, site);
+  const address = "address" in declared ? declared.address : null;
   const definition = {};
+  const local = registerStep({
+    name: options.name,
+    address,
+    run: options.run as StepDefinition["run"],
+    config: options.config,
+    inputSpecs,
+    outputSpecs,
+    iterationInvariant: options.iterationInvariant ?? false,
+    sources: "files" in declared ? declared.files : [],
+  });
   let fallbacksLogged = false;
 
   const identityOf = (pipeline: PipelineApi): Effect.Effect<CodeIdentity, PipelineError> => {
@@ -267,20 +280,16 @@ export const step = <
       if (pipeline.debug) {
         yield* explainMiss(pipeline, options.name, iteration, key, { ...components, code });
       }
-      const result = yield* executeStep({
-        pipeline,
-        name: options.name,
-        run: options.run as never,
-        config: options.config,
-        inputSpecs,
-        outputSpecs,
-        inputs: given,
+      const result = yield* pipeline.executor.execute({
+        address,
+        local,
+        step: options.name,
+        inputs: invocationInputs(inputSpecs, given),
         iteration,
-        invariantAt: options.iterationInvariant ? current : undefined,
+        invokedAt: current,
         scenario: scenarioName,
-        components: { ...components, code },
         key,
-        sources: "files" in declared ? declared.files : [],
+        components: { ...components, code },
       }).pipe(
         Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
       );
@@ -317,6 +326,30 @@ const warnOfNamesake = (
     `[cairn] two different steps are named "${name}" (${known.where} and ${where}): both stay correct, since their keys differ, but runs, lineage and why list them as one step; give one of them another name`,
   );
 };
+
+// The invocation's inputs: every declared input, an absent optional one as null.
+const invocationInputs = (
+  specs: Record<string, InputSpec>,
+  given: Record<string, Artifact | undefined>,
+): StepInvocation["inputs"] =>
+  Object.fromEntries(
+    Object.keys(specs).map((name) => {
+      const a = given[name];
+      return [
+        name,
+        a
+          ? {
+            id: a.id,
+            kind: a.kind,
+            codec: a.codec,
+            size: a.size,
+            name: a.name,
+            producer: a.producer,
+          }
+          : null,
+      ];
+    }),
+  );
 
 const label = (
   name: string,

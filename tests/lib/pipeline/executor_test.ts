@@ -1,0 +1,74 @@
+// The Executor seam: a miss is handed to the executor in the context as a
+// serialisable invocation — a step address (module path and binding) for a step
+// declared at module level, none for one made at run time — and a hit never reaches it.
+import assert from "node:assert/strict";
+import { Effect, Layer } from "effect";
+import {
+  decodeStepInvocation,
+  Executor,
+  type ExecutorApi,
+  inProcess,
+  Json,
+  Pipeline,
+  step,
+  type StepInvocation,
+} from "../../../mod.ts";
+
+Deno.env.set("CAIRN_PROGRESS", "0");
+
+export const double = step({
+  name: "double",
+  inputs: { x: Json },
+  outputs: { y: Json },
+  run: ({ x }) => ({ y: x * 2 }),
+});
+
+const seed = step({ name: "seed", outputs: { x: Json }, config: { x: 21 }, run: (_, c) => c });
+
+const madeAtRunTime = () =>
+  step({ name: "late", outputs: { y: Json }, config: { y: 1 }, run: (_, c) => c });
+
+// An executor that sends every invocation through JSON, as one in another process
+// would receive it, then runs it in process.
+const recording = (seen: StepInvocation[], delegate: { api?: ExecutorApi }) =>
+  Layer.succeed(Executor, {
+    name: "recording",
+    execute: (invocation) => {
+      const wire = decodeStepInvocation(JSON.parse(JSON.stringify(invocation)));
+      assert.ok(wire, "the invocation survives JSON");
+      assert.deepEqual(wire, invocation);
+      seen.push(wire);
+      return delegate.api!.execute(wire);
+    },
+  });
+
+Deno.test("misses reach the provided executor as serialisable invocations with step addresses; hits do not", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "cairn-executor-" });
+  try {
+    const seen: StepInvocation[] = [];
+    const delegate: { api?: ExecutorApi } = {};
+    const layer = Pipeline.layerDisk({ root: `${dir}/store` }).pipe(
+      Layer.provide(recording(seen, delegate)),
+    );
+    const program = Effect.gen(function* () {
+      delegate.api = inProcess(yield* Pipeline);
+      const { x } = yield* seed({});
+      const { y } = yield* double({ x });
+      yield* madeAtRunTime()({});
+      const { store } = yield* Pipeline;
+      return JSON.parse(new TextDecoder().decode(yield* store.readBlob(y.id)));
+    });
+    assert.equal(await Effect.runPromise(program.pipe(Effect.provide(layer))), 42);
+    assert.deepEqual(seen.map((i) => [i.step, i.address]), [
+      ["seed", "tests/lib/pipeline/executor_test.ts#seed"],
+      ["double", "tests/lib/pipeline/executor_test.ts#double"],
+      ["late", null],
+    ]);
+    assert.equal(seen[1]!.inputs.x?.producer !== null, true, "inputs carry their producer");
+    seen.length = 0;
+    assert.equal(await Effect.runPromise(program.pipe(Effect.provide(layer))), 42);
+    assert.deepEqual(seen, [], "every invocation was a hit: none reached the executor");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
