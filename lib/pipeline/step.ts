@@ -265,7 +265,10 @@ export const step = <
 
       const cached = yield* Effect.mapError(cache.get(key), storeFailure);
       const entry = cached === undefined ? undefined : decodeCacheValue(cached);
-      const hit = entry && (yield* usable(pipeline, entry, key, options.validate));
+      const hit = entry &&
+        (yield* usable(pipeline, entry, key, options.validate).pipe(
+          Effect.withSpan("cairn.hit", { attributes: { step: options.name } }),
+        ));
       if (hit) {
         const ms = note(hit.run, true);
         pipeline.progress.stepFinished(scenarioName, options.name, iteration, true, ms);
@@ -291,6 +294,9 @@ export const step = <
         key,
         components: { ...components, code },
       }).pipe(
+        Effect.withSpan("cairn.miss", {
+          attributes: { step: options.name, executor: pipeline.executor.name },
+        }),
         Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
       );
       const ms = note(result.run, false);
@@ -298,7 +304,9 @@ export const step = <
       return handles(result.outputs, result.run) as OutputArtifacts<O>;
     });
 
-  return Object.assign(invoke, { stepName: options.name });
+  const traced = (inputs: InputArtifacts<I>) =>
+    invoke(inputs).pipe(Effect.withSpan("cairn.step", { attributes: { step: options.name } }));
+  return Object.assign(traced, { stepName: options.name });
 };
 
 // Two declarations under one name whose code differs: both stay correct (their keys

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { Effect, Layer } from "effect";
 import {
   decodeStepInvocation,
+  Dir,
   Executor,
   type ExecutorApi,
   inProcess,
@@ -68,6 +69,48 @@ Deno.test("misses reach the provided executor as serialisable invocations with s
     seen.length = 0;
     assert.equal(await Effect.runPromise(program.pipe(Effect.provide(layer))), 42);
     assert.deepEqual(seen, [], "every invocation was a hit: none reached the executor");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a trace names where a step's time goes: cairn.step, then cairn.hit or cairn.miss and cairn.ingest", async () => {
+  const { Tracer } = await import("effect");
+  const dir = Deno.makeTempDirSync({ prefix: "cairn-trace-" });
+  try {
+    const spans: { name: string; parent: string | undefined }[] = [];
+    const tracer = Tracer.make({
+      span(options) {
+        const span = new Tracer.NativeSpan(options);
+        spans.push({
+          name: options.name,
+          parent: options.parent._tag === "Some" && options.parent.value._tag === "Span"
+            ? options.parent.value.name
+            : undefined,
+        });
+        return span;
+      },
+    });
+    const files = step({
+      name: "files",
+      outputs: { d: Dir },
+      run: (_i, _c, ctx) => {
+        Deno.mkdirSync(`${ctx.outDir}/d`);
+        Deno.writeTextFileSync(`${ctx.outDir}/d/a`, "a");
+        return {};
+      },
+    });
+    const program = Effect.asVoid(Effect.all([seed({}), files({})]));
+    const layer = Pipeline.layerDisk({ root: `${dir}/store` });
+    await Effect.runPromise(Effect.withTracer(program.pipe(Effect.provide(layer)), tracer));
+    const names = spans.map((s) => `${s.name}<${s.parent ?? ""}`);
+    assert.ok(names.includes("cairn.miss<cairn.step"), names.join(" "));
+    assert.ok(names.includes("cairn.ingest<cairn.miss"), names.join(" "));
+    spans.length = 0;
+    await Effect.runPromise(Effect.withTracer(program.pipe(Effect.provide(layer)), tracer));
+    const again = spans.map((s) => `${s.name}<${s.parent ?? ""}`);
+    assert.ok(again.includes("cairn.hit<cairn.step"), again.join(" "));
+    assert.ok(!again.some((n) => n.startsWith("cairn.miss")), "all hits");
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
