@@ -45,6 +45,13 @@ export {
   type PipelineOptions,
 } from "./pipeline/pipeline.ts";
 export { run, type RunOptions } from "./pipeline/run.ts";
+export { Executor, type ExecutorApi } from "./pipeline/executor.ts";
+export { inProcess } from "./pipeline/execute.ts";
+export {
+  decodeStepInvocation,
+  type ExecutionResult,
+  type StepInvocation,
+} from "./model/step_invocation.ts";
 export {
   scenario,
   type ScenarioOptions,

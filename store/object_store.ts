@@ -220,9 +220,12 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
     putRecord: (record) =>
       attempt("write record", root, () => putBytes(ctx, "record", encodeRecord(record))),
     putFile: (path, options) =>
-      attempt("store file", path, () => putFile(ctx, path, options?.move ?? false)),
+      attempt("store file", path, () => putFile(ctx, path, options?.move ?? false)).pipe(
+        Effect.withSpan("cairn.ingest", { attributes: { path, kind: "file" } }),
+      ),
     putDir: (path, options) =>
-      attempt("store directory", path, () => putDir(ctx, path, options?.move ?? false), "shared"),
+      attempt("store directory", path, () => putDir(ctx, path, options?.move ?? false), "shared")
+        .pipe(Effect.withSpan("cairn.ingest", { attributes: { path, kind: "directory" } })),
     listObjects: () => attempt("list objects", root, () => listObjects(ctx).ids),
     has: (id) => attempt("check object", id, () => hasObject(ctx, id)),
     identify: (id) => attempt("identify object", id, () => identify(ctx, id)),
@@ -288,8 +291,14 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
           // Checked under the same lock: present now means kept until the session ends.
           return ids.every((id) => hasObject(ctx, id));
         })),
-    gc: (options) => attempt("collect garbage", root, () => gc(ctx, options), "exclusive"),
-    fsck: (options) => attempt("check store", root, () => fsck(ctx, options)),
+    gc: (options) =>
+      attempt("collect garbage", root, () => gc(ctx, options), "exclusive").pipe(
+        Effect.withSpan("cairn.gc", { attributes: { root } }),
+      ),
+    fsck: (options) =>
+      attempt("check store", root, () => fsck(ctx, options)).pipe(
+        Effect.withSpan("cairn.fsck", { attributes: { root } }),
+      ),
     repair: (options) =>
       attempt("repair store", root, () => {
         const report = fsck(ctx, { ...options, quick: false });

@@ -5,9 +5,7 @@ import { relative } from "node:path";
 import type { ObjectId } from "../../store/object_id.ts";
 import type { StoreError } from "../../store/errors.ts";
 import type { Artifact, ArtifactRef } from "../model/artifact.ts";
-import type { KeyComponents } from "../model/cache_key.ts";
-import type { CodeIdentity } from "../identity/code_identity.ts";
-import { type Codec, codecOf, type InputSpec } from "./codecs/codec.ts";
+import { codecOf } from "./codecs/codec.ts";
 import {
   CodecFailed,
   InputDamaged,
@@ -17,51 +15,84 @@ import {
   pipelineError,
   StepFailed,
 } from "./errors.ts";
-import type { PipelineApi } from "./pipeline.ts";
+import type { PipelineApi } from "./pipeline_api.ts";
+import type { ExecutorApi } from "./executor.ts";
+import { type Body, type BodyResult, findStep, type StepDefinition } from "./registry.ts";
+import type { StepInvocation } from "../model/step_invocation.ts";
 import type { StepContext } from "./step_context.ts";
 import { LINEAGE_INDEX, lineageEntries } from "../model/lineage_entry.ts";
 import { CACHE_INDEX, droppedCacheValue, encodeCacheValue } from "../model/cache_entry.ts";
-import { decodeRunRecord, encodeRunRecord, type RunRecord } from "../model/run_record.ts";
+import { decodeRunRecord, encodeRunRecord } from "../model/run_record.ts";
 import { changedSources } from "../identity/sources.ts";
 import { makeScratch, removeScratch, type Scratch } from "./scratch.ts";
 
 export { LINEAGE_INDEX };
 
-/** What a prepared body (a `command`) hands back to the miss path. */
-export interface BodyResult {
-  /** Output name → the file or directory it wrote (moved into the store). */
-  readonly outputs: Readonly<Record<string, string>>;
-  /** Fields the run record gets besides the usual ones. */
-  readonly record: Pick<RunRecord, "command" | "logs">;
-  /** Objects the run record must link (so gc keeps them): its logs and sources. */
-  readonly links: readonly ObjectId[];
-  /** Why the run must not be cached (a source changed while it ran), if so. */
-  readonly uncached?: string;
-}
-
-export interface ExecuteRequest {
+interface ExecuteRequest {
   readonly pipeline: PipelineApi;
   readonly name: string;
-  /** A plain step's run: decoded inputs in, values (or files under ctx.outDir) out. */
-  readonly run?: (inputs: Record<string, unknown>, config: unknown, ctx: StepContext) => unknown;
+  readonly run?: StepDefinition["run"];
   /**
    * Instead of `run`: a body that stages its own inputs and returns the files of its
    * outputs — value-codec outputs too, taken as the bytes written (`command`).
    */
-  readonly body?: (scratch: Scratch) => Effect.Effect<BodyResult, PipelineError>;
+  readonly body?: Body;
   readonly config: unknown;
-  readonly inputSpecs: Record<string, InputSpec>;
-  readonly outputSpecs: Record<string, Codec>;
-  readonly inputs: Record<string, Artifact | undefined>;
+  readonly inputSpecs: StepDefinition["inputSpecs"];
+  readonly outputSpecs: StepDefinition["outputSpecs"];
+  readonly inputs: Readonly<Record<string, Artifact | null>>;
   readonly iteration: number | null;
   /** For a step declared `iterationInvariant`: the iteration it was invoked in. */
   readonly invariantAt: number | null | undefined;
   readonly scenario: string | null;
-  readonly components: KeyComponents & { readonly code: CodeIdentity };
+  readonly components: StepInvocation["components"];
   readonly key: string;
   /** The files the code identity was computed from (checked before the run is cached). */
   readonly sources: readonly string[];
 }
+
+/**
+ * The in-process executor: runs an invocation here, with the declaration this process
+ * registered for it (a step made at run time included).
+ */
+export const inProcess = (pipeline: PipelineApi): ExecutorApi => ({
+  name: "in-process",
+  execute: (invocation) => {
+    const definition = findStep(invocation);
+    if (!definition) {
+      return Effect.fail(
+        pipelineError(
+          new InvalidStep({
+            step: invocation.step,
+            detail: `no declaration of it in this process (${
+              invocation.address ?? invocation.local
+            }); import the module that declares it`,
+          }),
+        ),
+      );
+    }
+    const request = {
+      pipeline,
+      name: definition.name,
+      config: definition.config,
+      inputSpecs: definition.inputSpecs,
+      outputSpecs: definition.outputSpecs,
+      inputs: invocation.inputs,
+      iteration: invocation.iteration,
+      invariantAt: definition.iterationInvariant ? invocation.invokedAt : undefined,
+      scenario: invocation.scenario,
+      components: invocation.components,
+      key: invocation.key,
+      sources: definition.sources,
+    };
+    const prepare = definition.prepare;
+    return prepare
+      ? Effect.flatMap(prepare(invocation, pipeline), (body) => executeStep({ ...request, body }))
+      : executeStep({ ...request, ...(definition.run ? { run: definition.run } : {}) });
+  },
+});
+
+export type { BodyResult };
 
 const storeFailure = (e: StoreError) => pipelineError(e);
 
@@ -69,8 +100,8 @@ const storeFailure = (e: StoreError) => pipelineError(e);
 let host: string | undefined;
 const hostOf = () => (host ??= hostname());
 
-/** Runs a step that missed the cache and records it; returns the run id and outputs. */
-export const executeStep = (
+// Runs a step that missed the cache and records it; returns the run id and outputs.
+const executeStep = (
   req: ExecuteRequest,
 ): Effect.Effect<{ run: ObjectId; outputs: Record<string, ArtifactRef> }, PipelineError> =>
   // Start this process's writer session (no roots) before the scratch directory can

@@ -38,14 +38,15 @@ import {
 } from "./errors.ts";
 import { CurrentIteration, CurrentScenario, Pipeline, type PipelineApi } from "./pipeline.ts";
 import { fromFileUrl } from "../identity/paths.ts";
-import { type BodyResult, executeStep, LINEAGE_INDEX } from "./execute.ts";
+import { LINEAGE_INDEX } from "../model/lineage_entry.ts";
+import { type Body, registerStep, type StepDefinition } from "./registry.ts";
+import type { StepInvocation } from "../model/step_invocation.ts";
 import type { StepContext } from "./step_context.ts";
 
 export type { StepContext };
 import { CACHE_INDEX, decodeCacheValue } from "../model/cache_entry.ts";
 import { decodeRunRecord, type RunRecord } from "../model/run_record.ts";
 import type { JsonValue } from "../../store/canonical_json.ts";
-import type { Scratch } from "./scratch.ts";
 
 const LIB_DIR = dirname(fromFileUrl(import.meta.url));
 
@@ -124,14 +125,14 @@ export interface Prepared {
   /** Kept in the run record beside the components to explain a change; not hashed. */
   readonly details: Readonly<Record<string, JsonValue>>;
   /** Runs the invocation in its scratch directory (a miss). */
-  readonly body: (scratch: Scratch) => Effect.Effect<BodyResult, PipelineError>;
+  readonly body: Body;
 }
 
 /**
  * A declared step as the shared machinery (key, hit path, miss path, records) runs it:
  * what `step` and `command` both declare.
  */
-export interface StepDefinition {
+export interface StepDeclaration {
   readonly name: string;
   readonly inputSpecs: Record<string, InputSpec>;
   readonly outputSpecs: Record<string, Codec>;
@@ -206,7 +207,7 @@ export const step = <
 
 /** Declares a step from its definition: the machinery `step` and `command` share. */
 export const declareStep = <I extends Record<string, InputSpec>, O extends Record<string, Codec>>(
-  options: StepDefinition,
+  options: StepDeclaration,
 ): Step<I, O> => {
   const { site, inputSpecs, outputSpecs } = options;
   const signature = {
@@ -218,7 +219,21 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
     outputs: Object.fromEntries(Object.entries(outputSpecs).map(([k, c]) => [k, c.name])),
   };
   const declared = options.code;
+  const address = "address" in declared ? declared.address : null;
   const definition = {};
+  const body = options.body;
+  const local = registerStep({
+    name: options.name,
+    address,
+    ...(body.kind === "run"
+      ? { run: body.run as NonNullable<StepDefinition["run"]> }
+      : { prepare: preparedBody(options, body.prepare) }),
+    config: options.config,
+    inputSpecs,
+    outputSpecs,
+    iterationInvariant: options.iterationInvariant,
+    sources: "files" in declared ? declared.files : [],
+  });
   let fallbacksLogged = false;
 
   const identityOf = (pipeline: PipelineApi): Effect.Effect<CodeIdentity, PipelineError> => {
@@ -315,7 +330,6 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
         });
         return durationMs;
       };
-      const body = options.body;
       const prepared = body.kind === "prepared"
         ? yield* body.prepare({
           pipeline,
@@ -345,7 +359,10 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
 
       const cached = yield* Effect.mapError(cache.get(key), storeFailure);
       const entry = cached === undefined ? undefined : decodeCacheValue(cached);
-      const hit = entry && (yield* usable(pipeline, entry, key, options.validate));
+      const hit = entry &&
+        (yield* usable(pipeline, entry, key, options.validate).pipe(
+          Effect.withSpan("cairn.hit", { attributes: { step: options.name } }),
+        ));
       if (hit) {
         const ms = note(hit.run, true);
         pipeline.progress.stepFinished(scenarioName, options.name, iteration, true, ms);
@@ -360,23 +377,26 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
       if (pipeline.debug) {
         yield* explainMiss(pipeline, options.name, iteration, key, recorded);
       }
-      const result = yield* executeStep({
-        pipeline,
-        name: options.name,
-        ...(body.kind === "run" ? { run: body.run as never } : { body: prepared!.body }),
-        config: options.config,
-        inputSpecs,
-        outputSpecs,
-        inputs: given,
+      if (prepared) pending.set(pendingKey(key, scenarioName, iteration), prepared);
+      const result = yield* pipeline.executor.execute({
+        address,
+        local,
+        step: options.name,
+        inputs: invocationInputs(inputSpecs, given),
         iteration,
-        invariantAt,
+        invokedAt: current,
         scenario: scenarioName,
-        components: recorded,
         key,
-        sources: "files" in declared ? declared.files : [],
+        components: recorded,
       }).pipe(
+        Effect.withSpan("cairn.miss", {
+          attributes: { step: options.name, executor: pipeline.executor.name },
+        }),
         Effect.tapError((error) =>
           Effect.sync(() => note(null, false, error.message, logsOf(error)))
+        ),
+        Effect.ensuring(
+          Effect.sync(() => pending.delete(pendingKey(key, scenarioName, iteration))),
         ),
       );
       const ms = note(result.run, false);
@@ -384,7 +404,9 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
       return handles(result.outputs, result.run) as OutputArtifacts<O>;
     });
 
-  return Object.assign(invoke, { stepName: options.name });
+  const traced = (inputs: InputArtifacts<I>) =>
+    invoke(inputs).pipe(Effect.withSpan("cairn.step", { attributes: { step: options.name } }));
+  return Object.assign(traced, { stepName: options.name });
 };
 
 // Two declarations under one name whose code differs: both stay correct (their keys
@@ -412,10 +434,84 @@ const warnOfNamesake = (
   );
 };
 
+// A command's body prepared with its key, for the executor of this process to run: the
+// one whose key parts were computed (prepared again, its command line and sources could
+// differ). Keyed by the invocation (two concurrent ones with one key share a body).
+const pending = new Map<string, Prepared>();
+
+const pendingKey = (key: string, scenario: string | null, iteration: number | null) =>
+  `${key}\0${scenario}\0${iteration}`;
+
+// The executor's side of a command: the body prepared with its key, when the invocation
+// comes from this process; else prepared afresh from the invocation — whose key parts
+// must then be the ones it was keyed by, or the run would be recorded under a key that
+// does not describe it.
+const preparedBody = (
+  declaration: StepDeclaration,
+  prepare: (invocation: PreparedInvocation) => Effect.Effect<Prepared, PipelineError>,
+) =>
+(invocation: StepInvocation, pipeline: PipelineApi): Effect.Effect<Body, PipelineError> =>
+  Effect.gen(function* () {
+    const ready = pending.get(
+      pendingKey(invocation.key, invocation.scenario, invocation.iteration),
+    );
+    if (ready) return ready.body;
+    const inputs = Object.fromEntries(
+      Object.entries(invocation.inputs).map(([name, a]) => [name, a ?? undefined]),
+    );
+    const again = yield* prepare({
+      pipeline,
+      inputs,
+      iteration: invocation.iteration,
+      invariantAt: declaration.iterationInvariant ? invocation.invokedAt : undefined,
+      scenario: invocation.scenario,
+    });
+    const changes = diffComponents(invocation.components, {
+      ...invocation.components,
+      ...again.key,
+    });
+    if (changes.length > 0) {
+      return yield* Effect.fail(
+        pipelineError(
+          new InvalidStep({
+            step: declaration.name,
+            detail: `its command here differs from the one its key was computed with (${
+              describeChanges(changes).join("; ")
+            }); run it where it was invoked, or make the executor's machine match`,
+          }),
+        ),
+      );
+    }
+    return again.body;
+  });
+
 // The captured streams of a failed command, listed with its invocation in the scenario
 // record (which links them, so gc keeps them): `cairn logs <scenario> <step@i>`.
 const logsOf = (error: PipelineError): CommandLogs | null =>
   error.reason._tag === "CommandFailed" ? error.reason.logs : null;
+// The invocation's inputs: every declared input, an absent optional one as null.
+const invocationInputs = (
+  specs: Record<string, InputSpec>,
+  given: Record<string, Artifact | undefined>,
+): StepInvocation["inputs"] =>
+  Object.fromEntries(
+    Object.keys(specs).map((name) => {
+      const a = given[name];
+      return [
+        name,
+        a
+          ? {
+            id: a.id,
+            kind: a.kind,
+            codec: a.codec,
+            size: a.size,
+            name: a.name,
+            producer: a.producer,
+          }
+          : null,
+      ];
+    }),
+  );
 
 const label = (
   name: string,

@@ -1,0 +1,72 @@
+/**
+ * What the interpreter's service offers the code that runs steps: the store, progress,
+ * options, the executor, and per-process state. Apart from `pipeline.ts` so that the
+ * miss path (which builds the in-process executor) and the service need not import
+ * each other.
+ *
+ * @module
+ */
+import type { ObjectStoreApi, StoreOptions } from "../../store/object_store.ts";
+import type { Invocation } from "../model/scenario_record.ts";
+import type { ExecutorApi } from "./executor.ts";
+import type { Progress } from "./progress.ts";
+
+export type { Invocation };
+
+/** The mutable state of one scenario execution. */
+export interface ScenarioState {
+  readonly name: string;
+  readonly invocations: Invocation[];
+}
+
+/** The first declaration invoked under a step name (to warn of a second one, once). */
+export interface StepNameUse {
+  readonly definition: object;
+  /** Its code identity. */
+  readonly identity: string;
+  /** Where it was declared. */
+  readonly where: string;
+  warned: boolean;
+}
+
+/** Interpreter options. */
+export interface PipelineOptions extends StoreOptions {
+  /** `eager` re-checks every output of a cache hit (a damaged one makes it a miss). */
+  readonly validate?: "lazy" | "eager";
+  /**
+   * How `File`/`Dir` inputs reach a step's run: `copy` (default: a reflink where the
+   * file system can, else a copy) or `hardlink` (zero-copy, and a step that writes to
+   * an input would damage the store's object: each linked input is checked after the
+   * step, and one that changed fails the step and is set aside). Default:
+   * `$CAIRN_LINK`, else `copy`.
+   */
+  readonly link?: "copy" | "hardlink";
+  /**
+   * Where `command` steps that do not say run: `true` under the sandbox (bubblewrap;
+   * a command fails where it cannot start), `false` on the host, `"auto"` (default)
+   * under the sandbox where bubblewrap works, else on the host, said once. Default:
+   * `$CAIRN_SANDBOX` (`1`, `0` or `auto`), else `"auto"`.
+   */
+  readonly sandbox?: boolean | "auto";
+}
+
+/** The interpreter's services. */
+export interface PipelineApi {
+  readonly store: ObjectStoreApi;
+  readonly progress: Progress;
+  readonly validate: "lazy" | "eager";
+  /** `CAIRN_DEBUG=cache`: log key parts, hits and misses with the reason. */
+  readonly debug: boolean;
+  /**
+   * How a step's `File`/`Dir` inputs are handed to its run: `copy` (default; a reflink
+   * where the file system supports it) or `hardlink` (no copy; each linked input is
+   * checked after the step, and a step that changed one fails).
+   */
+  readonly link: "copy" | "hardlink";
+  /** Step names seen in this program: name → the first declaration invoked under it. */
+  readonly stepNames: Map<string, StepNameUse>;
+  /** What runs misses (in process unless an `Executor` was provided). */
+  readonly executor: ExecutorApi;
+  /** The sandbox default of `command` steps that do not say (see {@linkcode PipelineOptions}). */
+  readonly sandbox: boolean | "auto";
+}
