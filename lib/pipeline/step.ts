@@ -10,12 +10,14 @@ import type { ObjectId } from "../../store/object_id.ts";
 import type { StoreError } from "../../store/errors.ts";
 import type { Artifact, ArtifactRef } from "../model/artifact.ts";
 import {
-  cacheKey,
   describeChanges,
   diffComponents,
   KEY_FORMAT,
   type KeyComponents,
+  keyEncoder,
+  type VaryingComponents,
 } from "../model/cache_key.ts";
+import type { JsonValue } from "../../store/canonical_json.ts";
 import { canonicalConfig } from "../model/canonical_config.ts";
 import { callSiteOf, type CodeIdentity } from "../identity/code_identity.ts";
 import { declareStepCode } from "./step_code.ts";
@@ -31,7 +33,7 @@ import {
   CodeIdentityFailed,
   ConfigNotCanonical,
   InvalidStep,
-  type PipelineError,
+  PipelineError,
   pipelineError,
 } from "./errors.ts";
 import { CurrentIteration, CurrentScenario, Pipeline, type PipelineApi } from "./pipeline.ts";
@@ -43,6 +45,11 @@ import type { StepContext } from "./step_context.ts";
 
 export type { StepContext };
 import { CACHE_INDEX, decodeCacheValue } from "../model/cache_entry.ts";
+
+// A span for a trace of where time goes; no stack trace is captured (on the hit path
+// that would cost more than the rest of the span).
+const span = (name: string, attributes: Record<string, unknown>) =>
+  Effect.withSpan(name, { attributes }, { captureStackTrace: false });
 import { decodeRunRecord, type RunRecord } from "../model/run_record.ts";
 
 const LIB_DIR = dirname(fromFileUrl(import.meta.url));
@@ -105,6 +112,14 @@ export interface Step<I extends Record<string, InputSpec>, O extends Record<stri
   readonly stepName: string;
 }
 
+// What a declaration fixes at its first invocation.
+interface Prepared {
+  /** The config `run` receives: a copy of the declared one. */
+  readonly value: unknown;
+  readonly canonical: JsonValue;
+  readonly key: (varying: VaryingComponents) => string;
+}
+
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
 
 const isArtifact = (value: unknown): value is Artifact =>
@@ -151,11 +166,42 @@ export const step = <
   const declared = declareStepCode(options, site);
   const address = "address" in declared ? declared.address : null;
   const definition = {};
+  // The config as both the key and the run see it, fixed at the first invocation:
+  // canonicalised for the key and copied for the run, so a later edit of the object the
+  // caller passed can change neither.
+  let prepared: Prepared | PipelineError | undefined;
+  const prepare = (code: CodeIdentity): Prepared | PipelineError => {
+    if (prepared) return prepared;
+    try {
+      const canonical = canonicalConfig(options.config);
+      prepared = {
+        value: options.config === undefined ? undefined : structuredClone(options.config),
+        key: keyEncoder({
+          format: KEY_FORMAT,
+          step: options.name,
+          signature,
+          code: { mode: code.mode, identity: code.identity },
+          config: canonical,
+        }),
+        canonical,
+      };
+    } catch (e) {
+      prepared = pipelineError(
+        e instanceof ConfigNotCanonical ? e : new ConfigNotCanonical({
+          path: "config",
+          detail: e instanceof Error ? e.message : String(e),
+        }),
+      );
+    }
+    return prepared;
+  };
   const local = registerStep({
     name: options.name,
     address,
     run: options.run as StepDefinition["run"],
-    config: options.config,
+    get config() {
+      return prepared && !(prepared instanceof PipelineError) ? prepared.value : options.config;
+    },
     inputSpecs,
     outputSpecs,
     iterationInvariant: options.iterationInvariant ?? false,
@@ -222,28 +268,20 @@ export const step = <
       }
       const code = yield* identityOf(pipeline);
       warnOfNamesake(pipeline, options.name, definition, code, site);
-      const config = yield* Effect.try({
-        try: () => canonicalConfig(options.config),
-        catch: (e) =>
-          pipelineError(
-            e instanceof ConfigNotCanonical ? e : new ConfigNotCanonical({
-              path: "config",
-              detail: e instanceof Error ? e.message : String(e),
-            }),
-          ),
-      });
+      const ready = prepare(code);
+      if (ready instanceof PipelineError) return yield* Effect.fail(ready);
       const env = Object.fromEntries((options.env ?? []).map((v) => [v, Deno.env.get(v) ?? null]));
       const components: KeyComponents = {
         format: KEY_FORMAT,
         step: options.name,
         signature,
         code: { mode: code.mode, identity: code.identity },
-        config,
+        config: ready.canonical,
         inputs: inputIds,
         iteration,
         env,
       };
-      const key = cacheKey(components);
+      const key = ready.key(components);
       const scenarioName = scenario?.name ?? null;
       pipeline.progress.stepStarted(scenarioName, options.name, iteration);
       const started = performance.now();
@@ -267,7 +305,7 @@ export const step = <
       const entry = cached === undefined ? undefined : decodeCacheValue(cached);
       const hit = entry &&
         (yield* usable(pipeline, entry, key, options.validate).pipe(
-          Effect.withSpan("cairn.hit", { attributes: { step: options.name } }),
+          span("cairn.hit", { step: options.name }),
         ));
       if (hit) {
         const ms = note(hit.run, true);
@@ -294,9 +332,7 @@ export const step = <
         key,
         components: { ...components, code },
       }).pipe(
-        Effect.withSpan("cairn.miss", {
-          attributes: { step: options.name, executor: pipeline.executor.name },
-        }),
+        span("cairn.miss", { step: options.name, executor: pipeline.executor.name }),
         Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
       );
       const ms = note(result.run, false);
@@ -305,7 +341,9 @@ export const step = <
     });
 
   const traced = (inputs: InputArtifacts<I>) =>
-    invoke(inputs).pipe(Effect.withSpan("cairn.step", { attributes: { step: options.name } }));
+    invoke(inputs).pipe(
+      span("cairn.step", { step: options.name }),
+    );
   return Object.assign(traced, { stepName: options.name });
 };
 
