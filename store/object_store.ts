@@ -40,6 +40,11 @@ import { decodeTree } from "./tree_decoder.ts";
 import { readDirOrEmpty } from "./_fs.ts";
 import { closureChecker, listObjects } from "./_walk.ts";
 import { verifyClosure } from "./verify.ts";
+
+// A span for a trace of where time goes; no stack trace is captured (on the hit path
+// that would cost more than the rest of the span).
+const traced = (name: string, attributes: Record<string, unknown>) =>
+  Effect.withSpan(name, { attributes }, { captureStackTrace: false });
 import { repair, type RepairReport } from "./repair.ts";
 
 /** Effect-returning access to one append-only index. */
@@ -186,23 +191,37 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
     path: string,
     f: () => A,
     hold?: "shared" | "exclusive",
-  ): Effect.Effect<A, StoreError> =>
-    Effect.try({
-      try: () => {
-        if (!hold) return f();
+  ): Effect.Effect<A, StoreError> => {
+    const once = (): { value: A } | { error: StoreError } | WouldBlock => {
+      try {
+        if (!hold) return { value: f() };
         ctx.session.hold(hold === "exclusive");
         try {
-          return f();
+          return { value: f() };
         } finally {
           ctx.session.release();
         }
-      },
-      catch: (e) => (e instanceof WouldBlock ? e : toStoreError(op, path)(e)),
-    }).pipe(
-      Effect.retry({ while: (e) => e instanceof WouldBlock, schedule: LOCK_WAIT }),
-      // Retried for as long as it would block: only store errors come out.
-      Effect.catchIf((e): e is WouldBlock => e instanceof WouldBlock, (e) => Effect.die(e)),
-    );
+      } catch (e) {
+        return e instanceof WouldBlock ? e : { error: toStoreError(op, path)(e) };
+      }
+    };
+    // The common case costs one call: no retry machinery unless the lock is held.
+    const settle = (r: { value: A } | { error: StoreError }) =>
+      "value" in r ? Effect.succeed(r.value) : Effect.fail(r.error);
+    return Effect.suspend(() => {
+      const first = once();
+      if (!(first instanceof WouldBlock)) return settle(first);
+      return Effect.suspend(() => {
+        const r = once();
+        return r instanceof WouldBlock ? Effect.fail(r) : settle(r);
+      }).pipe(
+        Effect.retry({ while: (e) => e instanceof WouldBlock, schedule: LOCK_WAIT }),
+        // Retried for as long as it would block: only store errors come out.
+        Effect.catchIf((e): e is WouldBlock => e instanceof WouldBlock, (e) => Effect.die(e)),
+      );
+    });
+  };
+
   const indexes = new Map<string, AppendIndex>();
   const indexOf = (name: string): AppendIndex => {
     let index = indexes.get(name);
@@ -221,11 +240,13 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
       attempt("write record", root, () => putBytes(ctx, "record", encodeRecord(record))),
     putFile: (path, options) =>
       attempt("store file", path, () => putFile(ctx, path, options?.move ?? false)).pipe(
-        Effect.withSpan("cairn.ingest", { attributes: { path, kind: "file" } }),
+        traced("cairn.ingest", { path, kind: "file" }),
       ),
     putDir: (path, options) =>
       attempt("store directory", path, () => putDir(ctx, path, options?.move ?? false), "shared")
-        .pipe(Effect.withSpan("cairn.ingest", { attributes: { path, kind: "directory" } })),
+        .pipe(
+          traced("cairn.ingest", { path, kind: "directory" }),
+        ),
     listObjects: () => attempt("list objects", root, () => listObjects(ctx).ids),
     has: (id) => attempt("check object", id, () => hasObject(ctx, id)),
     identify: (id) => attempt("identify object", id, () => identify(ctx, id)),
@@ -293,11 +314,11 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
         })),
     gc: (options) =>
       attempt("collect garbage", root, () => gc(ctx, options), "exclusive").pipe(
-        Effect.withSpan("cairn.gc", { attributes: { root } }),
+        traced("cairn.gc", { root }),
       ),
     fsck: (options) =>
       attempt("check store", root, () => fsck(ctx, options)).pipe(
-        Effect.withSpan("cairn.fsck", { attributes: { root } }),
+        traced("cairn.fsck", { root }),
       ),
     repair: (options) =>
       attempt("repair store", root, () => {

@@ -79,6 +79,44 @@ export const cacheKey = (components: KeyComponents): string =>
   )
     .digest("hex");
 
+/** The parts of a key that change between invocations of one declaration. */
+export type VaryingComponents = Pick<KeyComponents, "inputs" | "iteration" | "env">;
+
+/**
+ * The key function of one declaration: the parts that never change between its
+ * invocations (format, step, signature, code, config) are encoded once, and each call
+ * encodes only the inputs, iteration and env and joins the pieces in canonical key
+ * order — the same bytes, so the same key, as {@linkcode cacheKey} of the whole.
+ *
+ * @example
+ * ```ts
+ * import { cacheKey, KEY_FORMAT, keyEncoder } from "./cache_key.ts"
+ *
+ * const fixed = { format: KEY_FORMAT, step: "s", signature: {}, code: { mode: "version", identity: "v" }, config: 1 }
+ * const varying = { inputs: { x: null }, iteration: 2, env: {} }
+ * keyEncoder(fixed)(varying) === cacheKey({ ...fixed, ...varying }) // true
+ * ```
+ */
+export const keyEncoder = (
+  fixed: Omit<KeyComponents, keyof VaryingComponents>,
+): (varying: VaryingComponents) => string => {
+  const fixedJson = new Map<string, string>(
+    Object.entries(fixed).map(([k, v]) => [k, encodeCanonicalJson(v as JsonValue)]),
+  );
+  // Canonical JSON sorts keys as Array.prototype.sort does (UTF-16 code units).
+  const order = [...fixedJson.keys(), "inputs", "iteration", "env"].sort();
+  return (varying) => {
+    let text = "{";
+    for (let i = 0; i < order.length; i++) {
+      const key = order[i]!;
+      if (i > 0) text += ",";
+      text += JSON.stringify(key) + ":" + (fixedJson.get(key) ??
+        encodeCanonicalJson(varying[key as keyof VaryingComponents] as JsonValue));
+    }
+    return createHash("sha256").update("cairn-key\0").update(text + "}").digest("hex");
+  };
+};
+
 /** A difference between two sets of key components, for `why` and `CAIRN_DEBUG=cache`. */
 export interface KeyChange {
   readonly part:

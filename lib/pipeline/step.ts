@@ -16,7 +16,10 @@ import {
   diffComponents,
   KEY_FORMAT,
   type KeyComponents,
+  keyEncoder,
+  type VaryingComponents,
 } from "../model/cache_key.ts";
+import type { JsonValue } from "../../store/canonical_json.ts";
 import { canonicalConfig } from "../model/canonical_config.ts";
 import { type CallSite, callSiteOf, type CodeIdentity } from "../identity/code_identity.ts";
 import { declareStepCode, type StepCode } from "./step_code.ts";
@@ -33,7 +36,7 @@ import {
   type CommandLogs,
   ConfigNotCanonical,
   InvalidStep,
-  type PipelineError,
+  PipelineError,
   pipelineError,
 } from "./errors.ts";
 import { CurrentIteration, CurrentScenario, Pipeline, type PipelineApi } from "./pipeline.ts";
@@ -45,8 +48,12 @@ import type { StepContext } from "./step_context.ts";
 
 export type { StepContext };
 import { CACHE_INDEX, decodeCacheValue } from "../model/cache_entry.ts";
+
+// A span for a trace of where time goes; no stack trace is captured (on the hit path
+// that would cost more than the rest of the span).
+const span = (name: string, attributes: Record<string, unknown>) =>
+  Effect.withSpan(name, { attributes }, { captureStackTrace: false });
 import { decodeRunRecord, type RunRecord } from "../model/run_record.ts";
-import type { JsonValue } from "../../store/canonical_json.ts";
 
 const LIB_DIR = dirname(fromFileUrl(import.meta.url));
 
@@ -158,6 +165,14 @@ export interface StepDeclaration {
     };
 }
 
+// What a declaration fixes at its first invocation.
+interface Fixed {
+  /** The config `run` receives: a copy of the declared one. */
+  readonly value: unknown;
+  readonly canonical: JsonValue;
+  readonly key: (varying: VaryingComponents) => string;
+}
+
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
 
 const isArtifact = (value: unknown): value is Artifact =>
@@ -221,6 +236,35 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
   const declared = options.code;
   const address = "address" in declared ? declared.address : null;
   const definition = {};
+  // The config as both the key and the run see it, fixed at the first invocation:
+  // canonicalised for the key and copied for the run, so a later edit of the object the
+  // caller passed can change neither.
+  let fixed: Fixed | PipelineError | undefined;
+  const fix = (code: CodeIdentity): Fixed | PipelineError => {
+    if (fixed) return fixed;
+    try {
+      const canonical = canonicalConfig(options.config);
+      fixed = {
+        value: options.config === undefined ? undefined : structuredClone(options.config),
+        key: keyEncoder({
+          format: KEY_FORMAT,
+          step: options.name,
+          signature,
+          code: { mode: code.mode, identity: code.identity },
+          config: canonical,
+        }),
+        canonical,
+      };
+    } catch (e) {
+      fixed = pipelineError(
+        e instanceof ConfigNotCanonical ? e : new ConfigNotCanonical({
+          path: "config",
+          detail: e instanceof Error ? e.message : String(e),
+        }),
+      );
+    }
+    return fixed;
+  };
   const body = options.body;
   const local = registerStep({
     name: options.name,
@@ -228,7 +272,9 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
     ...(body.kind === "run"
       ? { run: body.run as NonNullable<StepDefinition["run"]> }
       : { prepare: preparedBody(options, body.prepare) }),
-    config: options.config,
+    get config() {
+      return fixed && !(fixed instanceof PipelineError) ? fixed.value : options.config;
+    },
     inputSpecs,
     outputSpecs,
     iterationInvariant: options.iterationInvariant,
@@ -295,16 +341,8 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
       }
       const code = yield* identityOf(pipeline);
       warnOfNamesake(pipeline, options.name, definition, options.sameness ?? code.identity, site);
-      const config = yield* Effect.try({
-        try: () => canonicalConfig(options.config),
-        catch: (e) =>
-          pipelineError(
-            e instanceof ConfigNotCanonical ? e : new ConfigNotCanonical({
-              path: "config",
-              detail: e instanceof Error ? e.message : String(e),
-            }),
-          ),
-      });
+      const ready = fix(code);
+      if (ready instanceof PipelineError) return yield* Effect.fail(ready);
       const env = Object.fromEntries(options.env.map((v) => [v, Deno.env.get(v) ?? null]));
       const scenarioName = scenario?.name ?? null;
       const invariantAt = options.iterationInvariant ? current : undefined;
@@ -347,13 +385,14 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
         step: options.name,
         signature,
         code: { mode: code.mode, identity: code.identity },
-        config,
+        config: ready.canonical,
         inputs: inputIds,
         iteration,
         env,
         ...prepared?.key,
       };
-      const key = cacheKey(components);
+      // A command's parts vary per invocation: its key is computed whole.
+      const key = prepared ? cacheKey(components) : ready.key(components);
       const recorded = { ...components, ...prepared?.details, code };
       const cache = pipeline.store.index(CACHE_INDEX);
 
@@ -361,7 +400,7 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
       const entry = cached === undefined ? undefined : decodeCacheValue(cached);
       const hit = entry &&
         (yield* usable(pipeline, entry, key, options.validate).pipe(
-          Effect.withSpan("cairn.hit", { attributes: { step: options.name } }),
+          span("cairn.hit", { step: options.name }),
         ));
       if (hit) {
         const ms = note(hit.run, true);
@@ -389,9 +428,7 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
         key,
         components: recorded,
       }).pipe(
-        Effect.withSpan("cairn.miss", {
-          attributes: { step: options.name, executor: pipeline.executor.name },
-        }),
+        span("cairn.miss", { step: options.name, executor: pipeline.executor.name }),
         Effect.tapError((error) =>
           Effect.sync(() => note(null, false, error.message, logsOf(error)))
         ),
@@ -405,7 +442,9 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
     });
 
   const traced = (inputs: InputArtifacts<I>) =>
-    invoke(inputs).pipe(Effect.withSpan("cairn.step", { attributes: { step: options.name } }));
+    invoke(inputs).pipe(
+      span("cairn.step", { step: options.name }),
+    );
   return Object.assign(traced, { stepName: options.name });
 };
 

@@ -83,3 +83,28 @@ Deno.test("cacheKey() of a plain step's components is pinned: no change to the k
   // them, so its key must stay byte-for-byte what it was.
   assert.equal(cacheKey(base), "b8ff1699494bff2b270ba5a03d9790d81d555702c6aebfced44dd6fffcb8a4ac");
 });
+
+Deno.test("keyEncoder() gives exactly cacheKey() of the whole, for any inputs, iteration and env", async () => {
+  const { cacheKey, KEY_FORMAT, keyEncoder } = await import("../../../lib/model/cache_key.ts");
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const word = () => ["a", "zz", "é", "k1", "Z", "_", "inputs"][Math.floor(rand() * 7)]!;
+  for (let i = 0; i < 200; i++) {
+    const fixed = {
+      format: KEY_FORMAT,
+      step: word(),
+      signature: { inputs: { [word()]: { codec: "json", optional: rand() < 0.5 } } },
+      code: { mode: "auto", identity: String(rand()) },
+      config: rand() < 0.3 ? null : { [word()]: rand() < 0.5 ? 1.5 : [word(), null, { x: true }] },
+    };
+    const encode = keyEncoder(fixed);
+    for (let j = 0; j < 5; j++) {
+      const varying = {
+        inputs: { [word()]: rand() < 0.3 ? null : "f".repeat(64), [word()]: "0".repeat(64) },
+        iteration: rand() < 0.3 ? null : Math.floor(rand() * 100),
+        env: rand() < 0.5 ? {} : { [word()]: rand() < 0.5 ? null : "v" },
+      };
+      assert.equal(encode(varying), cacheKey({ ...fixed, ...varying }), JSON.stringify(varying));
+    }
+  }
+});
