@@ -29,5 +29,27 @@
  * @module
  */
 export * from "./lib/mod.ts";
-export * from "./store/mod.ts";
-export { ObjectStore as Store } from "./store/object_store.ts";
+// The store's service and what its interface names; everything else of the store is
+// the package's `./store` export, the queries its `./query` export.
+export * from "./store/errors.ts";
+export type { JsonValue } from "./store/canonical_json.ts";
+export type { ObjectId, ObjectKind } from "./store/object_id.ts";
+export type { TreeEntry, TreeEntryMode } from "./store/tree.ts";
+export type { StoreRecord } from "./store/record.ts";
+export type { ReflogEntry } from "./store/refs.ts";
+export type { FileIdResult } from "./store/stat_cache.ts";
+export type { GcOptions, GcReport } from "./store/gc.ts";
+export type { FsckOptions, FsckProblem, FsckReport, IndexTarget } from "./store/fsck.ts";
+export type { RepairReport } from "./store/repair.ts";
+export type { MaterializeOptions, MaterializeResult } from "./store/materialize.ts";
+export type { DirPutResult } from "./store/ingest_dir.ts";
+export type { FilePutResult, PutResult } from "./store/objects.ts";
+export {
+  defaultStoreRoot,
+  type EntryNeeding,
+  type IndexHandle,
+  ObjectStore,
+  type ObjectStoreApi,
+  type RefUpdateOptions,
+  type StoreOptions,
+} from "./store/object_store.ts";

@@ -1,19 +1,12 @@
 /**
- * The pipeline DSL and its interpreter.
+ * The pipeline DSL and its interpreter: what a pipeline author writes with. The
+ * queries are the package's `./query` export (`lib/query/mod.ts`).
  *
  * @module
  */
 export { type Artifact, type ArtifactRef } from "./model/artifact.ts";
-export {
-  cacheKey,
-  describeChanges,
-  diffComponents,
-  KEY_FORMAT,
-  type KeyChange,
-  type KeyComponents,
-} from "./model/cache_key.ts";
-export { canonicalConfig } from "./model/canonical_config.ts";
-export { type CodeIdentity, codeIdentity } from "./identity/code_identity.ts";
+export type { KeyChange, KeyComponents } from "./model/cache_key.ts";
+export type { CodeIdentity } from "./identity/code_identity.ts";
 export {
   type Codec,
   type InputSpec,
@@ -21,6 +14,7 @@ export {
   optional,
   type PathCodec,
   type ValueCodec,
+  type ValueOf,
 } from "./pipeline/codecs/codec.ts";
 export { Json } from "./pipeline/codecs/json.ts";
 export { Text } from "./pipeline/codecs/text.ts";
@@ -43,7 +37,10 @@ export {
   Pipeline,
   type PipelineApi,
   type PipelineOptions,
+  type ScenarioState,
+  type StepNameUse,
 } from "./pipeline/pipeline.ts";
+export type { Progress } from "./pipeline/progress.ts";
 export { run, type RunOptions } from "./pipeline/run.ts";
 export { Executor, type ExecutorApi } from "./pipeline/executor.ts";
 export { inProcess } from "./pipeline/execute.ts";
@@ -59,11 +56,13 @@ export {
   scenarioRecorded,
 } from "./pipeline/scenario.ts";
 export {
+  type DecodedInputs,
   type InputArtifacts,
   type OutputArtifacts,
+  type OutputValues,
+  type RunResult,
   type Step,
   step,
   type StepContext,
   type StepOptions,
 } from "./pipeline/step.ts";
-export * from "./query/mod.ts";

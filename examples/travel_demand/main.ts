@@ -15,13 +15,10 @@ import {
   listArtifacts,
   listRuns,
   loadLineageView,
-  ObjectStore,
-  Pipeline,
   renderLineage,
-  run,
   scenarioHistory,
-  Table,
-} from "../../mod.ts";
+} from "../../lib/query/mod.ts";
+import { ObjectStore, Pipeline, run, Table } from "../../mod.ts";
 import { MODES } from "./config.ts";
 import type { MilesRow, ModeShareRow } from "./model/summaries.ts";
 import { travelDemandScenario } from "./pipeline.ts";

@@ -9,7 +9,8 @@
 // sets the iterations (default 1000).
 import { Effect } from "effect";
 import { fromFileUrl } from "../../lib/identity/paths.ts";
-import { lineageOf, loadLineageView, ObjectStore, renderLineage } from "../../mod.ts";
+import { lineageOf, loadLineageView, renderLineage } from "../../lib/query/mod.ts";
+import { ObjectStore } from "../../mod.ts";
 import { runChain } from "./chain_bench.ts";
 import type { Row, Section, SectionResult } from "./_section.ts";
 import { positiveInt } from "./_measure.ts";

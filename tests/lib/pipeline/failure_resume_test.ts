@@ -3,15 +3,8 @@
 // resumes from the cache.
 import assert from "node:assert/strict";
 import { Effect } from "effect";
-import {
-  iterate,
-  Json,
-  Pipeline,
-  PipelineError,
-  scenario,
-  type ScenarioInvocation,
-  step,
-} from "../../../mod.ts";
+import { iterate, Json, Pipeline, PipelineError, scenario, step } from "../../../mod.ts";
+import { type ScenarioInvocation } from "../../../lib/query/mod.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
 

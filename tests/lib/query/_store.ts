@@ -14,15 +14,13 @@ import {
   input,
   iterate,
   Json,
-  type LineageView,
-  loadLineageView,
   ObjectStore,
   Pipeline,
   scenario,
-  scenarioHistory,
   step,
   Text,
 } from "../../../mod.ts";
+import { type LineageView, loadLineageView, scenarioHistory } from "../../../lib/query/mod.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { listArtifacts, QueryError } from "../../../mod.ts";
+import { listArtifacts, QueryError } from "../../../lib/query/mod.ts";
 import { runsOf, testStore, viewOf } from "./_store.ts";
 
 Deno.test("listArtifacts() lists every output of every run once, newest run first", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Effect } from "effect";
-import { diffScenarios, scenarioHistory } from "../../../mod.ts";
+import { diffScenarios, scenarioHistory } from "../../../lib/query/mod.ts";
 import { query, testStore, viewOf } from "./_store.ts";
 
 const diff = async (a: string, b: string) => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Graphviz } from "@hpcc-js/wasm-graphviz";
-import { graphOf, type Lineage, lineage, QueryError } from "../../../mod.ts";
+import { graphOf, type Lineage, lineage, QueryError } from "../../../lib/query/mod.ts";
 import { query, runsOf, testStore, viewOf } from "./_store.ts";
 
 // The lineage of policy's summary: report ← grow@1 ← grow@0 ← scale ← seed, and zones.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { impactOf, lineage, renderLineage, why } from "../../../mod.ts";
+import { impactOf, lineage, renderLineage, why } from "../../../lib/query/mod.ts";
 import { query, runsOf, testStore, viewOf } from "./_store.ts";
 
 Deno.test("lineage() of a scenario walks from its last run back to the external input", async () => {

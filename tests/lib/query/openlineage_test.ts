@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type ArtifactRef, formatJsonLines, openLineageEvents } from "../../../mod.ts";
+import { type ArtifactRef } from "../../../mod.ts";
+import { formatJsonLines, openLineageEvents } from "../../../lib/query/mod.ts";
 import { query, recordOf, testStore, viewOf } from "./_store.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Effect } from "effect";
-import { ObjectStore, type ShownArtifact, showTarget } from "../../../mod.ts";
+import { ObjectStore } from "../../../mod.ts";
+import { type ShownArtifact, showTarget } from "../../../lib/query/mod.ts";
 import { query, runsOf, testStore, viewOf } from "./_store.ts";
 
 const show = async (target: string) => {
