@@ -14,7 +14,8 @@
  */
 import * as Effect from "effect/Effect";
 import { fromFileUrl } from "../../lib/identity/paths.ts";
-import { ObjectStore, type ScenarioEntry, scenarioHistory } from "../../mod.ts";
+import { ObjectStore } from "../../mod.ts";
+import { type ScenarioEntry, scenarioHistory } from "../../lib/query/mod.ts";
 import { buildExampleImage, imageProblem } from "./_image.ts";
 
 const REPO = fromFileUrl(new URL("../../", import.meta.url).href);
