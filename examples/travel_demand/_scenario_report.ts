@@ -1,5 +1,5 @@
 // What a scenario record says about reuse, as lines of the demo's report.
-import { type ScenarioEntry } from "../../lib/query/mod.ts";
+import type { ScenarioEntry } from "../../lib/query/mod.ts";
 import { ranges, seconds } from "./_format.ts";
 
 /** A scenario run's hits and misses, and its wall time, in a sentence. */

@@ -29,13 +29,21 @@ export const KEY_FORMAT = "cairn-key/1";
 
 /** Everything a key is computed from. */
 export interface KeyComponents {
+  /** cairn's key-format version. */
   readonly format: string;
+  /** The step's name. */
   readonly step: string;
+  /** The declared inputs and outputs with their codecs. */
   readonly signature: JsonValue;
+  /** The code identity (its hash only). */
   readonly code: { readonly mode: string; readonly identity: string };
+  /** The canonical config. */
   readonly config: JsonValue;
+  /** Each input's content id; null for an absent optional input. */
   readonly inputs: Readonly<Record<string, string | null>>;
+  /** The iteration index; null outside `iterate` and for iteration-invariant steps. */
   readonly iteration: number | null;
+  /** The declared environment variables' values (null when unset). */
   readonly env: Readonly<Record<string, string | null>>;
 }
 
@@ -99,6 +107,7 @@ export const keyEncoder = (
 
 /** A difference between two sets of key components, for `why` and `CAIRN_DEBUG=cache`. */
 export interface KeyChange {
+  /** Which part of the key changed. */
   readonly part:
     | "format"
     | "step"
@@ -110,7 +119,9 @@ export interface KeyChange {
     | "env";
   /** Dotted path of what changed (`config.mode.beta_time`, `inputs.skims`, `code.models.ts`). */
   readonly path: string;
+  /** The earlier value (absent: the part did not exist). */
   readonly before: JsonValue | undefined;
+  /** The new value (absent: the part is gone). */
   readonly after: JsonValue | undefined;
 }
 

@@ -85,7 +85,9 @@ export interface StepOptions<
 > {
   /** Unique, stable name (letters, digits, `_`, `-`, `.`). */
   readonly name: string;
+  /** Declared inputs: name → codec (or `optional(codec)`). */
   readonly inputs?: I;
+  /** Declared outputs: name → codec. */
   readonly outputs: O;
   /** Plain data, canonicalised and hashed into the key. */
   readonly config?: C;
@@ -99,6 +101,7 @@ export interface StepOptions<
   readonly iterationInvariant?: boolean;
   /** `eager`: re-check a cache hit's outputs before reuse. */
   readonly validate?: "lazy" | "eager";
+  /** The work: receives decoded inputs, the config and a context; returns the outputs (a value, a Promise or an Effect of them). */
   readonly run: (
     inputs: DecodedInputs<I>,
     config: C,
@@ -109,6 +112,7 @@ export interface StepOptions<
 /** A declared step: call it with input artifacts. */
 export interface Step<I extends Record<string, InputSpec>, O extends Record<string, Codec>> {
   (inputs: InputArtifacts<I>): Effect.Effect<OutputArtifacts<O>, PipelineError, Pipeline>;
+  /** The declared name. */
   readonly stepName: string;
 }
 
@@ -136,8 +140,11 @@ const storeFailure = (e: StoreError) => pipelineError(e);
  *
  * @example
  * ```ts
- * import { Json, step } from "../../mod.ts"
+ * import assert from "node:assert/strict"
+ * import { Effect } from "effect"
+ * import { Json, Pipeline, step } from "cairn"
  *
+ * const seed = step({ name: "seed", outputs: { x: Json }, run: () => ({ x: 21 }) })
  * const double = step({
  *   name: "double",
  *   inputs: { x: Json },
@@ -145,6 +152,16 @@ const storeFailure = (e: StoreError) => pipelineError(e);
  *   config: { factor: 2 },
  *   run: ({ x }, config) => ({ y: x * config.factor }),
  * })
+ *
+ * const y = await Effect.runPromise(
+ *   Effect.gen(function* () {
+ *     const { x } = yield* seed({})
+ *     const { y } = yield* double({ x })
+ *     const { store } = yield* Pipeline
+ *     return JSON.parse(new TextDecoder().decode(yield* store.readBlob(y.id)))
+ *   }).pipe(Effect.provide(Pipeline.layerTemp)),
+ * )
+ * assert.equal(y, 42)
  * ```
  */
 export const step = <

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Effect } from "effect";
 import { Json, Pipeline, scenario, step } from "../../../mod.ts";
-import { type ScenarioInvocation } from "../../../lib/query/mod.ts";
+import type { ScenarioInvocation } from "../../../lib/query/mod.ts";
 import { fsck } from "../../../store/fsck.ts";
 import { openStoreContext } from "../../../store/object_store.ts";
 import { readVerified, type StoreContext } from "../../../store/objects.ts";

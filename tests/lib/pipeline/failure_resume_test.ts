@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Effect } from "effect";
 import { iterate, Json, Pipeline, PipelineError, scenario, step } from "../../../mod.ts";
-import { type ScenarioInvocation } from "../../../lib/query/mod.ts";
+import type { ScenarioInvocation } from "../../../lib/query/mod.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ArtifactRef } from "../../../mod.ts";
+import type { ArtifactRef } from "../../../mod.ts";
 import { formatJsonLines, openLineageEvents } from "../../../lib/query/mod.ts";
 import { query, recordOf, testStore, viewOf } from "./_store.ts";
 
