@@ -47,6 +47,7 @@ export { inProcess } from "./pipeline/execute.ts";
 export {
   decodeStepInvocation,
   type ExecutionResult,
+  type InvocationInput,
   type StepInvocation,
 } from "./model/step_invocation.ts";
 export {

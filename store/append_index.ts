@@ -43,6 +43,7 @@ const FORBIDDEN = /[\t\n\r]/;
 
 /** One index file, loaded lazily and kept in memory. */
 export class AppendIndex {
+  /** The index file's path. */
   readonly path: string;
   readonly #layout: StoreLayout;
   #entries = new Map<string, string[]>();
@@ -52,6 +53,7 @@ export class AppendIndex {
   #writer: Deno.FsFile | undefined;
   #writerIno: number | null = null;
 
+  /** Opens index `name` of the store laid out by `layout` (nothing is read until a lookup). */
   constructor(layout: StoreLayout, readonly name: string) {
     if (!/^[a-z0-9_\-]+$/.test(name)) {
       throw storeError(

@@ -9,8 +9,12 @@ import type { WriterSession } from "./session.ts";
 
 /** What a store's internals share. */
 export interface StoreContext {
+  /** Where the store's parts are. */
   readonly layout: StoreLayout;
+  /** This process's writer session: gc lock and temporary roots. */
   readonly session: WriterSession;
+  /** Whether objects are fsynced too. */
   readonly durable: boolean;
+  /** Fan-out directories known to exist. */
   readonly fanout: Set<string>;
 }

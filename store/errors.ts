@@ -10,6 +10,7 @@ import * as Data from "effect/Data";
 
 /** The object is not in the store. */
 export class ObjectNotFound extends Data.TaggedError("ObjectNotFound")<{ readonly id: string }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot read object "${this.id}": it is not in the store (it may have been removed by gc or never written)`;
   }
@@ -23,6 +24,7 @@ export class IntegrityMismatch extends Data.TaggedError("IntegrityMismatch")<{
   /** Where the damaged file was set aside (`quarantine/…`), when it was. */
   readonly setAside?: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     const where = this.setAside
       ? `; it was set aside to "${this.setAside}", so the next put of the right bytes writes it afresh`
@@ -36,6 +38,7 @@ export class InvalidObject extends Data.TaggedError("InvalidObject")<{
   readonly id: string;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot decode object "${this.id}": ${this.detail}`;
   }
@@ -46,6 +49,7 @@ export class InvalidInput extends Data.TaggedError("InvalidInput")<{
   readonly what: string;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot accept ${this.what}: ${this.detail}`;
   }
@@ -56,6 +60,7 @@ export class InvalidRefName extends Data.TaggedError("InvalidRefName")<{
   readonly name: string;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot use ref name ${
       JSON.stringify(this.name)
@@ -69,6 +74,7 @@ export class RefConflict extends Data.TaggedError("RefConflict")<{
   readonly expected: string | null;
   readonly actual: string | null;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot update ref "${this.name}": expected ${this.expected ?? "no ref"} but found ${
       this.actual ?? "no ref"
@@ -78,6 +84,7 @@ export class RefConflict extends Data.TaggedError("RefConflict")<{
 
 /** A lock file is held by another writer for too long. */
 export class LockBusy extends Data.TaggedError("LockBusy")<{ readonly path: string }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot take lock "${this.path}": another process holds it; if no cairn process is running, remove that file`;
   }
@@ -88,6 +95,7 @@ export class UnsafePath extends Data.TaggedError("UnsafePath")<{
   readonly path: string;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot use path ${JSON.stringify(this.path)}: ${this.detail}`;
   }
@@ -97,6 +105,7 @@ export class UnsafePath extends Data.TaggedError("UnsafePath")<{
 export class DestinationExists extends Data.TaggedError("DestinationExists")<{
   readonly path: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot materialize into "${this.path}": it already exists; choose a new path or pass overwrite: true`;
   }
@@ -107,6 +116,7 @@ export class UnsupportedStore extends Data.TaggedError("UnsupportedStore")<{
   readonly root: string;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot open store "${this.root}": ${this.detail}`;
   }
@@ -117,6 +127,7 @@ export class AmbiguousId extends Data.TaggedError("AmbiguousId")<{
   readonly prefix: string;
   readonly matches: number;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return this.matches === 0
       ? `Cannot resolve "${this.prefix}": no object id starts with it`
@@ -130,6 +141,7 @@ export class IoFailure extends Data.TaggedError("IoFailure")<{
   readonly path: string;
   readonly cause: unknown;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     const cause = this.cause instanceof Error ? this.cause.message : String(this.cause);
     const hint = this.cause instanceof Deno.errors.PermissionDenied ||
@@ -154,6 +166,7 @@ export class UnreadableRoot extends Data.TaggedError("UnreadableRoot")<{
   /** "is damaged (…)" or "is not in the store". */
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     const what = this.linkedFrom === null
       ? `${this.root} names object "${this.id}", which ${this.detail}`
@@ -195,16 +208,40 @@ export type StoreErrorReason =
 export class StoreError extends Data.TaggedError("StoreError")<{
   readonly reason: StoreErrorReason;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return this.reason.message;
   }
 }
 
-/** Wraps a reason into a {@linkcode StoreError}; a thrown `StoreError` passes through. */
+/** Wraps a reason into a {@linkcode StoreError}; a thrown `StoreError` passes through. *
+ * @example A store failure with its reason
+ * ```ts
+ * import assert from "node:assert/strict"
+ * import { ObjectNotFound, storeError } from "cairn"
+ *
+ * const error = storeError(new ObjectNotFound({ id: "ab".repeat(32) }))
+ * assert.equal(error.reason._tag, "ObjectNotFound")
+ * assert.match(error.message, /^Cannot read object/)
+ * ```
+ */
 export const storeError = (reason: StoreErrorReason): StoreError => new StoreError({ reason });
 
-/** Maps anything thrown by store code to a `StoreError`, keeping typed ones as they are. */
-export const toStoreError = (op: string, path: string) => (cause: unknown): StoreError => {
+/** Maps anything thrown by store code to a `StoreError`, keeping typed ones as they are. *
+ * @example An exception from the file system, typed
+ * ```ts
+ * import assert from "node:assert/strict"
+ * import { toStoreError } from "cairn"
+ *
+ * const error = toStoreError("read index", "/store/index/cache.log")(new Error("disk on fire"))
+ * assert.equal(error.reason._tag, "IoFailure")
+ * assert.match(error.message, /Cannot read index/)
+ * ```
+ */
+export const toStoreError = (op: string, path: string): (cause: unknown) => StoreError =>
+(
+  cause: unknown,
+): StoreError => {
   if (cause instanceof StoreError) return cause;
   return storeError(new IoFailure({ op, path, cause }));
 };

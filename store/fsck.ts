@@ -22,6 +22,7 @@ import { isNotFound, readDirOrEmpty } from "./_fs.ts";
 
 /** What the leading object id of an index's values must name. */
 export interface IndexTarget {
+  /** The kind the index's values must name. */
   readonly kind: ObjectKind;
   /** For records, the `type` they must have. */
   readonly type?: string;
@@ -41,6 +42,7 @@ export interface FsckOptions {
 
 /** A problem found by fsck. */
 export interface FsckProblem {
+  /** What is wrong. */
   readonly kind:
     | "corrupt"
     | "missing"
@@ -49,22 +51,33 @@ export interface FsckProblem {
     | "wrong-kind"
     | "writable"
     | "stray";
+  /** The object, ref or index entry concerned. */
   readonly subject: string;
+  /** What fsck saw. */
   readonly detail: string;
 }
 
 /** What fsck found. */
 export interface FsckReport {
+  /** True when no problem was found. */
   readonly ok: boolean;
+  /** Objects checked. */
   readonly objects: number;
+  /** Their bytes. */
   readonly bytes: number;
+  /** Objects by kind. */
   readonly byKind: { readonly blob: number; readonly tree: number; readonly record: number };
+  /** Refs checked. */
   readonly refs: number;
+  /** Reflog entries read. */
   readonly reflogEntries: number;
   /** Reflog entries naming objects no longer present (expired history; not an error). */
   readonly expiredReflogEntries: number;
+  /** Index entries checked. */
   readonly indexEntries: number;
+  /** Files left in `tmp/`. */
   readonly tmpFiles: number;
+  /** Every problem, by kind. */
   readonly problems: readonly FsckProblem[];
 }
 

@@ -61,19 +61,26 @@ export interface GcOptions {
 
 /** What gc did (or would do, in a dry run). */
 export interface GcReport {
+  /** Whether nothing was removed (a dry run). */
   readonly dryRun: boolean;
+  /** Roots marked from. */
   readonly roots: number;
+  /** Objects reachable from the roots. */
   readonly reachable: number;
+  /** Objects removed (or that would be). */
   readonly objectsRemoved: number;
+  /** Their bytes. */
   readonly bytesRemoved: number;
   /**
    * Unreachable objects kept because they are younger than the grace period or a live
    * session, or are linked from such an object.
    */
   readonly youngKept: number;
+  /** Index entries dropped. */
   readonly indexEntriesRemoved: number;
   /** Old temp files and scratch directories in `tmp/` removed. */
   readonly tmpFilesRemoved: number;
+  /** Session files of dead processes removed. */
   readonly deadSessionsRemoved: number;
   /** Roots or links naming objects that are not in the store. */
   readonly missing: number;

@@ -11,9 +11,11 @@ import { encodeTree, type TreeEntry, unsafeNameReason } from "./tree.ts";
 
 /** Totals of an ingest. */
 export interface DirPutResult {
+  /** The tree's id. */
   readonly id: ObjectId;
   /** Bytes of all files under the directory. */
   readonly size: number;
+  /** Files ingested. */
   readonly files: number;
 }
 

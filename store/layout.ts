@@ -25,18 +25,27 @@ export const FORMAT_LINE = "cairn-store 1";
 
 /** Absolute paths of a store's parts. */
 export interface StoreLayout {
+  /** The store's root directory. */
   readonly root: string;
+  /** `objects/`. */
   readonly objects: string;
+  /** `refs/`. */
   readonly refs: string;
+  /** `logs/` (reflogs). */
   readonly logs: string;
+  /** `index/`. */
   readonly index: string;
+  /** `tmp/`. */
   readonly tmp: string;
+  /** `tmp/sessions/`. */
   readonly sessions: string;
+  /** `gc.lock`. */
   readonly gcLock: string;
   /** Links gc cut on purpose (a history shortened by a retention policy): `<from> <to>` lines. */
   readonly cuts: string;
   /** Damaged objects, set aside: `<id>-<unique>`. */
   readonly quarantine: string;
+  /** `format`. */
   readonly format: string;
 }
 

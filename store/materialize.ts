@@ -45,9 +45,13 @@ export interface MaterializeOptions {
 
 /** What was written. */
 export interface MaterializeResult {
+  /** What was written: a blob, a tree or a record. */
   readonly kind: ObjectKind;
+  /** Files written. */
   readonly files: number;
+  /** Of them, hard-linked to the store's objects. */
   readonly linked: number;
+  /** Bytes written. */
   readonly bytes: number;
 }
 

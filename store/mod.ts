@@ -15,7 +15,9 @@ export { type ReflogEntry, refNameProblem, validateRefName, ZERO_ID } from "./re
 export { AppendIndex } from "./append_index.ts";
 export { type FileIdResult, RACY_WINDOW_MS } from "./stat_cache.ts";
 export type { GcOptions, GcReport } from "./gc.ts";
-export type { FsckOptions, FsckProblem, FsckReport } from "./fsck.ts";
+export type { FsckOptions, FsckProblem, FsckReport, IndexTarget } from "./fsck.ts";
+export type { RepairReport } from "./repair.ts";
+export { WouldBlock, WriterSession } from "./session.ts";
 export type { MaterializeOptions, MaterializeResult } from "./materialize.ts";
 export type { DirPutResult } from "./ingest_dir.ts";
 export type { FilePutResult, PutResult, StoreContext } from "./objects.ts";

@@ -49,13 +49,17 @@ import { repair, type RepairReport } from "./repair.ts";
 
 /** Effect-returning access to one append-only index. */
 export interface IndexHandle {
+  /** The newest value of `key`, if any. */
   readonly get: (key: string) => Effect.Effect<string | undefined, StoreError>;
+  /** Every value of `key`, oldest first. */
   readonly getAll: (key: string) => Effect.Effect<readonly string[], StoreError>;
+  /** Appends an entry (one write). */
   readonly append: (key: string, value: string) => Effect.Effect<void, StoreError>;
   /** Appends several entries with one write. */
   readonly appendMany: (
     entries: readonly (readonly [string, string])[],
   ) => Effect.Effect<void, StoreError>;
+  /** Rewrites the index without superseded entries (with `unique`) and damaged lines. */
   readonly compact: (
     unique?: boolean,
   ) => Effect.Effect<{ rejected: number; duplicates: number }, StoreError>;
@@ -65,8 +69,11 @@ export interface IndexHandle {
 
 /** An index entry to append only when the objects it depends on are all there. */
 export interface EntryNeeding {
+  /** The index the entry goes to. */
   readonly index: string;
+  /** Its key. */
   readonly key: string;
+  /** Its value. */
   readonly value: string;
   /** Objects that must be present, each with its whole closure. */
   readonly needs: readonly ObjectId[];
@@ -74,7 +81,9 @@ export interface EntryNeeding {
 
 /** A ref update: compare-and-swap on `expected` when given. */
 export interface RefUpdateOptions {
+  /** The value the ref must have now (null: it must not exist); absent: any. */
   readonly expected?: ObjectId | null;
+  /** The reflog line's message. */
   readonly message: string;
 }
 
@@ -82,8 +91,11 @@ export interface RefUpdateOptions {
 export interface ObjectStoreApi {
   /** Absolute path of the store root. */
   readonly root: string;
+  /** Stores a payload as an object of `kind`. */
   readonly put: (kind: ObjectKind, payload: Uint8Array) => Effect.Effect<PutResult, StoreError>;
+  /** Stores bytes as a blob. */
   readonly putBlob: (bytes: Uint8Array) => Effect.Effect<PutResult, StoreError>;
+  /** Stores a record (canonical JSON). */
   readonly putRecord: (record: StoreRecord) => Effect.Effect<PutResult, StoreError>;
   /** Ingests a file; `move` renames it into the store (the caller gives it up). */
   readonly putFile: (
@@ -95,9 +107,11 @@ export interface ObjectStoreApi {
     path: string,
     options?: { readonly move?: boolean },
   ) => Effect.Effect<DirPutResult, StoreError>;
+  /** Whether object `id` is present (not verified). */
   readonly has: (id: ObjectId) => Effect.Effect<boolean, StoreError>;
   /** Every object id in the store. */
   readonly listObjects: () => Effect.Effect<readonly ObjectId[], StoreError>;
+  /** Which kind object `id` is, proven by hashing. */
   readonly identify: (id: ObjectId) => Effect.Effect<ObjectKind, StoreError>;
   /**
    * True when object `id` (of `kind`) and, for a tree, every member are present and
@@ -106,14 +120,18 @@ export interface ObjectStoreApi {
   readonly verify: (id: ObjectId, kind: ObjectKind) => Effect.Effect<boolean, StoreError>;
   /** Sets object `id` aside if its bytes are damaged, so a put can write it again; true if so. */
   readonly removeDamaged: (id: ObjectId) => Effect.Effect<boolean, StoreError>;
+  /** Reads a blob, verified. */
   readonly readBlob: (id: ObjectId) => Effect.Effect<Uint8Array, StoreError>;
+  /** Reads a tree's entries, verified. */
   readonly readTree: (id: ObjectId) => Effect.Effect<readonly TreeEntry[], StoreError>;
+  /** Reads a record, verified. */
   readonly readRecord: (id: ObjectId) => Effect.Effect<StoreRecord, StoreError>;
   /** Streams a blob to a synchronous sink; fails with `IntegrityMismatch` at the end if damaged. */
   readonly streamBlob: (
     id: ObjectId,
     sink: (chunk: Uint8Array) => void,
   ) => Effect.Effect<number, StoreError>;
+  /** Writes object `id` to `dest` (see `MaterializeOptions`). */
   readonly materialize: (
     id: ObjectId,
     dest: string,
@@ -121,6 +139,7 @@ export interface ObjectStoreApi {
   ) => Effect.Effect<MaterializeResult, StoreError>;
   /** The unique object id starting with `prefix` (at least 4 hex characters). */
   readonly resolve: (prefix: string) => Effect.Effect<ObjectId, StoreError>;
+  /** The object a ref names, or null when there is no such ref. */
   readonly readRef: (name: string) => Effect.Effect<ObjectId | null, StoreError>;
   /** Sets (or, with `null`, deletes) a ref; compare-and-swap on `expected`. */
   readonly updateRef: (
@@ -128,10 +147,13 @@ export interface ObjectStoreApi {
     id: ObjectId | null,
     options: RefUpdateOptions,
   ) => Effect.Effect<void, StoreError>;
+  /** Every ref under `prefix`, sorted by name. */
   readonly listRefs: (
     prefix?: string,
   ) => Effect.Effect<readonly { name: string; id: ObjectId }[], StoreError>;
+  /** The reflog of `name`, oldest first. */
   readonly reflog: (name: string) => Effect.Effect<readonly ReflogEntry[], StoreError>;
+  /** The append-only index `name`. */
   readonly index: (name: string) => IndexHandle;
   /**
    * Appends the entries whose `needs` are present with complete closures, checked and
@@ -146,7 +168,9 @@ export interface ObjectStoreApi {
   readonly fileId: (path: string) => Effect.Effect<FileIdResult, StoreError>;
   /** Registers temporary gc roots for this process (kept until the layer is released); true when all are present. */
   readonly protect: (ids: readonly ObjectId[]) => Effect.Effect<boolean, StoreError>;
+  /** Garbage collection; returns what it removed. */
   readonly gc: (options?: GcOptions) => Effect.Effect<GcReport, StoreError>;
+  /** Checks the whole store; returns every problem found. */
   readonly fsck: (options?: FsckOptions) => Effect.Effect<FsckReport, StoreError>;
   /**
    * A full fsck, then the repairs that need no knowledge of what objects mean: damaged
@@ -172,7 +196,17 @@ export interface StoreOptions {
 const attempt = <A>(op: string, path: string, f: () => A): Effect.Effect<A, StoreError> =>
   Effect.try({ try: f, catch: toStoreError(op, path) });
 
-/** The default store root: `$CAIRN_STORE`, else `./.cairn`. */
+/** The default store root: `$CAIRN_STORE`, else `./.cairn`. *
+ * @example The store a script uses when it does not say
+ * ```ts
+ * import assert from "node:assert/strict"
+ * import { defaultStoreRoot } from "cairn"
+ *
+ * Deno.env.set("CAIRN_STORE", "/data/model/.cairn")
+ * assert.equal(defaultStoreRoot(), "/data/model/.cairn")
+ * Deno.env.delete("CAIRN_STORE")
+ * ```
+ */
 export const defaultStoreRoot = (): string => resolve(Deno.env.get("CAIRN_STORE") || ".cairn");
 
 // How long to sleep before trying again an operation that found gc.lock held by another
@@ -364,15 +398,17 @@ const open = (options: StoreOptions): Effect.Effect<ObjectStoreApi, StoreError, 
  *
  * @example Writing and reading a blob
  * ```ts
+ * import assert from "node:assert/strict"
  * import { Effect } from "effect"
- * import { ObjectStore } from "./object_store.ts"
+ * import { ObjectStore } from "cairn"
  *
  * const program = Effect.gen(function* () {
  *   const store = yield* ObjectStore
  *   const { id } = yield* store.putBlob(new TextEncoder().encode("hello"))
- *   return yield* store.readBlob(id)
+ *   return yield* store.readBlob(id) // verified: damaged bytes fail with IntegrityMismatch
  * })
- * await Effect.runPromise(program.pipe(Effect.provide(ObjectStore.layerTemp)))
+ * const bytes = await Effect.runPromise(program.pipe(Effect.provide(ObjectStore.layerTemp)))
+ * assert.equal(new TextDecoder().decode(bytes), "hello")
  * ```
  */
 export class ObjectStore

@@ -136,7 +136,9 @@ const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
 
 /** Result of a put. */
 export interface PutResult {
+  /** The object's id. */
   readonly id: ObjectId;
+  /** Its payload's size in bytes. */
   readonly size: number;
   /** False when the object was already present. */
   readonly written: boolean;
@@ -196,6 +198,7 @@ export const hashFile = (path: string): { id: ObjectId; size: number } => {
 
 /** Result of ingesting a file. */
 export interface FilePutResult extends PutResult {
+  /** Whether the file was executable. */
   readonly executable: boolean;
 }
 

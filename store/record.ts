@@ -15,8 +15,11 @@ import { isObjectId, type ObjectId } from "./object_id.ts";
 
 /** A stored record: any JSON object with a string `type` and optional `links`. */
 export interface StoreRecord {
+  /** What the record is (`run`, `scenario`, …). */
   readonly type: string;
+  /** Every object the record depends on: gc follows them, fsck checks them. */
   readonly links?: readonly ObjectId[];
+  /** Any other field (JSON). */
   readonly [field: string]: JsonValue | undefined;
 }
 

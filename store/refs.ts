@@ -143,9 +143,13 @@ export const updateRef = (
 
 /** One reflog line. */
 export interface ReflogEntry {
+  /** The value before (null: the ref did not exist). */
   readonly old: ObjectId | null;
+  /** The value after (null: deleted). */
   readonly new: ObjectId | null;
+  /** When (ms since the epoch). */
   readonly timeMs: number;
+  /** Why. */
   readonly message: string;
 }
 

@@ -29,7 +29,9 @@ export const RACY_WINDOW_MS = 2000;
 
 /** The outcome of a stat-cache lookup. */
 export interface FileIdResult {
+  /** The file's blob id. */
   readonly id: ObjectId;
+  /** Its size in bytes. */
   readonly size: number;
   /** True when the file was re-hashed (no entry, changed, or racy). */
   readonly hashed: boolean;

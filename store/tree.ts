@@ -25,8 +25,11 @@ export type TreeEntryMode = "file" | "executable" | "directory";
 
 /** One entry of a tree. */
 export interface TreeEntry {
+  /** The entry's name (no `/`, never `.` or `..`). */
   readonly name: string;
+  /** A file, an executable or a directory. */
   readonly mode: TreeEntryMode;
+  /** The blob or tree it names. */
   readonly id: ObjectId;
 }
 

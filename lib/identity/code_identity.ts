@@ -45,7 +45,9 @@ export interface CallSite {
 
 /** A step's code identity and the units it was computed from (kept for `why`). */
 export interface CodeIdentity {
+  /** How it was computed: precise, the whole module, or an explicit version. */
   readonly mode: "auto" | "module" | "version";
+  /** The hash that enters the cache key. */
   readonly identity: string;
   /** unit label (e.g. `pipeline.ts#run:L12`, `model.ts#loadLinks`, `npm:effect@4.1.0`) → hash. */
   readonly units: Readonly<Record<string, string>>;
@@ -86,8 +88,11 @@ export const callSiteOf = (stack: string, libDir: string): CallSite | undefined 
   for (const line of stack.split("\n").slice(1)) {
     const m = /(file:\/\/[^\s)]+):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!m) continue;
-    const file = fromFileUrl(m[1]!);
-    if (file.startsWith(libDir + "/")) continue;
+    // A documentation example runs as a module named after its file with a fragment
+    // (`step.ts#142-166.ts`): user code, though it lives in the library's own file.
+    const example = m[1]!.includes("#");
+    const file = fromFileUrl(m[1]!.split("#")[0]!);
+    if (file.startsWith(libDir + "/") && !example) continue;
     return { file, line: Number(m[2]), column: Number(m[3]) };
   }
   return undefined;

@@ -11,6 +11,7 @@ import type { ObjectId } from "../../store/object_id.ts";
 export interface Artifact<T = unknown> {
   /** Object id of the content: a blob, or a tree for directories. */
   readonly id: ObjectId;
+  /** A blob (a file or a value) or a tree (a directory). */
   readonly kind: "blob" | "tree";
   /** Codec name: `table`, `table-csv`, `json`, `text`, `file`, `dir`. */
   readonly codec: string;
@@ -26,9 +27,13 @@ export interface Artifact<T = unknown> {
 
 /** How an artifact is written in records and index entries. */
 export interface ArtifactRef {
+  /** Object id of the content. */
   readonly id: ObjectId;
+  /** A blob or a tree. */
   readonly kind: "blob" | "tree";
+  /** Codec name (`table`, `json`, `dir`, …). */
   readonly codec: string;
+  /** Bytes (of all files, for a tree). */
   readonly size: number;
 }
 

@@ -36,13 +36,21 @@ export const KEY_FORMAT = "cairn-key/1";
 
 /** Everything a key is computed from. */
 export interface KeyComponents {
+  /** cairn's key-format version. */
   readonly format: string;
+  /** The step's name. */
   readonly step: string;
+  /** The declared inputs and outputs with their codecs. */
   readonly signature: JsonValue;
+  /** The code identity (its hash only). */
   readonly code: { readonly mode: string; readonly identity: string };
+  /** The canonical config. */
   readonly config: JsonValue;
+  /** Each input's content id; null for an absent optional input. */
   readonly inputs: Readonly<Record<string, string | null>>;
+  /** The iteration index; null outside `iterate` and for iteration-invariant steps. */
   readonly iteration: number | null;
+  /** The declared environment variables' values (null when unset). */
   readonly env: Readonly<Record<string, string | null>>;
   /** A command's command line, inputs and outputs relative to its work directory. */
   readonly argv?: readonly string[];
@@ -57,7 +65,7 @@ export interface KeyComponents {
 }
 
 /** The optional parts a command step adds, in the order changes are reported. */
-const COMMAND_PARTS = ["argv", "files", "sources", "tools", "image"] as const;
+const COMMAND_PARTS: readonly KeyChange["part"][] = ["argv", "files", "sources", "tools", "image"];
 
 /**
  * Computes the key of a step invocation.
@@ -119,6 +127,7 @@ export const keyEncoder = (
 
 /** A difference between two sets of key components, for `why` and `CAIRN_DEBUG=cache`. */
 export interface KeyChange {
+  /** Which part of the key changed. */
   readonly part:
     | "format"
     | "step"
@@ -128,10 +137,17 @@ export interface KeyChange {
     | "inputs"
     | "iteration"
     | "env"
-    | (typeof COMMAND_PARTS)[number];
+    // a command's parts:
+    | "argv"
+    | "files"
+    | "sources"
+    | "tools"
+    | "image";
   /** Dotted path of what changed (`config.mode.beta_time`, `inputs.skims`, `code.models.ts`). */
   readonly path: string;
+  /** The earlier value (absent: the part did not exist). */
   readonly before: JsonValue | undefined;
+  /** The new value (absent: the part is gone). */
   readonly after: JsonValue | undefined;
 }
 

@@ -27,6 +27,7 @@ export class ConfigNotCanonical extends Data.TaggedError("ConfigNotCanonical")<{
   readonly path: string;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot hash config: ${this.path} ${this.detail}; use plain data (objects, arrays, strings, finite numbers, booleans, null, Date, Map, Set, Uint8Array, bigint)`;
   }

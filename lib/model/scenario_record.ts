@@ -16,7 +16,7 @@ import * as Schema from "effect/Schema";
 import type { StoreRecord } from "../../store/record.ts";
 
 /** One step invocation, as the scenario record lists it. */
-export const InvocationSchema = Schema.Struct({
+const InvocationSchema = Schema.Struct({
   step: Schema.String,
   iteration: Schema.NullOr(Schema.Number),
   /** The run record (a hit's is the run it reused); null when the invocation failed. */
@@ -30,7 +30,30 @@ export const InvocationSchema = Schema.Struct({
 });
 
 /** One step invocation, as the scenario record lists it. */
-export type Invocation = typeof InvocationSchema.Type;
+export interface Invocation {
+  /** The step's name. */
+  readonly step: string;
+  /** Its iteration (null outside `iterate` or for an iteration-invariant step). */
+  readonly iteration: number | null;
+  /** The run record (a hit's is the run it reused); null when the invocation failed. */
+  readonly run: string | null;
+  /** Whether it was a cache hit. */
+  readonly hit: boolean;
+  /** How long it took, in milliseconds. */
+  readonly durationMs: number;
+  /** Whether it succeeded. */
+  readonly status: "ok" | "failed";
+  /** Why it failed, when it did. */
+  readonly error?: string;
+  /** A failed command's captured stdout and stderr (blob ids; the record links them). */
+  readonly logs?: { readonly stdout: string; readonly stderr: string };
+}
+
+// The schema's type is the interface's: a mismatch fails to compile.
+const _invocationMatches: typeof InvocationSchema.Type extends Invocation
+  ? Invocation extends typeof InvocationSchema.Type ? true : never
+  : never = true;
+void _invocationMatches;
 
 /** A scenario record, decoded. */
 export const ScenarioRecordSchema = Schema.Struct({

@@ -14,14 +14,14 @@ import * as Schema from "effect/Schema";
 import { InputRefSchema, RecordedComponentsSchema } from "./run_record.ts";
 
 /** An input artifact as an invocation carries it. */
-export const InvocationInputSchema = Schema.Struct({
+const InvocationInputSchema = Schema.Struct({
   ...InputRefSchema.fields,
   /** Output name, or the file name of an external input. */
   name: Schema.String,
 });
 
 /** A step invocation handed to an executor. */
-export const StepInvocationSchema = Schema.Struct({
+const StepInvocationSchema = Schema.Struct({
   /** `module.ts#binding`, or null for a step made at run time. */
   address: Schema.NullOr(Schema.String),
   /** This process's handle on the declaration (what the in-process executor runs). */
@@ -37,10 +37,55 @@ export const StepInvocationSchema = Schema.Struct({
   components: RecordedComponentsSchema,
 });
 
-/** A step invocation handed to an executor. */
-export type StepInvocation = typeof StepInvocationSchema.Type;
+/** An input artifact as an invocation carries it. */
+export interface InvocationInput {
+  /** Object id of the content. */
+  readonly id: string;
+  /** A blob or a tree. */
+  readonly kind: "blob" | "tree";
+  /** Codec name. */
+  readonly codec: string;
+  /** Bytes. */
+  readonly size: number;
+  /** The run that produced it; null for an external input. */
+  readonly producer: string | null;
+  /** Output name, or the file name of an external input. */
+  readonly name: string;
+}
+
+/** A step invocation handed to an executor (see the module doc). */
+export interface StepInvocation {
+  /** `module.ts#binding`, or null for a step made at run time. */
+  readonly address: string | null;
+  /** This process's handle on the declaration (what the in-process executor runs). */
+  readonly local: string;
+  /** The step's name. */
+  readonly step: string;
+  /** Every declared input: its artifact, or null for an absent optional one. */
+  readonly inputs: Readonly<Record<string, InvocationInput | null>>;
+  /** The iteration recorded (null outside `iterate`, or for an iteration-invariant step). */
+  readonly iteration: number | null;
+  /** The iteration it was invoked in (an iteration-invariant step must not read it). */
+  readonly invokedAt: number | null;
+  /** The scenario it belongs to (null outside any scenario). */
+  readonly scenario: string | null;
+  /** Its cache key. */
+  readonly key: string;
+  /** The key's parts, with the code identity's units. */
+  readonly components: {
+    readonly code: {
+      readonly mode: string;
+      readonly identity: string;
+      readonly units?: Readonly<Record<string, string>>;
+    };
+  } & Readonly<Record<string, unknown>>;
+}
 
 const decode = Schema.decodeUnknownResult(StepInvocationSchema);
+
+// The schema decodes to the interface: a mismatch fails to compile.
+const _matches: StepInvocation = {} as typeof StepInvocationSchema.Type;
+void _matches;
 
 /**
  * Reads a step invocation that crossed a process boundary (as JSON); undefined when it
@@ -48,9 +93,10 @@ const decode = Schema.decodeUnknownResult(StepInvocationSchema);
  *
  * @example
  * ```ts
- * import { decodeStepInvocation } from "./step_invocation.ts"
+ * import assert from "node:assert/strict"
+ * import { decodeStepInvocation } from "cairn"
  *
- * decodeStepInvocation({ step: "x" }) // undefined
+ * assert.equal(decodeStepInvocation({ step: "x" }), undefined)
  * ```
  */
 export const decodeStepInvocation = (value: unknown): StepInvocation | undefined => {
@@ -60,7 +106,9 @@ export const decodeStepInvocation = (value: unknown): StepInvocation | undefined
 
 /** What an executor returns: the run record written and the outputs it names. */
 export interface ExecutionResult {
+  /** The run record written. */
   readonly run: string;
+  /** Its outputs, as the run record names them. */
   readonly outputs: Readonly<
     Record<
       string,

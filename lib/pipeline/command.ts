@@ -48,7 +48,9 @@ export interface ArgvArgs<I extends Record<string, InputSpec>, O extends Record<
   };
   /** Each output's path, which the program must create (`out/times.csv`). */
   readonly outputs: { readonly [K in keyof O]: string };
+  /** The command's config. */
   readonly config: C;
+  /** The iteration (null outside `iterate`; an iteration-invariant command may not read it). */
   readonly iteration: number | null;
 }
 
@@ -60,6 +62,7 @@ export interface CommandOptions<
 > {
   /** Unique, stable name (letters, digits, `_`, `-`, `.`). */
   readonly name: string;
+  /** Declared inputs: each becomes a file (or, for `Dir`, a directory) under `in/`. */
   readonly inputs?: I;
   /** Declared outputs: files (or, for `Dir`, directories) the program must create. */
   readonly outputs: O;
@@ -77,8 +80,11 @@ export interface CommandOptions<
   readonly env?: readonly string[];
   /** The command line: `argv[0]` is a declared tool or source (or, in a container, the image's). */
   readonly argv: readonly string[] | ((args: ArgvArgs<I, O, C>) => readonly string[]);
-  /** Stop the program after this long (`"2h"`, `"30s"`, milliseconds, or an effect Duration). */
-  readonly timeout?: number | string | Duration.Input;
+  /**
+   * Stop the program after this long: `"2h"`, `"30s"`, `"500ms"`, a number of
+   * milliseconds, or an effect duration string (`"2 hours"`).
+   */
+  readonly timeout?: number | string;
   /**
    * Run under the sandbox (`true`: fail where it cannot start) or on the host
    * (`false`); default: the pipeline's `sandbox` option (`"auto"`: the sandbox where
@@ -174,17 +180,18 @@ const safeExtension = (name: string): string => {
 /**
  * Declares a command: an external program as a step.
  *
- * @example
+ * @example A Python script as a step
  * ```ts
- * import { command, File, Table } from "../mod.ts"
+ * import assert from "node:assert/strict"
+ * import { command, File, Table } from "cairn"
  *
  * const congestion = command({
  *   name: "congestion",
  *   inputs: { volumes: Table.csv, network: File },
  *   outputs: { times: Table.csv, report: File },
  *   config: { alpha: 0.15, beta: 4 },
- *   sources: ["py/bpr.py", "py/lib/"],
- *   tools: ["python3"],
+ *   sources: ["py/bpr.py", "py/lib/"], // their bytes enter the key
+ *   tools: ["python3"], // the executable's bytes enter the key
  *   env: ["OMP_NUM_THREADS"],
  *   argv: ({ inputs, outputs, config }) => [
  *     "python3", "py/bpr.py", "--volumes", inputs.volumes, "--network", inputs.network,
@@ -192,6 +199,8 @@ const safeExtension = (name: string): string => {
  *   ],
  *   timeout: "2h",
  * })
+ * // Invoked like any step: congestion({ volumes, network }) gives { times, report }.
+ * assert.equal(congestion.stepName, "congestion")
  * ```
  */
 export const command = <

@@ -17,7 +17,9 @@ import { findOnPath, SYSTEM_DIRS } from "./command_tools.ts";
 
 /** A container to run in. */
 export interface ContainerSpec {
+  /** The image, by name (`localhost/model:1`); the command runs by its ID. */
   readonly image: string;
+  /** The container runtime (default `podman`). */
   readonly runtime?: "podman" | "docker";
   /** Network mode (default `none`). */
   readonly network?: string;

@@ -15,6 +15,7 @@ export class InvalidStep extends Data.TaggedError("InvalidStep")<{
   readonly step: string;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot use step "${this.step}": ${this.detail}`;
   }
@@ -26,6 +27,7 @@ export class StepFailed extends Data.TaggedError("StepFailed")<{
   readonly iteration: number | null;
   readonly cause: unknown;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
     const cause = this.cause instanceof Error ? this.cause.message : String(this.cause);
@@ -39,6 +41,7 @@ export class CodecFailed extends Data.TaggedError("CodecFailed")<{
   readonly artifact: string;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot ${
       this.detail.startsWith("decode") ? "" : "encode "
@@ -51,6 +54,7 @@ export class InputMissing extends Data.TaggedError("InputMissing")<{
   readonly path: string;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot read input "${this.path}": ${this.detail}; check the path (relative paths are resolved from the working directory)`;
   }
@@ -61,6 +65,7 @@ export class CodeIdentityFailed extends Data.TaggedError("CodeIdentityFailed")<{
   readonly step: string;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot compute the code identity of step "${this.step}": ${this.detail}; give the step an explicit version: "…" or code: "module"`;
   }
@@ -76,6 +81,7 @@ export class InputDamaged extends Data.TaggedError("InputDamaged")<{
   readonly producer: string | null;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
     const again = this.producer
@@ -98,6 +104,7 @@ export class InputModified extends Data.TaggedError("InputModified")<{
   /** True when the object's bytes were damaged (it was set aside). */
   readonly damaged: boolean;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
     const state = this.damaged
@@ -115,7 +122,9 @@ export type CommandEnd =
 
 /** The ids of a command's captured standard streams. */
 export interface CommandLogs {
+  /** The blob of its stdout. */
   readonly stdout: string;
+  /** The blob of its stderr. */
   readonly stderr: string;
 }
 
@@ -139,6 +148,7 @@ export class CommandFailed extends Data.TaggedError("CommandFailed")<{
   /** Where it ran: `plain`, `sandbox` or `container`. */
   readonly runner: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
     const end = "code" in this.end
@@ -182,6 +192,7 @@ export class CommandOutputMissing extends Data.TaggedError("CommandOutputMissing
   readonly found: string | null;
   readonly seeLogs: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
     const found = this.found === null ? "nothing is there" : `${this.found} is there instead`;
@@ -196,6 +207,7 @@ export class RunnerUnavailable extends Data.TaggedError("RunnerUnavailable")<{
   readonly detail: string;
   readonly fix: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot run command "${this.step}" in the ${this.runner}: ${this.detail}; ${this.fix}`;
   }
@@ -215,6 +227,7 @@ export class ScenarioNotRecorded extends Data.TaggedError("ScenarioNotRecorded")
   readonly scenario: string;
   readonly cause: StoreError;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot record scenario "${this.scenario}": ${this.cause.message}; the steps that completed are cached, but this execution is not in the scenario's history; free space (or make the store writable) and run again`;
   }
@@ -225,6 +238,7 @@ export class InputChanged extends Data.TaggedError("InputChanged")<{
   readonly path: string;
   readonly detail: string;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return `Cannot read input "${this.path}": it changed while it was read (${this.detail}); let whatever writes it finish, then run again`;
   }
@@ -251,11 +265,25 @@ export type PipelineErrorReason =
 export class PipelineError extends Data.TaggedError("PipelineError")<{
   readonly reason: PipelineErrorReason;
 }> {
+  /** What failed, why, and what to do. */
   override get message(): string {
     return this.reason.message;
   }
 }
 
-/** Wraps a reason into a {@linkcode PipelineError}. */
+/** Wraps a reason into a {@linkcode PipelineError}. *
+ * @example Failing a program with a reason
+ * ```ts
+ * import assert from "node:assert/strict"
+ * import { Effect } from "effect"
+ * import { InvalidStep, pipelineError } from "cairn"
+ *
+ * const error = await Effect.runPromise(
+ *   Effect.flip(Effect.fail(pipelineError(new InvalidStep({ step: "s", detail: "it is wrong" })))),
+ * )
+ * assert.equal(error.reason._tag, "InvalidStep")
+ * assert.equal(error.message, 'Cannot use step "s": it is wrong')
+ * ```
+ */
 export const pipelineError = (reason: PipelineErrorReason): PipelineError =>
   new PipelineError({ reason });

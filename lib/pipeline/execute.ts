@@ -54,6 +54,35 @@ interface ExecuteRequest {
 /**
  * The in-process executor: runs an invocation here, with the declaration this process
  * registered for it (a step made at run time included).
+ *
+ * @example An executor that logs, then runs in process
+ * ```ts
+ * import assert from "node:assert/strict"
+ * import { Effect, Layer } from "effect"
+ * import { Executor, type ExecutorApi, inProcess, Json, ObjectStore, Pipeline, step } from "cairn"
+ *
+ * const seed = step({ name: "seed", outputs: { x: Json }, run: () => ({ x: 1 }) })
+ * const ran: string[] = []
+ * const here: { api?: ExecutorApi } = {}
+ * const logging = Layer.succeed(Executor, {
+ *   name: "logging",
+ *   execute: (invocation) => {
+ *     ran.push(invocation.step)
+ *     return here.api!.execute(invocation)
+ *   },
+ * })
+ * await Effect.runPromise(
+ *   Effect.gen(function* () {
+ *     here.api = inProcess(yield* Pipeline)
+ *     yield* seed({})
+ *   }).pipe(
+ *     Effect.provide(
+ *       Pipeline.layer().pipe(Layer.provide(logging), Layer.provide(ObjectStore.layerTemp)),
+ *     ),
+ *   ),
+ * )
+ * assert.deepEqual(ran, ["seed"])
+ * ```
  */
 export const inProcess = (pipeline: PipelineApi): ExecutorApi => ({
   name: "in-process",

@@ -30,14 +30,19 @@ export interface ExecutorApi {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict"
  * import { Effect, Layer } from "effect"
- * import { Executor } from "./executor.ts"
+ * import { Executor, Json, ObjectStore, Pipeline, step } from "cairn"
  *
  * // An executor that refuses everything (a real one runs the invocation somewhere).
  * const refusing = Layer.succeed(Executor, {
  *   name: "refusing",
- *   execute: () => Effect.die("not here"),
+ *   execute: (invocation) => Effect.die(`not here: ${invocation.step}`),
  * })
+ * const seed = step({ name: "seed", outputs: { x: Json }, run: () => ({ x: 1 }) })
+ * const layer = Pipeline.layer().pipe(Layer.provide(refusing), Layer.provide(ObjectStore.layerTemp))
+ * const exit = await Effect.runPromiseExit(seed({}).pipe(Effect.provide(layer)))
+ * assert.equal(exit._tag, "Failure") // the miss went to the refusing executor
  * ```
  */
 export class Executor extends Context.Service<Executor, ExecutorApi>()("cairn/Executor") {}

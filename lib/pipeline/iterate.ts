@@ -26,10 +26,16 @@ export type IterateOptions<S, E, R> =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict"
  * import { Effect } from "effect"
- * import { iterate } from "./iterate.ts"
+ * import { iterate } from "cairn"
  *
- * const final = iterate({ times: 3 }, 0, (n) => Effect.succeed(n + 1)) // 3, once run
+ * const final = await Effect.runPromise(iterate({ times: 3 }, 0, (n) => Effect.succeed(n + 1)))
+ * assert.equal(final, 3)
+ * const settled = await Effect.runPromise(
+ *   iterate({ max: 100, until: (_before, after) => after >= 5 }, 0, (n) => Effect.succeed(n + 1)),
+ * )
+ * assert.equal(settled, 5)
  * ```
  */
 export const iterate = <S, E, R>(

@@ -23,12 +23,16 @@ export type {
 } from "./pipeline_api.ts";
 
 /** Which scenario the current fiber runs in (null outside any scenario). */
-export const CurrentScenario = Context.Reference<ScenarioState | null>("cairn/CurrentScenario", {
+export const CurrentScenario: Context.Reference<ScenarioState | null> = Context.Reference<
+  ScenarioState | null
+>("cairn/CurrentScenario", {
   defaultValue: () => null,
 });
 
 /** Which iteration the current fiber runs in (null outside `iterate`). */
-export const CurrentIteration = Context.Reference<number | null>("cairn/CurrentIteration", {
+export const CurrentIteration: Context.Reference<number | null> = Context.Reference<
+  number | null
+>("cairn/CurrentIteration", {
   defaultValue: () => null,
 });
 
@@ -65,12 +69,14 @@ const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, Objec
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict"
  * import { Effect } from "effect"
- * import { Pipeline } from "./pipeline.ts"
+ * import { Pipeline } from "cairn"
  *
- * const root = Effect.runPromise(
+ * const root = await Effect.runPromise(
  *   Pipeline.use((p) => Effect.succeed(p.store.root)).pipe(Effect.provide(Pipeline.layerTemp)),
  * )
+ * assert.match(root, /store$/)
  * ```
  */
 export class Pipeline extends Context.Service<Pipeline, PipelineApi>()("cairn/Pipeline") {

@@ -15,17 +15,21 @@ export type { Invocation };
 
 /** The mutable state of one scenario execution. */
 export interface ScenarioState {
+  /** The scenario's name. */
   readonly name: string;
+  /** Every step invocation so far, in order. */
   readonly invocations: Invocation[];
 }
 
 /** The first declaration invoked under a step name (to warn of a second one, once). */
 export interface StepNameUse {
+  /** The declaration (each `step(...)` call makes one). */
   readonly definition: object;
   /** Its code identity. */
   readonly identity: string;
   /** Where it was declared. */
   readonly where: string;
+  /** Whether the second declaration under this name was warned of. */
   warned: boolean;
 }
 
@@ -52,8 +56,11 @@ export interface PipelineOptions extends StoreOptions {
 
 /** The interpreter's services. */
 export interface PipelineApi {
+  /** The store the interpreter reads and writes. */
   readonly store: ObjectStoreApi;
+  /** Progress lines on stderr. */
   readonly progress: Progress;
+  /** Whether cache hits are re-checked before reuse. */
   readonly validate: "lazy" | "eager";
   /** `CAIRN_DEBUG=cache`: log key parts, hits and misses with the reason. */
   readonly debug: boolean;

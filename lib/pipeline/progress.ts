@@ -9,7 +9,9 @@
 
 /** What the interpreter reports as it goes. */
 export interface Progress {
+  /** A step invocation began. */
   stepStarted(scenario: string | null, step: string, iteration: number | null): void;
+  /** A step invocation ended, as a hit or a miss. */
   stepFinished(
     scenario: string | null,
     step: string,
@@ -17,7 +19,9 @@ export interface Progress {
     hit: boolean,
     ms: number,
   ): void;
+  /** An iteration of `iterate` ended. */
   iterationFinished(scenario: string | null, iteration: number, total: number | null): void;
+  /** A scenario ended. */
   scenarioFinished(
     scenario: string,
     status: string,
@@ -25,6 +29,7 @@ export interface Progress {
     misses: number,
     ms: number,
   ): void;
+  /** Writes one line (a warning, a debug line). */
   log(line: string): void;
 }
 

@@ -27,10 +27,13 @@ export interface RunOptions extends PipelineOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict"
  * import { Effect } from "effect"
- * import { run } from "./run.ts"
+ * import { run } from "cairn"
  *
- * if (import.meta.main) await run(Effect.succeed("done"))
+ * const root = `${Deno.makeTempDirSync()}/store`
+ * // A pipeline script ends with `if (import.meta.main) await run(program)`.
+ * assert.equal(await run(Effect.succeed("done"), { root, exitOnFailure: false }), "done")
  * ```
  */
 export const run = async <A, E>(

@@ -33,6 +33,7 @@ import { CurrentScenario, Pipeline, type ScenarioState } from "./pipeline.ts";
 export interface ScenarioOptions {
   /** The scenario's configuration (recorded; steps hash their own configs). */
   readonly config?: unknown;
+  /** Labels recorded with the scenario (for `runs --tag`). */
   readonly tags?: readonly string[];
   /** Config keys indexed for queries (`n_iterations`, `mode.beta`). */
   readonly facets?: readonly string[];
@@ -68,10 +69,20 @@ const facetValue = (config: unknown, path: string): unknown =>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict"
  * import { Effect } from "effect"
- * import { scenario } from "./scenario.ts"
+ * import { Pipeline, scenario } from "cairn"
  *
- * const baseline = scenario("baseline", { config: { n_iterations: 10 }, facets: ["n_iterations"] }, Effect.void)
+ * const baseline = scenario("baseline", { config: { n: 10 }, facets: ["n"] }, Effect.succeed(42))
+ * const recorded = await Effect.runPromise(
+ *   Effect.gen(function* () {
+ *     assert.equal(yield* baseline, 42)
+ *     const { store } = yield* Pipeline
+ *     return yield* store.readRecord((yield* store.readRef("scenarios/baseline"))!)
+ *   }).pipe(Effect.provide(Pipeline.layerTemp)),
+ * )
+ * assert.equal(recorded.status, "ok")
+ * assert.deepEqual(recorded.facets, { n: 10 })
  * ```
  */
 export const scenario = <A, E, R>(
@@ -98,11 +109,15 @@ export interface ScenarioRecorded<A> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict"
  * import { Effect } from "effect"
- * import { scenarioRecorded } from "./scenario.ts"
+ * import { Pipeline, scenarioRecorded } from "cairn"
  *
- * const baseline = scenarioRecorded("baseline", {}, Effect.succeed(42))
- * // Effect<{ value: 42, record: "<scenario record id>" }, PipelineError, Pipeline>
+ * const { value, record } = await Effect.runPromise(
+ *   scenarioRecorded("baseline", {}, Effect.succeed(42)).pipe(Effect.provide(Pipeline.layerTemp)),
+ * )
+ * assert.equal(value, 42)
+ * assert.match(record!, /^[0-9a-f]{64}$/)
  * ```
  */
 export const scenarioRecorded = <A, E, R>(

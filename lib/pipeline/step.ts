@@ -88,7 +88,9 @@ export interface StepOptions<
 > {
   /** Unique, stable name (letters, digits, `_`, `-`, `.`). */
   readonly name: string;
+  /** Declared inputs: name → codec (or `optional(codec)`). */
   readonly inputs?: I;
+  /** Declared outputs: name → codec. */
   readonly outputs: O;
   /** Plain data, canonicalised and hashed into the key. */
   readonly config?: C;
@@ -102,6 +104,7 @@ export interface StepOptions<
   readonly iterationInvariant?: boolean;
   /** `eager`: re-check a cache hit's outputs before reuse. */
   readonly validate?: "lazy" | "eager";
+  /** The work: receives decoded inputs, the config and a context; returns the outputs (a value, a Promise or an Effect of them). */
   readonly run: (
     inputs: DecodedInputs<I>,
     config: C,
@@ -112,6 +115,7 @@ export interface StepOptions<
 /** A declared step: call it with input artifacts. */
 export interface Step<I extends Record<string, InputSpec>, O extends Record<string, Codec>> {
   (inputs: InputArtifacts<I>): Effect.Effect<OutputArtifacts<O>, PipelineError, Pipeline>;
+  /** The declared name. */
   readonly stepName: string;
 }
 
@@ -189,8 +193,11 @@ const storeFailure = (e: StoreError) => pipelineError(e);
  *
  * @example
  * ```ts
- * import { Json, step } from "../../mod.ts"
+ * import assert from "node:assert/strict"
+ * import { Effect } from "effect"
+ * import { Json, Pipeline, step } from "cairn"
  *
+ * const seed = step({ name: "seed", outputs: { x: Json }, run: () => ({ x: 21 }) })
  * const double = step({
  *   name: "double",
  *   inputs: { x: Json },
@@ -198,6 +205,16 @@ const storeFailure = (e: StoreError) => pipelineError(e);
  *   config: { factor: 2 },
  *   run: ({ x }, config) => ({ y: x * config.factor }),
  * })
+ *
+ * const y = await Effect.runPromise(
+ *   Effect.gen(function* () {
+ *     const { x } = yield* seed({})
+ *     const { y } = yield* double({ x })
+ *     const { store } = yield* Pipeline
+ *     return JSON.parse(new TextDecoder().decode(yield* store.readBlob(y.id)))
+ *   }).pipe(Effect.provide(Pipeline.layerTemp)),
+ * )
+ * assert.equal(y, 42)
  * ```
  */
 export const step = <
@@ -505,10 +522,8 @@ const preparedBody = (
       invariantAt: declaration.iterationInvariant ? invocation.invokedAt : undefined,
       scenario: invocation.scenario,
     });
-    const changes = diffComponents(invocation.components, {
-      ...invocation.components,
-      ...again.key,
-    });
+    const keyed = comparable(invocation.components);
+    const changes = diffComponents(keyed, { ...keyed, ...again.key });
     if (changes.length > 0) {
       return yield* Effect.fail(
         pipelineError(
@@ -523,6 +538,18 @@ const preparedBody = (
     }
     return again.body;
   });
+
+// An invocation's components as diffComponents compares them (every part, as it is).
+const comparable = (c: StepInvocation["components"]): ComparableComponents => ({
+  format: c.format,
+  step: c.step,
+  signature: c.signature,
+  config: c.config,
+  inputs: c.inputs,
+  iteration: c.iteration,
+  env: c.env,
+  ...c,
+});
 
 // The captured streams of a failed command, listed with its invocation in the scenario
 // record (which links them, so gc keeps them): `cairn logs <scenario> <step@i>`.

@@ -15,9 +15,12 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
- * import { Json } from "./json.ts"
+ * import assert from "node:assert/strict"
+ * import { Json } from "cairn"
  *
- * new TextDecoder().decode(Json.encode({ b: 1, a: 2 }) as Uint8Array) // '{"a":2,"b":1}'
+ * const bytes = await Json.encode({ b: 1, a: [2.0, null] })
+ * assert.equal(new TextDecoder().decode(bytes), '{"a":[2,null],"b":1}')
+ * assert.deepEqual(await Json.decode(bytes), { a: [2, null], b: 1 })
  * ```
  */
 // deno-lint-ignore no-explicit-any

@@ -12,9 +12,10 @@ import type { PathCodec } from "./codec.ts";
  *
  * @example
  * ```ts
- * import { File } from "./path_codecs.ts"
+ * import assert from "node:assert/strict"
+ * import { File } from "cairn"
  *
- * File.kind // "blob"
+ * assert.equal(File.kind, "blob") // a step's File input is a path to a copy of the blob
  * ```
  */
 export const File: PathCodec = { _tag: "path", name: "file", kind: "blob" };
@@ -24,9 +25,10 @@ export const File: PathCodec = { _tag: "path", name: "file", kind: "blob" };
  *
  * @example
  * ```ts
- * import { Dir } from "./path_codecs.ts"
+ * import assert from "node:assert/strict"
+ * import { Dir } from "cairn"
  *
- * Dir.kind // "tree"
+ * assert.equal(Dir.kind, "tree") // a step's Dir input is a path to a copy of the tree
  * ```
  */
 export const Dir: PathCodec = { _tag: "path", name: "dir", kind: "tree" };
@@ -37,9 +39,12 @@ export const Dir: PathCodec = { _tag: "path", name: "dir", kind: "tree" };
  *
  * @example
  * ```ts
- * import { File, withExtension } from "./path_codecs.ts"
+ * import assert from "node:assert/strict"
+ * import { File, withExtension } from "cairn"
  *
- * withExtension(File, ".html").extension // ".html"
+ * const Html = withExtension(File, ".html") // a command's output `report` is out/report.html
+ * assert.equal(Html.extension, ".html")
+ * assert.equal(Html.kind, "blob")
  * ```
  */
 export const withExtension = (codec: PathCodec, extension: string): PathCodec => {

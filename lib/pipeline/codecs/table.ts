@@ -128,10 +128,13 @@ const csv: ValueCodec<TableValue> = {
  *
  * @example
  * ```ts
- * import { Table } from "./table.ts"
+ * import assert from "node:assert/strict"
+ * import { Table } from "cairn"
  *
  * const bytes = await Table.encode([{ zone: 1, population: 1200 }])
- * const rows = await Table.decode(bytes) // [{ zone: 1, population: 1200 }]
+ * assert.deepEqual(await Table.decode(bytes), [{ zone: 1, population: 1200 }])
+ * const csv = await Table.csv.encode([{ zone: 1, population: 1200 }])
+ * assert.equal(new TextDecoder().decode(csv), "zone,population\n1,1200\n")
  * ```
  */
 export const Table: ValueCodec<TableValue> & { readonly csv: ValueCodec<TableValue> } = {

@@ -13,9 +13,10 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
- * import { Text } from "./text.ts"
+ * import assert from "node:assert/strict"
+ * import { Text } from "cairn"
  *
- * Text.decode(Text.encode("héllo") as Uint8Array) // "héllo"
+ * assert.equal(await Text.decode(await Text.encode("héllo")), "héllo")
  * ```
  */
 export const Text: ValueCodec<string> = {
