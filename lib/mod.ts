@@ -38,6 +38,12 @@ export { run, type RunOptions } from "./pipeline/run.ts";
 export { Executor, type ExecutorApi, requireAddress } from "./pipeline/executor.ts";
 export { inProcess } from "./pipeline/execute.ts";
 export {
+  type PoolStats,
+  workers,
+  type WorkersApi,
+  type WorkersOptions,
+} from "./pipeline/workers/pool.ts";
+export {
   decodeStepInvocation,
   type ExecutionResult,
   type InvocationInput,

@@ -20,6 +20,11 @@ export type { ExecutionResult, StepInvocation };
 export interface ExecutorApi {
   /** Names it in messages (`in-process`, `workers(4)`). */
   readonly name: string;
+  /**
+   * True for an executor that runs invocations in other processes: a step with no
+   * address (made at run time) cannot be found there, and runs in process instead.
+   */
+  readonly remote?: boolean;
   /** Runs the invocation, ingests its outputs and records the run. */
   readonly execute: (invocation: StepInvocation) => Effect.Effect<ExecutionResult, PipelineError>;
 }

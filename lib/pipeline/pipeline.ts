@@ -44,16 +44,20 @@ const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, Objec
   Effect.gen(function* () {
     const store = yield* ObjectStore;
     const provided = yield* Effect.serviceOption(Executor);
-    const api: Omit<PipelineApi, "executor"> & { executor?: PipelineApi["executor"] } = {
+    const api: Omit<PipelineApi, "executor" | "local"> & {
+      executor?: PipelineApi["executor"];
+      local?: PipelineApi["local"];
+    } = {
       store,
-      progress: makeProgress(),
+      progress: options.progress ?? makeProgress(),
       validate: options.validate ?? "lazy",
       debug: (Deno.env.get("CAIRN_DEBUG") ?? "").split(",").includes("cache"),
       link: options.link ?? linkFromEnv(),
       stepNames: new Map(),
     };
     const pipeline = api as PipelineApi;
-    api.executor = provided._tag === "Some" ? provided.value : inProcess(pipeline);
+    api.local = inProcess(pipeline);
+    api.executor = provided._tag === "Some" ? provided.value : api.local;
     return pipeline;
   });
 
@@ -80,7 +84,11 @@ export class Pipeline extends Context.Service<Pipeline, PipelineApi>()("cairn/Pi
 
   /** The interpreter over the disk store at `options.root` (default `$CAIRN_STORE` or `./.cairn`). */
   static layerDisk(options: PipelineOptions = {}): Layer.Layer<Pipeline, StoreError> {
-    return Pipeline.layer(options).pipe(Layer.provide(ObjectStore.layer(options)));
+    const executor = options.executor;
+    const layer = Pipeline.layer(options);
+    return (executor ? layer.pipe(Layer.provide(executor)) : layer).pipe(
+      Layer.provide(ObjectStore.layer(options)),
+    );
   }
 
   /** The interpreter over a throw-away store (tests). */

@@ -8,7 +8,8 @@
  */
 import type { ObjectStoreApi, StoreOptions } from "../../store/object_store.ts";
 import type { Invocation } from "../model/scenario_record.ts";
-import type { ExecutorApi } from "./executor.ts";
+import type { Executor, ExecutorApi } from "./executor.ts";
+import type * as Layer from "effect/Layer";
 import type { Progress } from "./progress.ts";
 
 export type { Invocation };
@@ -45,6 +46,14 @@ export interface PipelineOptions extends StoreOptions {
    * `$CAIRN_LINK`, else `copy`.
    */
   readonly link?: "copy" | "hardlink";
+  /** Where progress and log lines go (default: stderr, a live line on a terminal). */
+  readonly progress?: Progress;
+  /**
+   * What runs misses, for `Pipeline.layerDisk` and `run`: `workers({ size })` for a pool
+   * of worker processes (default: in process; for `run`, `$CAIRN_WORKERS` workers when
+   * that is set).
+   */
+  readonly executor?: Layer.Layer<Executor>;
 }
 
 /** The interpreter's services. */
@@ -67,4 +76,6 @@ export interface PipelineApi {
   readonly stepNames: Map<string, StepNameUse>;
   /** What runs misses (in process unless an `Executor` was provided). */
   readonly executor: ExecutorApi;
+  /** The in-process executor (what a remote executor falls back to). */
+  readonly local: ExecutorApi;
 }

@@ -223,8 +223,53 @@ export const step = <
     outputSpecs,
     iterationInvariant: options.iterationInvariant ?? false,
     sources: "files" in declared ? declared.files : [],
+    module: site?.file ?? null,
+    keyFor: (invocation) => {
+      if ("problem" in declared) {
+        return { key: "", difference: `its code identity cannot be computed: ${declared.problem}` };
+      }
+      const ready = prepare(declared.identity);
+      if (ready instanceof PipelineError) return { key: "", difference: ready.message };
+      const sent = invocation.components.env;
+      const env = Object.fromEntries((options.env ?? []).map((v) => {
+        const value = typeof sent === "object" && sent !== null
+          ? (sent as Record<string, unknown>)[v]
+          : undefined;
+        return [v, typeof value === "string" ? value : null];
+      }));
+      const components: KeyComponents = {
+        format: KEY_FORMAT,
+        step: options.name,
+        signature,
+        code: { mode: declared.identity.mode, identity: declared.identity.identity },
+        config: ready.canonical,
+        inputs: Object.fromEntries(
+          Object.entries(invocation.inputs).map(([name, input]) => [name, input?.id ?? null]),
+        ),
+        iteration: options.iterationInvariant ? null : invocation.iteration,
+        env,
+      };
+      const key = ready.key(components);
+      const difference = key === invocation.key ? "" : describeChanges(
+        diffComponents(
+          {
+            format: invocation.components.format,
+            step: invocation.components.step,
+            signature: invocation.components.signature,
+            config: invocation.components.config,
+            inputs: invocation.components.inputs,
+            iteration: invocation.components.iteration,
+            env: invocation.components.env,
+            code: invocation.components.code,
+          },
+          { ...components, code: declared.identity },
+        ),
+      ).join("; ") || "the key format differs";
+      return { key, difference };
+    },
   });
   let fallbacksLogged = false;
+  let localNoted = false;
 
   const identityOf = (pipeline: PipelineApi): Effect.Effect<CodeIdentity, PipelineError> => {
     if ("problem" in declared) {
@@ -338,7 +383,17 @@ export const step = <
       if (pipeline.debug) {
         yield* explainMiss(pipeline, options.name, iteration, key, { ...components, code });
       }
-      const result = yield* pipeline.executor.execute({
+      // A remote executor cannot find a step made at run time: it runs here.
+      const executor = address === null && pipeline.executor.remote
+        ? pipeline.local
+        : pipeline.executor;
+      if (executor !== pipeline.executor && pipeline.debug && !localNoted) {
+        localNoted = true;
+        pipeline.progress.log(
+          `[cairn] ${options.name} runs in the pipeline process, not in ${pipeline.executor.name}: it was made at run time, so it has no address a worker could find it by (declare it at module level to run it there)`,
+        );
+      }
+      const result = yield* executor.execute({
         address,
         local,
         step: options.name,
@@ -349,7 +404,7 @@ export const step = <
         key,
         components: { ...components, code },
       }).pipe(
-        span("cairn.miss", { step: options.name, executor: pipeline.executor.name }),
+        span("cairn.miss", { step: options.name, executor: executor.name }),
         Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
       );
       const ms = note(result.run, false);
