@@ -77,16 +77,27 @@ export const salted = step({
   run: (_, c) => ({ salt: c.salt, pid: Deno.pid }),
 });
 
-export const sleepy = step({
-  name: "sleepy",
+// A step that keeps its thread busy for a minute (a long numeric step would not yield
+// either), after leaving its pid in $CAIRN_SLEEPY_DIR.
+const spin = (ms: number) => {
+  Deno.writeTextFileSync(`${Deno.env.get("CAIRN_SLEEPY_DIR")}/${Deno.pid}`, "");
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // busy
+  }
+  return { y: 1 };
+};
+
+export const sleepyA = step({
+  name: "sleepy.a",
   outputs: { y: Json },
-  config: { ms: 60_000 },
-  run: (_, c) => {
-    Deno.writeTextFileSync(`${Deno.env.get("CAIRN_SLEEPY_DIR")}/${Deno.pid}`, "");
-    const until = Date.now() + c.ms;
-    while (Date.now() < until) {
-      // busy: the thread never yields, as a long numeric step would not
-    }
-    return { y: 1 };
-  },
+  config: { ms: 60_000, which: "a" },
+  run: (_, c) => spin(c.ms),
+});
+
+export const sleepyB = step({
+  name: "sleepy.b",
+  outputs: { y: Json },
+  config: { ms: 60_000, which: "b" },
+  run: (_, c) => spin(c.ms),
 });

@@ -3,7 +3,7 @@
 // failure arrives as the same typed error; a worker that dies fails its invocation
 // and is replaced; what a worker cannot run as keyed runs in the pipeline process.
 import assert from "node:assert/strict";
-import { Effect, Layer } from "effect";
+import { Effect, type Layer } from "effect";
 import {
   Json,
   Pipeline,
@@ -12,7 +12,7 @@ import {
   workers,
   type WorkersApi,
 } from "../../../../mod.ts";
-import { crash, double, meetA, meetB, salted, singular, where } from "./_steps.ts";
+import { crash, double, meetA, meetB, salted, singular, sleepyA, where } from "./_steps.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
 
@@ -157,5 +157,92 @@ Deno.test("a worker whose declaration keys the invocation otherwise refuses it: 
       ),
       logged.join("\n"),
     );
+  });
+});
+
+// The pids in `dir` once `count` workers have started their steps.
+const busyWorkers = async (dir: string, count: number): Promise<number[]> => {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const pids = [...Deno.readDirSync(dir)].map((e) => Number(e.name));
+    if (pids.length >= count) return pids;
+    if (Date.now() > deadline) throw new Error(`only ${pids.length} of ${count} workers started`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+const alive = (pid: number): boolean => {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const allGone = async (pids: readonly number[], withinMs: number): Promise<number[]> => {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const left = pids.filter(alive);
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+const busyPipeline = (root: string, dir: string) =>
+  new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${import.meta.dirname}/_busy_pipeline.ts`, root],
+    env: { CAIRN_SLEEPY_DIR: dir, CAIRN_PROGRESS: "0" },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+
+Deno.test("SIGTERM to the pipeline process stops its busy workers and records the scenario as interrupted", async () => {
+  await withStore(async (root, dir) => {
+    Deno.mkdirSync(`${dir}/busy`);
+    const child = busyPipeline(root, `${dir}/busy`);
+    const pids = await busyWorkers(`${dir}/busy`, 2);
+    child.kill("SIGTERM");
+    const status = await child.status;
+    await child.stderr.cancel();
+    assert.equal(status.code, 143);
+    assert.deepEqual(await allGone(pids, 5_000), [], "no worker outlives the pipeline");
+    const record = await Effect.runPromise(
+      Effect.gen(function* () {
+        const { store } = yield* Pipeline;
+        return yield* store.readRecord((yield* store.readRef("scenarios/busy"))!);
+      }).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
+    );
+    assert.equal(record.status, "interrupted");
+  });
+});
+
+Deno.test("a pipeline process killed with SIGKILL leaves no worker behind, even one in the middle of a step", async () => {
+  await withStore(async (root, dir) => {
+    Deno.mkdirSync(`${dir}/busy`);
+    const child = busyPipeline(root, `${dir}/busy`);
+    const pids = await busyWorkers(`${dir}/busy`, 2);
+    child.kill("SIGKILL");
+    await child.status;
+    await child.stderr.cancel();
+    assert.deepEqual(await allGone(pids, 5_000), [], "each worker killed itself");
+  });
+});
+
+Deno.test("a sibling's failure interrupts an invocation running in a worker, and stops that worker", async () => {
+  await withStore(async (root, dir) => {
+    Deno.mkdirSync(`${dir}/busy`);
+    Deno.env.set("CAIRN_SLEEPY_DIR", `${dir}/busy`);
+    const run = Effect.gen(function* () {
+      // The failure comes once the sleeper has started in its worker.
+      const failLater = Effect.promise(() => busyWorkers(`${dir}/busy`, 1)).pipe(
+        Effect.andThen(singular({})),
+      );
+      return yield* Effect.flip(Effect.all([sleepyA({}), failLater], { concurrency: 2 }));
+    });
+    const error = await Effect.runPromise(run.pipe(Effect.provide(layerOf(root, 2))));
+    assert.equal(error.reason._tag, "StepFailed");
+    const pids = [...Deno.readDirSync(`${dir}/busy`)].map((e) => Number(e.name));
+    assert.deepEqual(await allGone(pids, 5_000), [], "the sleeper's worker was stopped");
   });
 });
