@@ -3,9 +3,8 @@
  * its result instead of computing it too (the pipeline takes one per cache key it
  * misses: single-flight across processes, as Nix takes a lock per output it builds).
  *
- * A lease is a file `leases/<name>` naming its holder (`<pid>@<host> <token>`) from
- * the moment it exists: written complete in `tmp/` and hard-linked into place, which
- * fails when the lease is held. The holder refreshes it (its mtime, stamped by the
+ * A lease is a file `leases/<name>` naming its holder (`<pid>@<host> <token>`),
+ * created exclusively, which fails when the lease is held. The holder refreshes it (its mtime, stamped by the
  * file system) every few seconds while it works. A lease is broken — renamed away,
  * and taken — when its holder is a process of this host that no longer exists (a
  * holder killed with SIGKILL costs the next process nothing), or when it has not been
@@ -81,7 +80,7 @@ export const leaseHolder = (layout: StoreLayout, name: string): LeaseHolder | un
 // True when the lease at `path` can be broken: its holder is a process of this host
 // that is gone, or it is older than LEASE_STALE_MS against `nowMs` (the file
 // system's clock).
-const breakable = (path: string, nowMs: number): boolean => {
+const breakable = (path: string, nowMs: number | (() => number)): boolean => {
   const info = lstatOrUndefined(path);
   if (!info) return false;
   let text: string;
@@ -99,7 +98,7 @@ const breakable = (path: string, nowMs: number): boolean => {
     // (a long step, or one that keeps the event loop from refreshing).
     return false;
   }
-  return nowMs - timeMs(info.mtime) > LEASE_STALE_MS;
+  return (typeof nowMs === "number" ? nowMs : nowMs()) - timeMs(info.mtime) > LEASE_STALE_MS;
 };
 
 /**
@@ -109,39 +108,45 @@ const breakable = (path: string, nowMs: number): boolean => {
 export const tryLease = (layout: StoreLayout, name: string): HeldLease | undefined => {
   const path = leasePath(layout, name);
   const owner = `${Deno.pid}@${hostname()} ${uniqueName("lease")}`;
-  const temp = `${layout.tmp}/${uniqueName("lease")}`;
-  try {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const file = Deno.openSync(temp, { write: true, create: true, truncate: true });
-      let ino: number;
-      let nowMs: number;
-      try {
-        writeAll(file, encoder.encode(owner));
-        const info = file.statSync();
-        ino = info.ino ?? 0;
-        // "Now" on the file system's clock: the temp file's mtime, just stamped.
-        nowMs = timeMs(info.mtime);
-      } finally {
-        file.close();
+  // One file creation, on every miss a pipeline makes: created exclusively and then
+  // written (a reader that finds it empty for that moment waits, as for a live holder).
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(path, { createNew: true, write: true });
+    } catch (e) {
+      if (isNotFound(e)) {
+        Deno.mkdirSync(layout.leases, { recursive: true });
+        continue;
       }
-      try {
-        Deno.linkSync(temp, path);
-        return { name, path, ino, owner };
-      } catch (e) {
-        if (isNotFound(e)) {
-          Deno.mkdirSync(layout.leases, { recursive: true });
-          continue;
-        }
-        if (!isAlreadyExists(e)) throw e;
-      }
-      if (!breakable(path, nowMs)) return undefined;
+      if (!isAlreadyExists(e)) throw e;
+      if (!breakable(path, () => fsNow(layout))) return undefined;
       try {
         Deno.renameSync(path, `${layout.tmp}/${uniqueName("stale-lease")}`);
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
+      continue;
     }
-    return undefined;
+    try {
+      writeAll(file, encoder.encode(owner));
+      return { name, path, ino: file.statSync().ino ?? 0, owner };
+    } finally {
+      file.close();
+    }
+  }
+  return undefined;
+};
+
+// "Now" on the file system's clock, for judging another host's lease: the mtime of a
+// temp file just written (only when a lease is found held by another host).
+const fsNow = (layout: StoreLayout): number => {
+  const temp = `${layout.tmp}/${uniqueName("now")}`;
+  try {
+    Deno.writeFileSync(temp, new Uint8Array());
+    return timeMs(Deno.statSync(temp).mtime);
+  } catch {
+    return Date.now();
   } finally {
     removeIfExists(temp);
   }

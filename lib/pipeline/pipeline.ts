@@ -54,6 +54,7 @@ const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, Objec
       debug: (Deno.env.get("CAIRN_DEBUG") ?? "").split(",").includes("cache"),
       link: options.link ?? linkFromEnv(),
       stepNames: new Map(),
+      inFlight: new Map(),
     };
     const pipeline = api as PipelineApi;
     api.local = inProcess(pipeline);

@@ -11,6 +11,7 @@ import type { Invocation } from "../model/scenario_record.ts";
 import type { Executor, ExecutorApi } from "./executor.ts";
 import type * as Layer from "effect/Layer";
 import type { Progress } from "./progress.ts";
+import type { InFlight } from "./single_flight.ts";
 
 export type { Invocation };
 
@@ -78,4 +79,6 @@ export interface PipelineApi {
   readonly executor: ExecutorApi;
   /** The in-process executor (what a remote executor falls back to). */
   readonly local: ExecutorApi;
+  /** The keys this process is computing now (single-flight). */
+  readonly inFlight: InFlight;
 }

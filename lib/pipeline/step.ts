@@ -45,6 +45,7 @@ import type { StepContext } from "./step_context.ts";
 
 export type { StepContext };
 import { CACHE_INDEX, decodeCacheValue } from "../model/cache_entry.ts";
+import { type KeyedRun, singleFlight } from "./single_flight.ts";
 
 // A span for a trace of where time goes; no stack trace is captured (on the hit path
 // that would cost more than the rest of the span).
@@ -362,14 +363,16 @@ export const step = <
         return durationMs;
       };
       const cache = pipeline.store.index(CACHE_INDEX);
-
-      const cached = yield* Effect.mapError(cache.get(key), storeFailure);
-      const entry = cached === undefined ? undefined : decodeCacheValue(cached);
-      const hit = entry &&
-        (yield* usable(pipeline, entry, key, options.validate).pipe(
-          span("cairn.hit", { step: options.name }),
-        ));
-      if (hit) {
+      // The key's usable run in the cache, if there is one.
+      const lookup = Effect.gen(function* () {
+        const cached = yield* Effect.mapError(cache.get(key), storeFailure);
+        const entry = cached === undefined ? undefined : decodeCacheValue(cached);
+        return entry &&
+          (yield* usable(pipeline, entry, key, options.validate).pipe(
+            span("cairn.hit", { step: options.name }),
+          ));
+      });
+      const hitOf = (hit: KeyedRun) => {
         const ms = note(hit.run, true);
         pipeline.progress.stepFinished(scenarioName, options.name, iteration, true, ms);
         if (pipeline.debug) {
@@ -378,7 +381,9 @@ export const step = <
           );
         }
         return handles(hit.outputs, hit.run) as OutputArtifacts<O>;
-      }
+      };
+      const hit = yield* lookup;
+      if (hit) return hitOf(hit);
 
       if (pipeline.debug) {
         yield* explainMiss(pipeline, options.name, iteration, key, { ...components, code });
@@ -393,7 +398,7 @@ export const step = <
           `[cairn] ${options.name} runs in the pipeline process, not in ${pipeline.executor.name}: it was made at run time, so it has no address a worker could find it by (declare it at module level to run it there)`,
         );
       }
-      const result = yield* executor.execute({
+      const compute = executor.execute({
         address,
         local,
         step: options.name,
@@ -403,13 +408,20 @@ export const step = <
         scenario: scenarioName,
         key,
         components: { ...components, code },
-      }).pipe(
-        span("cairn.miss", { step: options.name, executor: executor.name }),
-        Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
-      );
-      const ms = note(result.run, false);
+      }).pipe(span("cairn.miss", { step: options.name, executor: executor.name }));
+      // Computed once however many invocations of the key are in flight, here or in
+      // other processes on this store; the others take it as a hit.
+      const result = yield* singleFlight(
+        pipeline,
+        key,
+        label(options.name, iteration),
+        lookup,
+        compute,
+      ).pipe(Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))));
+      if (result.hit) return hitOf(result.run);
+      const ms = note(result.run.run, false);
       pipeline.progress.stepFinished(scenarioName, options.name, iteration, false, ms);
-      return handles(result.outputs, result.run) as OutputArtifacts<O>;
+      return handles(result.run.outputs, result.run.run) as OutputArtifacts<O>;
     });
 
   const traced = (inputs: InputArtifacts<I>) =>

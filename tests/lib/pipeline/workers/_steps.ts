@@ -101,3 +101,20 @@ export const sleepyB = step({
   config: { ms: 60_000, which: "b" },
   run: (_, c) => spin(c.ms),
 });
+
+// Counts its runs in $CAIRN_COUNT_DIR (a file per run) and takes a while; with
+// $CAIRN_HOLD set (not part of its key) it never finishes.
+export const counted = step({
+  name: "counted",
+  outputs: { y: Json },
+  config: { ms: 300 },
+  run: async (_, c) => {
+    Deno.writeTextFileSync(
+      `${Deno.env.get("CAIRN_COUNT_DIR")}/${Deno.pid}-${crypto.randomUUID()}`,
+      "",
+    );
+    if (Deno.env.get("CAIRN_HOLD")) await new Promise(() => setInterval(() => {}, 1000));
+    await new Promise((r) => setTimeout(r, c.ms));
+    return { y: 42 };
+  },
+});

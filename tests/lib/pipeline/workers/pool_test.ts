@@ -4,14 +4,7 @@
 // and is replaced; what a worker cannot run as keyed runs in the pipeline process.
 import assert from "node:assert/strict";
 import { Effect, type Layer } from "effect";
-import {
-  Json,
-  Pipeline,
-  PipelineError,
-  step,
-  workers,
-  type WorkersApi,
-} from "../../../../mod.ts";
+import { Json, Pipeline, PipelineError, step, workers, type WorkersApi } from "../../../../mod.ts";
 import { crash, double, meetA, meetB, salted, singular, sleepyA, where } from "./_steps.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
