@@ -55,6 +55,13 @@ export interface PipelineOptions extends StoreOptions {
    * that is set).
    */
   readonly executor?: Layer.Layer<Executor>;
+  /**
+   * Where `command` steps that do not say run: `true` under the sandbox (bubblewrap;
+   * a command fails where it cannot start), `false` on the host, `"auto"` (default)
+   * under the sandbox where bubblewrap works, else on the host, said once. Default:
+   * `$CAIRN_SANDBOX` (`1`, `0` or `auto`), else `"auto"`.
+   */
+  readonly sandbox?: boolean | "auto";
 }
 
 /** The interpreter's services. */
@@ -81,4 +88,6 @@ export interface PipelineApi {
   readonly local: ExecutorApi;
   /** The keys this process is computing now (single-flight). */
   readonly inFlight: InFlight;
+  /** The sandbox default of `command` steps that do not say (see {@linkcode PipelineOptions}). */
+  readonly sandbox: boolean | "auto";
 }

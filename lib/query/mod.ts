@@ -24,6 +24,7 @@ export {
   type LineageRun,
 } from "./lineage.ts";
 export { type LineageView, loadLineageView } from "./lineage_view.ts";
+export { commandLogs, type Logs, type LogStream } from "./logs.ts";
 export {
   type CairnArtifactFacet,
   type CairnRunFacet,

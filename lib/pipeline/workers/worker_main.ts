@@ -73,6 +73,9 @@ const refusal = (invocation: StepInvocation): string | undefined => {
   if (!definition) {
     return `no step is declared at ${invocation.address} once its module is imported here`;
   }
+  // A command checks itself as it prepares: a differing command line, source or tool
+  // there fails the invocation, saying what differs.
+  if (definition.prepare) return undefined;
   if (!definition.keyFor) return `the step at ${invocation.address} cannot say its key here`;
   const here = definition.keyFor(invocation);
   return here.key === invocation.key ? undefined : `its key here differs (${here.difference})`;
