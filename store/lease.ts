@@ -54,7 +54,9 @@ export interface HeldLease {
 
 /** Who holds a lease, as its file says. */
 export interface LeaseHolder {
+  /** The holding process's id on its host. */
   readonly pid: number;
+  /** The host name the holder runs on. */
   readonly host: string;
 }
 

@@ -394,11 +394,10 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
           storeError(new InvalidInput({ what: `lease "${name}"`, detail: problem })),
         );
       }
-      return Effect.acquireRelease(
-        attempt("take lease", name, () => {
-          ctx.session.begin();
-          return tryLease(ctx.layout, name);
-        }),
+      // The session starts first, outside the lease's acquisition: starting it may wait
+      // for gc.lock, and that wait must stay interruptible (an acquisition is not).
+      const take = Effect.acquireRelease(
+        attempt("take lease", name, () => tryLease(ctx.layout, name)),
         (held) =>
           held
             ? Effect.orElseSucceed(
@@ -422,6 +421,9 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
           held ? { name, held: attempt("read lease", name, () => leaseIsOurs(held)) } : undefined
         ),
       );
+      // The session starts first, outside the lease's acquisition: starting it may wait
+      // for gc.lock, and that wait must stay interruptible (an acquisition is not).
+      return Effect.andThen(attempt("start session", name, () => ctx.session.begin()), take);
     },
     leaseHolder: (name) => attempt("read lease", name, () => leaseHolder(ctx.layout, name)),
   };

@@ -11,7 +11,9 @@ import type { Invocation } from "../model/scenario_record.ts";
 import type { Executor, ExecutorApi } from "./executor.ts";
 import type * as Layer from "effect/Layer";
 import type { Progress } from "./progress.ts";
-import type { InFlight } from "./single_flight.ts";
+import type * as Deferred from "effect/Deferred";
+import type { ObjectId } from "../../store/object_id.ts";
+import type { ArtifactRef } from "../model/artifact.ts";
 
 export type { Invocation };
 
@@ -91,3 +93,14 @@ export interface PipelineApi {
   /** The sandbox default of `command` steps that do not say (see {@linkcode PipelineOptions}). */
   readonly sandbox: boolean | "auto";
 }
+
+/** A run of a key: what a hit reuses and a computation records. */
+export interface KeyedRun {
+  /** The run record. */
+  readonly run: ObjectId;
+  /** Its outputs. */
+  readonly outputs: Readonly<Record<string, ArtifactRef>>;
+}
+
+/** Computations of this process by key: each ends with its run, or undefined when it failed. */
+export type InFlight = Map<string, Deferred.Deferred<KeyedRun | undefined>>;

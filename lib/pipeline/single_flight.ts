@@ -16,19 +16,13 @@
 import * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
-import type { ObjectId } from "../../store/object_id.ts";
-import type { ArtifactRef } from "../model/artifact.ts";
 import { type PipelineError, pipelineError } from "./errors.ts";
-import type { PipelineApi } from "./pipeline_api.ts";
+import type { InFlight, KeyedRun, PipelineApi } from "./pipeline_api.ts";
 
-/** A run of the key: what a hit reuses and a computation records. */
-export interface KeyedRun {
-  readonly run: ObjectId;
-  readonly outputs: Readonly<Record<string, ArtifactRef>>;
-}
+export type { InFlight, KeyedRun };
 
-/** Computations of this process by key: each ends with its run, or undefined when it failed. */
-export type InFlight = Map<string, Deferred.Deferred<KeyedRun | undefined>>;
+// A wait longer than this is said on the progress output.
+const SAY_AFTER_MS = 2_000;
 
 // How long to sleep between looks while another process holds the lease: 10 ms,
 // doubling, at most 500 ms.
@@ -82,6 +76,7 @@ const acrossProcesses = (
   Effect.gen(function* () {
     let wait = 10;
     let said = false;
+    const since = Date.now();
     for (;;) {
       const done = yield* Effect.scoped(Effect.gen(function* () {
         const lease = yield* Effect.mapError(pipeline.store.lease(key), pipelineError);
@@ -92,8 +87,8 @@ const acrossProcesses = (
         return { run: yield* compute, hit: false };
       }));
       if (done) return done;
-      // Another process computes it: wait for its cache entry.
-      if (!said) {
+      // Another process computes it: wait for its cache entry (said once it is long).
+      if (!said && Date.now() - since > SAY_AFTER_MS) {
         said = true;
         const holder = yield* Effect.orElseSucceed(
           pipeline.store.leaseHolder(key),
