@@ -27,6 +27,11 @@ export interface ExecutorApi {
   readonly remote?: boolean;
   /** Runs the invocation, ingests its outputs and records the run. */
   readonly execute: (invocation: StepInvocation) => Effect.Effect<ExecutionResult, PipelineError>;
+  /**
+   * What it is doing now, in a few words for the progress line (`workers 2/2: assign@3
+   * skim@3, 4 queued`); undefined when it has nothing to say.
+   */
+  readonly status?: () => string | undefined;
 }
 
 /**

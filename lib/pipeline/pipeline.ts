@@ -15,7 +15,9 @@ import { inProcess } from "./execute.ts";
 import type { PipelineApi, PipelineOptions, ScenarioState } from "./pipeline_api.ts";
 
 export type {
+  InFlight,
   Invocation,
+  KeyedRun,
   PipelineApi,
   PipelineOptions,
   ScenarioState,
@@ -55,7 +57,7 @@ const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, Objec
       local?: PipelineApi["local"];
     } = {
       store,
-      progress: options.progress ?? makeProgress(),
+      progress: options.progress ?? makeProgress({ status: () => api.executor?.status?.() }),
       validate: options.validate ?? "lazy",
       debug: (Deno.env.get("CAIRN_DEBUG") ?? "").split(",").includes("cache"),
       link: options.link ?? linkFromEnv(),

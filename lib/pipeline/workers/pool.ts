@@ -392,18 +392,26 @@ export const workers = (options: WorkersOptions = {}): Layer.Layer<Executor> =>
       const size = Math.max(1, Math.floor(options.size ?? navigator.hardwareConcurrency ?? 1));
       const pool = new Pool(size);
       yield* Effect.addFinalizer(() => Effect.promise(() => pool.shutdown()));
+      const stats = (): PoolStats => ({
+        size: pool.size,
+        started: pool.started,
+        alive: pool.all.size,
+        queued: pool.queued,
+        running: [...pool.all].flatMap((w) => (w.running ? [w.running] : [])),
+      });
       const api: WorkersApi = {
         name: `workers(${size})`,
         remote: true,
         execute: (invocation): Effect.Effect<ExecutionResult, PipelineError> =>
           execute(pool, invocation),
-        stats: () => ({
-          size: pool.size,
-          started: pool.started,
-          alive: pool.all.size,
-          queued: pool.queued,
-          running: [...pool.all].flatMap((w) => (w.running ? [w.running] : [])),
-        }),
+        stats,
+        status: () => {
+          const { size, queued, running } = stats();
+          if (running.length === 0 && queued === 0) return undefined;
+          return `workers ${running.length}/${size}${
+            running.length ? `: ${running.join(" ")}` : ""
+          }${queued ? `, ${queued} queued` : ""}`;
+        },
       };
       return api;
     }),
