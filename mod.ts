@@ -41,6 +41,7 @@ export type { FileIdResult } from "./store/stat_cache.ts";
 export type { GcOptions, GcReport } from "./store/gc.ts";
 export type { FsckOptions, FsckProblem, FsckReport, IndexTarget } from "./store/fsck.ts";
 export type { RepairReport } from "./store/repair.ts";
+export type { LeaseHolder } from "./store/lease.ts";
 export type { MaterializeOptions, MaterializeResult } from "./store/materialize.ts";
 export type { DirPutResult } from "./store/ingest_dir.ts";
 export type { FilePutResult, PutResult } from "./store/objects.ts";
@@ -48,6 +49,7 @@ export {
   defaultStoreRoot,
   type EntryNeeding,
   type IndexHandle,
+  type Lease,
   ObjectStore,
   type ObjectStoreApi,
   type RefUpdateOptions,

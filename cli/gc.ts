@@ -19,7 +19,9 @@ const report = (r: CollectReport): string[] => {
   const lines = [
     `${verb} ${plural(r.objectsRemoved, "object")} (${formatBytes(r.bytesRemoved)}), ${
       plural(r.indexEntriesRemoved, "index entry", "index entries")
-    }, ${plural(r.tmpFilesRemoved, "temp file")}, ${plural(r.deadSessionsRemoved, "dead session")}`,
+    }, ${plural(r.tmpFilesRemoved, "temp file")}, ${plural(r.deadSessionsRemoved, "dead session")}${
+      r.deadLeasesRemoved > 0 ? `, ${plural(r.deadLeasesRemoved, "dead lease")}` : ""
+    }`,
     `kept ${plural(r.reachable, "reachable object")} (from ${plural(r.roots, "root")})`,
   ];
   if (r.scenarioRecordsDropped > 0) {

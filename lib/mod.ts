@@ -33,7 +33,9 @@ export { iterate, type IterateOptions } from "./pipeline/iterate.ts";
 export {
   CurrentIteration,
   CurrentScenario,
+  type InFlight,
   type Invocation,
+  type KeyedRun,
   Pipeline,
   type PipelineApi,
   type PipelineOptions,
@@ -42,8 +44,15 @@ export {
 } from "./pipeline/pipeline.ts";
 export type { Progress } from "./pipeline/progress.ts";
 export { run, type RunOptions } from "./pipeline/run.ts";
+export { sweep, SweepFailed, type SweepFailure, type SweepOptions } from "./pipeline/sweep.ts";
 export { Executor, type ExecutorApi, requireAddress } from "./pipeline/executor.ts";
 export { inProcess } from "./pipeline/execute.ts";
+export {
+  type PoolStats,
+  workers,
+  type WorkersApi,
+  type WorkersOptions,
+} from "./pipeline/workers/pool.ts";
 export {
   decodeStepInvocation,
   type ExecutionResult,

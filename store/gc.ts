@@ -30,6 +30,7 @@ import { objectPath } from "./layout.ts";
 import type { StoreContext } from "./objects.ts";
 import { listReflogs, listRefs, readReflog } from "./refs.ts";
 import { readSessions } from "./session.ts";
+import { removeDeadLeases } from "./lease.ts";
 import { listObjects, visit } from "./_walk.ts";
 import { planPruning } from "./_prune_indexes.ts";
 import { sweepTmp } from "./_sweep_tmp.ts";
@@ -82,6 +83,8 @@ export interface GcReport {
   readonly tmpFilesRemoved: number;
   /** Session files of dead processes removed. */
   readonly deadSessionsRemoved: number;
+  /** Leases of dead holders (or stale ones of other hosts) removed. */
+  readonly deadLeasesRemoved: number;
   /** Roots or links naming objects that are not in the store. */
   readonly missing: number;
 }
@@ -274,6 +277,7 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
       indexEntriesRemoved: dryRun ? pruning.planned : pruning.removed(),
       tmpFilesRemoved,
       deadSessionsRemoved: sessions.removed,
+      deadLeasesRemoved: removeDeadLeases(ctx.layout, fsNow, dryRun),
       missing: missing + youngMissing,
     };
   }, true);

@@ -13,6 +13,7 @@
  *   gc.lock             writers hold it shared for a few syscalls; gc holds it exclusive
  *   cuts                links a retention policy cut on purpose ("<from> <to>" lines)
  *   quarantine/         damaged objects set aside by the read that found them
+ *   leases/<name>       which live process is computing a key (single-flight)
  * ```
  *
  * @module
@@ -45,6 +46,8 @@ export interface StoreLayout {
   readonly cuts: string;
   /** Damaged objects, set aside: `<id>-<unique>`. */
   readonly quarantine: string;
+  /** Leases held by processes computing something (`leases/<name>`). */
+  readonly leases: string;
   /** `format`. */
   readonly format: string;
 }
@@ -61,6 +64,7 @@ export const layoutOf = (root: string): StoreLayout => ({
   gcLock: `${root}/gc.lock`,
   cuts: `${root}/cuts`,
   quarantine: `${root}/quarantine`,
+  leases: `${root}/leases`,
   format: `${root}/format`,
 });
 

@@ -46,6 +46,16 @@ import { verifyClosure } from "./verify.ts";
 const traced = (name: string, attributes: Record<string, unknown>) =>
   Effect.withSpan(name, { attributes }, { captureStackTrace: false });
 import { repair, type RepairReport } from "./repair.ts";
+import {
+  LEASE_REFRESH_MS,
+  type LeaseHolder,
+  leaseHolder,
+  leaseIsOurs,
+  leaseNameProblem,
+  refreshLease,
+  releaseLease,
+  tryLease,
+} from "./lease.ts";
 
 /** Effect-returning access to one append-only index. */
 export interface IndexHandle {
@@ -181,6 +191,24 @@ export interface ObjectStoreApi {
     { readonly fsck: FsckReport; readonly repair: RepairReport },
     StoreError
   >;
+  /**
+   * Takes lease `name` — "this process is computing it" — for the scope, refreshing
+   * it while the scope lasts and releasing it when the scope closes; undefined when a
+   * live process holds it (never waits). A lease whose holder is gone, or that its
+   * holder stopped refreshing, is broken and taken. A lease only saves work: nothing
+   * is wrong when two processes compute the same thing.
+   */
+  readonly lease: (name: string) => Effect.Effect<Lease | undefined, StoreError, Scope.Scope>;
+  /** The process holding lease `name`, or undefined when it is free. */
+  readonly leaseHolder: (name: string) => Effect.Effect<LeaseHolder | undefined, StoreError>;
+}
+
+/** A lease this process holds (see {@linkcode ObjectStoreApi.lease}). */
+export interface Lease {
+  /** The lease's name. */
+  readonly name: string;
+  /** Whether it is still this process's (false once another process broke it). */
+  readonly held: Effect.Effect<boolean, StoreError>;
 }
 
 /** Options for opening a store. */
@@ -359,6 +387,45 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
         const report = fsck(ctx, { ...options, quick: false });
         return { fsck: report, repair: repair(ctx, report) };
       }),
+    lease: (name) => {
+      const problem = leaseNameProblem(name);
+      if (problem) {
+        return Effect.fail(
+          storeError(new InvalidInput({ what: `lease "${name}"`, detail: problem })),
+        );
+      }
+      // The session starts first, outside the lease's acquisition: starting it may wait
+      // for gc.lock, and that wait must stay interruptible (an acquisition is not).
+      const take = Effect.acquireRelease(
+        attempt("take lease", name, () => tryLease(ctx.layout, name)),
+        (held) =>
+          held
+            ? Effect.orElseSucceed(
+              attempt("release lease", name, () => releaseLease(held)),
+              () => {},
+            )
+            : Effect.void,
+      ).pipe(
+        Effect.tap((held) =>
+          held
+            ? Effect.forkScoped(
+              Effect.sleep(LEASE_REFRESH_MS).pipe(
+                Effect.andThen(attempt("refresh lease", name, () => refreshLease(held))),
+                Effect.repeat({ while: (ours) => ours }),
+                Effect.ignore,
+              ),
+            )
+            : Effect.void
+        ),
+        Effect.map((held) =>
+          held ? { name, held: attempt("read lease", name, () => leaseIsOurs(held)) } : undefined
+        ),
+      );
+      // The session starts first, outside the lease's acquisition: starting it may wait
+      // for gc.lock, and that wait must stay interruptible (an acquisition is not).
+      return Effect.andThen(attempt("start session", name, () => ctx.session.begin()), take);
+    },
+    leaseHolder: (name) => attempt("read lease", name, () => leaseHolder(ctx.layout, name)),
   };
 };
 

@@ -11,7 +11,7 @@
  */
 import * as Result from "effect/Result";
 import * as Schema from "effect/Schema";
-import { InputRefSchema, RecordedComponentsSchema } from "./run_record.ts";
+import { ArtifactRefSchema, InputRefSchema, RecordedComponentsSchema } from "./run_record.ts";
 
 /** An input artifact as an invocation carries it. */
 const InvocationInputSchema = Schema.Struct({
@@ -121,3 +121,15 @@ export interface ExecutionResult {
     >
   >;
 }
+
+const ExecutionResultSchema = Schema.Struct({
+  run: Schema.String,
+  outputs: Schema.Record(Schema.String, ArtifactRefSchema),
+});
+const decodeResult = Schema.decodeUnknownResult(ExecutionResultSchema);
+
+/** Reads an execution result that crossed a process boundary; undefined when it is not one. */
+export const decodeExecutionResult = (value: unknown): ExecutionResult | undefined => {
+  const result = decodeResult(value);
+  return Result.isSuccess(result) ? result.success : undefined;
+};

@@ -244,6 +244,21 @@ export class InputChanged extends Data.TaggedError("InputChanged")<{
   }
 }
 
+/** The executor lost an invocation: the process running it died, or could not start. */
+export class ExecutorFailed extends Data.TaggedError("ExecutorFailed")<{
+  readonly step: string;
+  readonly iteration: number | null;
+  /** The executor's name (`workers`). */
+  readonly executor: string;
+  readonly detail: string;
+}> {
+  /** What failed, why, and what to do. */
+  override get message(): string {
+    const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
+    return `Step "${this.step}"${at} did not finish in the ${this.executor} executor: ${this.detail}`;
+  }
+}
+
 /** Every reason a pipeline operation can fail. */
 export type PipelineErrorReason =
   | ConfigNotCanonical
@@ -256,6 +271,7 @@ export type PipelineErrorReason =
   | InputModified
   | ScenarioNotRecorded
   | InputChanged
+  | ExecutorFailed
   | CommandFailed
   | CommandOutputMissing
   | RunnerUnavailable

@@ -20,8 +20,18 @@ export type { ExecutionResult, StepInvocation };
 export interface ExecutorApi {
   /** Names it in messages (`in-process`, `workers(4)`). */
   readonly name: string;
+  /**
+   * True for an executor that runs invocations in other processes: a step with no
+   * address (made at run time) cannot be found there, and runs in process instead.
+   */
+  readonly remote?: boolean;
   /** Runs the invocation, ingests its outputs and records the run. */
   readonly execute: (invocation: StepInvocation) => Effect.Effect<ExecutionResult, PipelineError>;
+  /**
+   * What it is doing now, in a few words for the progress line (`workers 2/2: assign@3
+   * skim@3, 4 queued`); undefined when it has nothing to say.
+   */
+  readonly status?: () => string | undefined;
 }
 
 /**

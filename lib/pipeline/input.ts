@@ -1,7 +1,8 @@
 /**
  * External inputs: files and directories outside the store that a pipeline
- * reads. They enter keys by content — the stat-cached blob id of each file — and
- * are copied into the store once (by id), so lineage can always reach them.
+ * reads, and values the program holds (a scenario's parameters). They enter keys by
+ * content — the stat-cached blob id of each file, the encoded value's id — and are
+ * copied into the store once (by id), so lineage can always reach them.
  *
  * @module
  */
@@ -10,9 +11,16 @@ import { basename, resolve } from "node:path";
 import { encodeTree, type TreeEntry } from "../../store/tree.ts";
 import type { StoreError } from "../../store/errors.ts";
 import type { Artifact } from "../model/artifact.ts";
-import type { Codec, PathCodec, ValueOf } from "./codecs/codec.ts";
+import type { Codec, PathCodec, ValueCodec, ValueOf } from "./codecs/codec.ts";
+import { Json } from "./codecs/json.ts";
 import { File } from "./codecs/path_codecs.ts";
-import { InputChanged, InputMissing, type PipelineError, pipelineError } from "./errors.ts";
+import {
+  CodecFailed,
+  InputChanged,
+  InputMissing,
+  type PipelineError,
+  pipelineError,
+} from "./errors.ts";
 import { Pipeline, type PipelineApi } from "./pipeline.ts";
 
 const missing = (path: string) => (e: StoreError | PipelineError): PipelineError =>
@@ -116,6 +124,52 @@ export const input = {
         name: basename(absolute),
         producer: null,
       };
+    }),
+
+  /**
+   * A value the program holds — a scenario's parameter, a sweep's setting — as an
+   * artifact (encoded with `codec`, default `Json`), so a step declared once takes it
+   * as an input and its key holds the value's content: each value its own runs, equal
+   * values one.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict"
+   * import { Effect } from "effect"
+   * import { input, Json, Pipeline, step } from "cairn"
+   *
+   * const grow = step({
+   *   name: "grow", inputs: { rate: Json }, outputs: { x: Json }, run: ({ rate }) => ({ x: 10 * rate }),
+   * })
+   * const x = await Effect.runPromise(Effect.gen(function* () {
+   *   const { x } = yield* grow({ rate: yield* input.value(1.5) })
+   *   const { store } = yield* Pipeline
+   *   return Json.decode(yield* store.readBlob(x.id))
+   * }).pipe(Effect.provide(Pipeline.layerTemp)))
+   * assert.equal(x, 15)
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  value: <T = any>(
+    value: T,
+    codec: ValueCodec<T> = Json,
+    name = "value",
+  ): Effect.Effect<Artifact<T>, PipelineError, Pipeline> =>
+    Effect.gen(function* () {
+      const pipeline = yield* Pipeline;
+      const bytes = yield* Effect.tryPromise({
+        try: async () => await codec.encode(value),
+        catch: (e) =>
+          pipelineError(
+            new CodecFailed({
+              codec: codec.name,
+              artifact: `input value "${name}"`,
+              detail: e instanceof Error ? e.message : String(e),
+            }),
+          ),
+      });
+      const { id } = yield* Effect.mapError(pipeline.store.putBlob(bytes), pipelineError);
+      return { id, kind: "blob", codec: codec.name, size: bytes.length, name, producer: null };
     }),
 
   /**

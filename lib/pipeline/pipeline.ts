@@ -15,7 +15,9 @@ import { inProcess } from "./execute.ts";
 import type { PipelineApi, PipelineOptions, ScenarioState } from "./pipeline_api.ts";
 
 export type {
+  InFlight,
   Invocation,
+  KeyedRun,
   PipelineApi,
   PipelineOptions,
   ScenarioState,
@@ -50,17 +52,22 @@ const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, Objec
   Effect.gen(function* () {
     const store = yield* ObjectStore;
     const provided = yield* Effect.serviceOption(Executor);
-    const api: Omit<PipelineApi, "executor"> & { executor?: PipelineApi["executor"] } = {
+    const api: Omit<PipelineApi, "executor" | "local"> & {
+      executor?: PipelineApi["executor"];
+      local?: PipelineApi["local"];
+    } = {
       store,
-      progress: makeProgress(),
+      progress: options.progress ?? makeProgress({ status: () => api.executor?.status?.() }),
       validate: options.validate ?? "lazy",
       debug: (Deno.env.get("CAIRN_DEBUG") ?? "").split(",").includes("cache"),
       link: options.link ?? linkFromEnv(),
       stepNames: new Map(),
+      inFlight: new Map(),
       sandbox: options.sandbox ?? sandboxFromEnv(),
     };
     const pipeline = api as PipelineApi;
-    api.executor = provided._tag === "Some" ? provided.value : inProcess(pipeline);
+    api.local = inProcess(pipeline);
+    api.executor = provided._tag === "Some" ? provided.value : api.local;
     return pipeline;
   });
 
@@ -87,7 +94,11 @@ export class Pipeline extends Context.Service<Pipeline, PipelineApi>()("cairn/Pi
 
   /** The interpreter over the disk store at `options.root` (default `$CAIRN_STORE` or `./.cairn`). */
   static layerDisk(options: PipelineOptions = {}): Layer.Layer<Pipeline, StoreError> {
-    return Pipeline.layer(options).pipe(Layer.provide(ObjectStore.layer(options)));
+    const executor = options.executor;
+    const layer = Pipeline.layer(options);
+    return (executor ? layer.pipe(Layer.provide(executor)) : layer).pipe(
+      Layer.provide(ObjectStore.layer(options)),
+    );
   }
 
   /** The interpreter over a throw-away store (tests). */

@@ -8,8 +8,12 @@
  */
 import type { ObjectStoreApi, StoreOptions } from "../../store/object_store.ts";
 import type { Invocation } from "../model/scenario_record.ts";
-import type { ExecutorApi } from "./executor.ts";
+import type { Executor, ExecutorApi } from "./executor.ts";
+import type * as Layer from "effect/Layer";
 import type { Progress } from "./progress.ts";
+import type * as Deferred from "effect/Deferred";
+import type { ObjectId } from "../../store/object_id.ts";
+import type { ArtifactRef } from "../model/artifact.ts";
 
 export type { Invocation };
 
@@ -45,6 +49,14 @@ export interface PipelineOptions extends StoreOptions {
    * `$CAIRN_LINK`, else `copy`.
    */
   readonly link?: "copy" | "hardlink";
+  /** Where progress and log lines go (default: stderr, a live line on a terminal). */
+  readonly progress?: Progress;
+  /**
+   * What runs misses, for `Pipeline.layerDisk` and `run`: `workers({ size })` for a pool
+   * of worker processes (default: in process; for `run`, `$CAIRN_WORKERS` workers when
+   * that is set).
+   */
+  readonly executor?: Layer.Layer<Executor>;
   /**
    * Where `command` steps that do not say run: `true` under the sandbox (bubblewrap;
    * a command fails where it cannot start), `false` on the host, `"auto"` (default)
@@ -74,6 +86,21 @@ export interface PipelineApi {
   readonly stepNames: Map<string, StepNameUse>;
   /** What runs misses (in process unless an `Executor` was provided). */
   readonly executor: ExecutorApi;
+  /** The in-process executor (what a remote executor falls back to). */
+  readonly local: ExecutorApi;
+  /** The keys this process is computing now (single-flight). */
+  readonly inFlight: InFlight;
   /** The sandbox default of `command` steps that do not say (see {@linkcode PipelineOptions}). */
   readonly sandbox: boolean | "auto";
 }
+
+/** A run of a key: what a hit reuses and a computation records. */
+export interface KeyedRun {
+  /** The run record. */
+  readonly run: ObjectId;
+  /** Its outputs. */
+  readonly outputs: Readonly<Record<string, ArtifactRef>>;
+}
+
+/** Computations of this process by key: each ends with its run, or undefined when it failed. */
+export type InFlight = Map<string, Deferred.Deferred<KeyedRun | undefined>>;

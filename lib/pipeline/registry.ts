@@ -52,19 +52,39 @@ export interface StepDefinition {
   readonly iterationInvariant: boolean;
   /** The files its code identity was computed from. */
   readonly sources: readonly string[];
+  /** The defining module's absolute path (what a worker imports), or null when unknown. */
+  readonly module: string | null;
+  /**
+   * The key this process's declaration gives the invocation's inputs and iteration,
+   * and, when it is not the invocation's, what differs (a worker checks it before it
+   * runs an invocation another process keyed).
+   */
+  readonly keyFor?: (invocation: StepInvocation) => { key: string; difference: string };
 }
 
-const byLocal = new Map<string, StepDefinition>();
-const byAddress = new Map<string, StepDefinition>();
-let counter = 0;
-// Handles carry this process's own token: one sent to another process (inside an
-// invocation) names nothing there, so it can never pick out another step of that
-// process, which numbers its declarations from 0 as this one does.
-const PROCESS = crypto.randomUUID();
+interface Registry {
+  readonly byLocal: Map<string, StepDefinition>;
+  readonly byAddress: Map<string, StepDefinition>;
+  counter: number;
+  // Handles carry this process's own token: one sent to another process (inside an
+  // invocation) names nothing there, so it can never pick out another step of that
+  // process, which numbers its declarations from 0 as this one does.
+  readonly process: string;
+}
+
+// One registry per process, even if this module is loaded twice (under two URLs).
+const REGISTRY = Symbol.for("cairn.registry");
+const registry: Registry = ((globalThis as Record<symbol, Registry | undefined>)[REGISTRY] ??= {
+  byLocal: new Map(),
+  byAddress: new Map(),
+  counter: 0,
+  process: crypto.randomUUID(),
+});
+const { byLocal, byAddress } = registry;
 
 /** Registers a declaration; returns its handle in this process. */
 export const registerStep = (definition: StepDefinition): string => {
-  const local = `local:${PROCESS}:${counter++}`;
+  const local = `local:${registry.process}:${registry.counter++}`;
   byLocal.set(local, definition);
   // The first declaration at an address wins: a module is evaluated once per process.
   if (definition.address !== null && !byAddress.has(definition.address)) {

@@ -12,6 +12,14 @@ import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import { Pipeline, type PipelineOptions } from "./pipeline.ts";
+import { workers } from "./workers/pool.ts";
+import { IN_WORKER } from "./workers/protocol.ts";
+
+// `CAIRN_WORKERS=N` (N > 0) for a script that does not say: a pool of N workers.
+const executorFromEnv = () => {
+  const n = Number(Deno.env.get("CAIRN_WORKERS") ?? "");
+  return Number.isInteger(n) && n > 0 ? workers({ size: n }) : undefined;
+};
 
 // Signals that stop a run in order: Ctrl-C, and what batch systems send first.
 const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -40,6 +48,11 @@ export const run = async <A, E>(
   program: Effect.Effect<A, E, Pipeline>,
   options: RunOptions = {},
 ): Promise<A> => {
+  if ((globalThis as Record<symbol, unknown>)[IN_WORKER]) {
+    throw new Error(
+      "this module runs a pipeline when it is imported (run() at its top level), and a cairn worker imported it to find its steps; guard the call with `if (import.meta.main) { … }`, or declare the steps in a module of their own",
+    );
+  }
   const controller = new AbortController();
   let signal: Deno.Signal | undefined;
   const listeners = SIGNALS.map((name) => {
@@ -52,7 +65,9 @@ export const run = async <A, E>(
   });
   let exit: Exit.Exit<A, unknown>;
   try {
-    exit = await Effect.runPromiseExit(program.pipe(Effect.provide(Pipeline.layerDisk(options))), {
+    const executor = options.executor ?? executorFromEnv();
+    const layer = Pipeline.layerDisk(executor ? { ...options, executor } : options);
+    exit = await Effect.runPromiseExit(program.pipe(Effect.provide(layer)), {
       signal: controller.signal,
     });
   } finally {

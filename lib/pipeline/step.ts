@@ -48,6 +48,7 @@ import type { StepContext } from "./step_context.ts";
 
 export type { StepContext };
 import { CACHE_INDEX, decodeCacheValue } from "../model/cache_entry.ts";
+import { type KeyedRun, singleFlight } from "./single_flight.ts";
 
 // A span for a trace of where time goes; no stack trace is captured (on the hit path
 // that would cost more than the rest of the span).
@@ -296,8 +297,57 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
     outputSpecs,
     iterationInvariant: options.iterationInvariant,
     sources: "files" in declared ? declared.files : [],
+    module: site?.file ?? null,
+    // A command checks itself as it prepares (its key parts are computed per invocation).
+    ...(body.kind === "run" ? { keyFor } : {}),
   });
+  function keyFor(invocation: StepInvocation): { key: string; difference: string } {
+    {
+      if ("problem" in declared) {
+        return { key: "", difference: `its code identity cannot be computed: ${declared.problem}` };
+      }
+      const ready = fix(declared.identity);
+      if (ready instanceof PipelineError) return { key: "", difference: ready.message };
+      const sent = invocation.components.env;
+      const env = Object.fromEntries((options.env ?? []).map((v) => {
+        const value = typeof sent === "object" && sent !== null
+          ? (sent as Record<string, unknown>)[v]
+          : undefined;
+        return [v, typeof value === "string" ? value : null];
+      }));
+      const components: KeyComponents = {
+        format: KEY_FORMAT,
+        step: options.name,
+        signature,
+        code: { mode: declared.identity.mode, identity: declared.identity.identity },
+        config: ready.canonical,
+        inputs: Object.fromEntries(
+          Object.entries(invocation.inputs).map(([name, input]) => [name, input?.id ?? null]),
+        ),
+        iteration: options.iterationInvariant ? null : invocation.iteration,
+        env,
+      };
+      const key = ready.key(components);
+      const difference = key === invocation.key ? "" : describeChanges(
+        diffComponents(
+          {
+            format: invocation.components.format,
+            step: invocation.components.step,
+            signature: invocation.components.signature,
+            config: invocation.components.config,
+            inputs: invocation.components.inputs,
+            iteration: invocation.components.iteration,
+            env: invocation.components.env,
+            code: invocation.components.code,
+          },
+          { ...components, code: declared.identity },
+        ),
+      ).join("; ") || "the key format differs";
+      return { key, difference };
+    }
+  }
   let fallbacksLogged = false;
+  let localNoted = false;
 
   const identityOf = (pipeline: PipelineApi): Effect.Effect<CodeIdentity, PipelineError> => {
     if ("problem" in declared) {
@@ -412,14 +462,16 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
       const key = prepared ? cacheKey(components) : ready.key(components);
       const recorded = { ...components, ...prepared?.details, code };
       const cache = pipeline.store.index(CACHE_INDEX);
-
-      const cached = yield* Effect.mapError(cache.get(key), storeFailure);
-      const entry = cached === undefined ? undefined : decodeCacheValue(cached);
-      const hit = entry &&
-        (yield* usable(pipeline, entry, key, options.validate).pipe(
-          span("cairn.hit", { step: options.name }),
-        ));
-      if (hit) {
+      // The key's usable run in the cache, if there is one.
+      const lookup = Effect.gen(function* () {
+        const cached = yield* Effect.mapError(cache.get(key), storeFailure);
+        const entry = cached === undefined ? undefined : decodeCacheValue(cached);
+        return entry &&
+          (yield* usable(pipeline, entry, key, options.validate).pipe(
+            span("cairn.hit", { step: options.name }),
+          ));
+      });
+      const hitOf = (hit: KeyedRun) => {
         const ms = note(hit.run, true);
         pipeline.progress.stepFinished(scenarioName, options.name, iteration, true, ms);
         if (pipeline.debug) {
@@ -428,13 +480,25 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
           );
         }
         return handles(hit.outputs, hit.run) as OutputArtifacts<O>;
-      }
+      };
+      const hit = yield* lookup;
+      if (hit) return hitOf(hit);
 
       if (pipeline.debug) {
         yield* explainMiss(pipeline, options.name, iteration, key, recorded);
       }
       if (prepared) pending.set(pendingKey(key, scenarioName, iteration), prepared);
-      const result = yield* pipeline.executor.execute({
+      // A remote executor cannot find a step made at run time: it runs here.
+      const executor = address === null && pipeline.executor.remote
+        ? pipeline.local
+        : pipeline.executor;
+      if (executor !== pipeline.executor && pipeline.debug && !localNoted) {
+        localNoted = true;
+        pipeline.progress.log(
+          `[cairn] ${options.name} runs in the pipeline process, not in ${pipeline.executor.name}: it was made at run time, so it has no address a worker could find it by (declare it at module level to run it there)`,
+        );
+      }
+      const compute = executor.execute({
         address,
         local,
         step: options.name,
@@ -444,8 +508,16 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
         scenario: scenarioName,
         key,
         components: recorded,
-      }).pipe(
-        span("cairn.miss", { step: options.name, executor: pipeline.executor.name }),
+      }).pipe(span("cairn.miss", { step: options.name, executor: executor.name }));
+      // Computed once however many invocations of the key are in flight, here or in
+      // other processes on this store; the others take it as a hit.
+      const result = yield* singleFlight(
+        pipeline,
+        key,
+        label(options.name, iteration),
+        lookup,
+        compute,
+      ).pipe(
         Effect.tapError((error) =>
           Effect.sync(() => note(null, false, error.message, logsOf(error)))
         ),
@@ -453,9 +525,10 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
           Effect.sync(() => pending.delete(pendingKey(key, scenarioName, iteration))),
         ),
       );
-      const ms = note(result.run, false);
+      if (result.hit) return hitOf(result.run);
+      const ms = note(result.run.run, false);
       pipeline.progress.stepFinished(scenarioName, options.name, iteration, false, ms);
-      return handles(result.outputs, result.run) as OutputArtifacts<O>;
+      return handles(result.run.outputs, result.run.run) as OutputArtifacts<O>;
     });
 
   const traced = (inputs: InputArtifacts<I>) =>

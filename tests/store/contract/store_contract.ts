@@ -215,6 +215,35 @@ export const storeContract = (backend: Backend): void => {
     }));
 
   test(
+    "a lease is one holder's while its scope lasts, and free once the scope closes",
+    (store, reopen) =>
+      Effect.gen(function* () {
+        const name = "ab".repeat(32);
+        const mine = yield* Effect.scoped(Effect.gen(function* () {
+          const lease = yield* store.lease(name);
+          assert.ok(lease, "a free lease is taken");
+          assert.equal(yield* lease.held, true);
+          const other = yield* reopen(Effect.scoped(Effect.gen(function* () {
+            return yield* (yield* ObjectStore).lease(name);
+          })));
+          assert.equal(other, undefined, "another session cannot take a held lease");
+          const holder = yield* store.leaseHolder(name);
+          assert.equal(holder?.pid, Deno.pid);
+          return lease;
+        }));
+        assert.equal(yield* mine.held, false, "released with its scope");
+        assert.equal(yield* store.leaseHolder(name), undefined);
+        const again = yield* reopen(Effect.scoped(Effect.gen(function* () {
+          const lease = yield* (yield* ObjectStore).lease(name);
+          return lease === undefined ? false : yield* lease.held;
+        })));
+        assert.equal(again, true, "a released lease is taken by the next");
+        const bad = yield* Effect.flip(Effect.scoped(store.lease("../escape")));
+        assert.equal(reasonOf(bad), "InvalidInput");
+      }),
+  );
+
+  test(
     "gc keeps what refs reach and sweeps unreachable objects past the grace period",
     (store, reopen) =>
       Effect.gen(function* () {
