@@ -66,6 +66,7 @@ export {
   scenarioRecorded,
 } from "./pipeline/scenario.ts";
 export {
+  type ConfigOverride,
   type DecodedInputs,
   type InputArtifacts,
   type OutputArtifacts,

@@ -1,5 +1,7 @@
 // The miss path of a step: decode inputs, run, ingest outputs, record the run.
 import * as Effect from "effect/Effect";
+import type { JsonValue } from "../../store/canonical_json.ts";
+import { configFromCanonical } from "../model/canonical_config.ts";
 import { hostname } from "node:os";
 import { relative } from "node:path";
 import type { ObjectId } from "../../store/object_id.ts";
@@ -106,7 +108,10 @@ export const inProcess = (pipeline: PipelineApi): ExecutorApi => ({
     const request = {
       pipeline,
       name: definition.name,
-      config: definition.config,
+      // A config given at invocation is the one the key holds.
+      config: invocation.configGiven
+        ? configFromCanonical(invocation.components.config as JsonValue)
+        : definition.config,
       inputSpecs: definition.inputSpecs,
       outputSpecs: definition.outputSpecs,
       inputs: invocation.inputs,

@@ -118,3 +118,11 @@ export const counted = step({
     return { y: 42 };
   },
 });
+
+export const scaled = step({
+  name: "scaled",
+  inputs: { x: Json },
+  outputs: { y: Json, pid: Json },
+  config: { factor: 1, when: new Date(0) },
+  run: ({ x }, c) => ({ y: x * c.factor + (c.when instanceof Date ? 0 : 1000), pid: Deno.pid }),
+});
