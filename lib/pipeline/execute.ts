@@ -8,6 +8,7 @@ import type { ObjectId } from "../../store/object_id.ts";
 import type { StoreError } from "../../store/errors.ts";
 import type { Artifact, ArtifactRef } from "../model/artifact.ts";
 import { codecOf } from "./codecs/codec.ts";
+import { readingCodec } from "./codecs/compat.ts";
 import {
   CodecFailed,
   InputDamaged,
@@ -275,7 +276,21 @@ const runStep = (req: ExecuteRequest, scratch: Scratch) =>
         decoded[name] = undefined;
         continue;
       }
-      const codec = codecOf(spec);
+      // The artifact's own codec when it is of the declared one's family (csv or parquet
+      // for a Table input); the step checked, as it was invoked, that one can read it.
+      const reading = readingCodec(codecOf(spec), artifact);
+      if ("problem" in reading) {
+        return yield* Effect.fail(
+          pipelineError(
+            new CodecFailed({
+              codec: codecOf(spec).name,
+              artifact: `input "${name}" of step "${req.name}"`,
+              detail: reading.problem,
+            }),
+          ),
+        );
+      }
+      const codec = reading.codec;
       if (codec._tag === "path") {
         const path = `${yield* makeScratchDir}/in/${name}`;
         yield* store.materialize(artifact.id, path, {

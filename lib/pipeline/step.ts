@@ -21,6 +21,7 @@ import {
 } from "../model/cache_key.ts";
 import type { JsonValue } from "../../store/canonical_json.ts";
 import { canonicalConfig, configFromCanonical } from "../model/canonical_config.ts";
+import { readingCodec } from "./codecs/compat.ts";
 import { type CallSite, callSiteOf, type CodeIdentity } from "../identity/code_identity.ts";
 import { declareStepCode, type StepCode } from "./step_code.ts";
 import {
@@ -438,6 +439,15 @@ export const declareStep = <
             }),
           );
         } else {
+          const reading = readingCodec(codecOf(spec), artifact);
+          if ("problem" in reading) {
+            return yield* fail(
+              new InvalidStep({
+                step: options.name,
+                detail: `input "${name}" cannot be read: ${reading.problem}`,
+              }),
+            );
+          }
           inputIds[name] = artifact.id;
         }
       }

@@ -107,7 +107,8 @@ const csv: ValueCodec<TableValue> = {
       }),
     );
   },
-  // CSV has no types: empty → null, true/false → booleans, numeric text → numbers.
+  // CSV has no types: empty → null, true/false → booleans, numeric text → numbers when
+  // the number prints as the text did, else the text.
   decode: (bytes) =>
     parse(decoder.decode(bytes), {
       columns: true,
@@ -117,8 +118,10 @@ const csv: ValueCodec<TableValue> = {
         if (value === "") return null;
         if (value === "true") return true;
         if (value === "false") return false;
+        // A number only when it reads back as the same text: "00501" (a zone id) and
+        // "1.50" stay strings, so a table written back is the table read.
         const n = Number(value);
-        return value.trim() !== "" && Number.isFinite(n) ? n : value;
+        return Number.isFinite(n) && String(n) === value ? n : value;
       },
     }) as Row[],
 };
