@@ -36,6 +36,7 @@ export {
   type InFlight,
   type Invocation,
   type KeyedRun,
+  type LoopOutcome,
   Pipeline,
   type PipelineApi,
   type PipelineOptions,
@@ -43,6 +44,7 @@ export {
   type StepNameUse,
 } from "./pipeline/pipeline.ts";
 export type { Progress } from "./pipeline/progress.ts";
+export { read } from "./pipeline/read.ts";
 export { run, type RunOptions } from "./pipeline/run.ts";
 export { sweep, SweepFailed, type SweepFailure, type SweepOptions } from "./pipeline/sweep.ts";
 export { Executor, type ExecutorApi, requireAddress } from "./pipeline/executor.ts";

@@ -160,7 +160,7 @@ const recordScenario = <A, E, R>(
         ),
     });
     const pipeline = yield* Pipeline;
-    const state: ScenarioState = { name, invocations: [] };
+    const state: ScenarioState = { name, invocations: [], loops: [] };
     const startedAt = new Date();
     const t0 = performance.now();
     // Why the record could not be written, if it could not: a program that succeeded
@@ -203,6 +203,7 @@ const recordScenario = <A, E, R>(
                 ...(i.error ? { error: i.error } : {}),
                 ...(i.logs ? { logs: { stdout: i.logs.stdout, stderr: i.logs.stderr } } : {}),
               })),
+              ...(state.loops.length > 0 ? { loops: state.loops.map((l) => ({ ...l })) } : {}),
               parent,
               startedAt: startedAt.toISOString(),
               endedAt: new Date().toISOString(),
