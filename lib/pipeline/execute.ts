@@ -171,7 +171,9 @@ const executeStep = (
   ));
 
 const stepFailed = (req: ExecuteRequest, cause: unknown) =>
-  pipelineError(new StepFailed({ step: req.name, iteration: req.iteration, cause }));
+  pipelineError(
+    new StepFailed({ step: req.name, iteration: req.iteration, scenario: req.scenario, cause }),
+  );
 
 const invariantMisuse = (req: ExecuteRequest) =>
   pipelineError(

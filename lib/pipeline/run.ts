@@ -11,6 +11,7 @@
 import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
+import { SweepFailed } from "./sweep.ts";
 import { Pipeline, type PipelineOptions } from "./pipeline.ts";
 import { workers } from "./workers/pool.ts";
 import { IN_WORKER } from "./workers/protocol.ts";
@@ -85,6 +86,21 @@ export const run = async <A, E>(
   console.error(`error: ${message}`);
   if (!interrupted && !(error instanceof Error && "_tag" in error)) {
     console.error(Cause.pretty(exit.cause));
+  } else if (!interrupted && Deno.env.get("CAIRN_DEBUG")) {
+    // Under CAIRN_DEBUG, where the step's own exception was thrown (in a worker too:
+    // its stack travels with it).
+    for (const thrown of thrownBy(error)) if (thrown.stack) console.error(thrown.stack);
   }
   Deno.exit(interrupted ? (signal === "SIGTERM" ? 143 : 130) : 1);
+};
+
+// The exceptions steps threw, inside the pipeline error that carries one, or inside
+// each failure of a sweep.
+const thrownBy = (error: unknown, depth = 0): Error[] => {
+  if (depth > 5 || typeof error !== "object" || error === null) return [];
+  if (error instanceof SweepFailed) {
+    return error.failures.flatMap((f) => thrownBy(f.error, depth + 1));
+  }
+  const cause = (error as { readonly reason?: { readonly cause?: unknown } }).reason?.cause;
+  return cause instanceof Error ? [cause] : [];
 };
