@@ -19,7 +19,7 @@ export {
 export { Json } from "./pipeline/codecs/json.ts";
 export { Text } from "./pipeline/codecs/text.ts";
 export { Dir, File, withExtension } from "./pipeline/codecs/path_codecs.ts";
-export { type Row, Table, type TableValue } from "./pipeline/codecs/table.ts";
+export { type Row, Table, type TableValue, type TypedTable } from "./pipeline/codecs/table.ts";
 export * from "./pipeline/errors.ts";
 export {
   type ArgvArgs,

@@ -22,6 +22,11 @@ export interface ValueCodec<T> {
   readonly encode: (value: T) => Uint8Array | Promise<Uint8Array>;
   /** Decodes stored bytes into the value `run` sees. */
   readonly decode: (bytes: Uint8Array) => T | Promise<T>;
+  /**
+   * Codecs that read the same values from other encodings, by the name artifacts
+   * record (`Table` reads `table-csv` artifacts with its CSV variant).
+   */
+  readonly variants?: Readonly<Record<string, ValueCodec<T>>>;
 }
 
 /** A codec whose artifacts are files (`kind: "blob"`) or directories (`kind: "tree"`) on disk. */

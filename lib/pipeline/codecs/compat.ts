@@ -1,7 +1,7 @@
 /**
- * Which codec reads an artifact given to an input: the artifact's own when it is of
- * the declared codec's family (a `Table` input reads a `table-csv` artifact as CSV and a
- * `table` one as Parquet), the declared one for bytes that entered untyped (`input.file`
+ * Which codec reads an artifact given to an input: the declared codec's variant for the
+ * artifact's encoding (a `Table` input reads a `table-csv` artifact as CSV and a `table`
+ * one as Parquet; a `Table.of(schema)` input does the same and checks the rows), the declared one for bytes that entered untyped (`input.file`
  * with the default `File` codec), and none when they cannot agree (JSON given to a
  * `Table` input) — that fails when the step is invoked, naming both codecs, instead of
  * as a decode error deep in the run.
@@ -24,12 +24,6 @@ export const BUILT_IN_CODECS: ReadonlyMap<string, ValueCodec<unknown>> = new Map
   [Table.csv.name, Table.csv as ValueCodec<unknown>],
 ]);
 
-// Codecs whose artifacts hold the same kind of value (decoded by their own codec).
-const FAMILY: Readonly<Record<string, string>> = {
-  [Table.name]: "table",
-  [Table.csv.name]: "table",
-};
-
 /** How an artifact of `codec`/`kind` is read by an input declared `declared`, or why it cannot be. */
 export const readingCodec = (
   declared: Codec,
@@ -47,9 +41,8 @@ export const readingCodec = (
     };
   }
   if (artifact.codec === declared.name || artifact.codec === "file") return { codec: declared };
-  const family = FAMILY[declared.name];
-  const own = BUILT_IN_CODECS.get(artifact.codec);
-  if (family !== undefined && FAMILY[artifact.codec] === family && own) return { codec: own };
+  const variant = declared.variants?.[artifact.codec];
+  if (variant) return { codec: variant };
   return {
     problem: `it was written as ${artifact.codec}, but the input is declared ${declared.name}; ` +
       `declare the input with the codec its producer writes, or convert it in a step`,
