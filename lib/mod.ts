@@ -9,7 +9,10 @@ export type { KeyChange, KeyComponents } from "./model/cache_key.ts";
 export type { CodeIdentity } from "./identity/code_identity.ts";
 export {
   type Codec,
+  elementName,
   type InputSpec,
+  type List,
+  list,
   type Optional,
   optional,
   type PathCodec,

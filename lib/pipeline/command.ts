@@ -130,6 +130,13 @@ const problemsOf = (
   timeout: number | string,
 ): string[] => {
   const problems: string[] = [];
+  for (const [name, spec] of Object.entries(options.inputs ?? {}) as [string, InputSpec][]) {
+    if (spec._tag === "list") {
+      problems.push(
+        `input "${name}" is a list, which a command cannot take yet; give it its elements as inputs of their own, or read the list in a step`,
+      );
+    }
+  }
   for (
     const [kind, specs] of [["input", options.inputs ?? {}], [
       "output",

@@ -27,7 +27,9 @@ import { declareStepCode, type StepCode } from "./step_code.ts";
 import {
   type Codec,
   codecOf,
+  elementName,
   type InputSpec,
+  type List,
   type Optional,
   type PathCodec,
   type ValueOf,
@@ -61,12 +63,18 @@ const LIB_DIR = dirname(fromFileUrl(import.meta.url));
 
 /** Decoded inputs, as `run` receives them. */
 export type DecodedInputs<I extends Record<string, InputSpec>> = {
-  readonly [K in keyof I]: I[K] extends Optional<infer C> ? ValueOf<C> | undefined : ValueOf<I[K]>;
+  readonly [K in keyof I]: I[K] extends Optional<infer C> ? ValueOf<C> | undefined
+    : I[K] extends List<infer C> ? readonly ValueOf<C>[]
+    : ValueOf<I[K]>;
 };
 
-/** The artifacts a step is invoked with. */
+/** The artifacts a step is invoked with (an array of them for a list input). */
 export type InputArtifacts<I extends Record<string, InputSpec>> =
-  & { readonly [K in keyof I as I[K] extends Optional<Codec> ? never : K]: Artifact<ValueOf<I[K]>> }
+  & {
+    readonly [K in keyof I as I[K] extends Optional<Codec> ? never : K]: I[K] extends List<infer C>
+      ? readonly Artifact<ValueOf<C>>[]
+      : Artifact<ValueOf<I[K]>>;
+  }
   & { readonly [K in keyof I as I[K] extends Optional<Codec> ? K : never]?: Artifact | undefined };
 
 /** What `run` returns: values for value codecs; path codecs may be omitted (written to `outDir`). */
@@ -279,7 +287,13 @@ export const declareStep = <
     inputs: Object.fromEntries(
       Object.entries(inputSpecs).map((
         [k, s],
-      ) => [k, { codec: codecOf(s).name, optional: s._tag === "optional" }]),
+      ) => [
+        k,
+        // `list` only for a list input: other inputs' signatures (and keys) stay as they were.
+        s._tag === "list"
+          ? { codec: codecOf(s).name, optional: false, list: true }
+          : { codec: codecOf(s).name, optional: s._tag === "optional" },
+      ]),
     ),
     outputs: Object.fromEntries(Object.entries(outputSpecs).map(([k, c]) => [k, c.name])),
   };
@@ -421,35 +435,36 @@ export const declareStep = <
           );
         }
       }
+      // Every input by the name it is keyed and recorded under: a list input's
+      // elements as name[0], name[1], … (an absent optional input as null).
       const inputIds: Record<string, string | null> = {};
+      const flat: Record<string, Artifact | undefined> = {};
+      const check = (name: string, spec: InputSpec, artifact: unknown): string | undefined => {
+        if (!isArtifact(artifact)) return `input "${name}" is not an artifact handle`;
+        const reading = readingCodec(codecOf(spec), artifact);
+        if ("problem" in reading) return `input "${name}" cannot be read: ${reading.problem}`;
+        flat[name] = artifact;
+        inputIds[name] = artifact.id;
+        return undefined;
+      };
       for (const [name, spec] of Object.entries(inputSpecs)) {
         const artifact = given[name];
-        if (artifact === undefined || artifact === null) {
-          if (spec._tag !== "optional") {
-            return yield* fail(
-              new InvalidStep({ step: options.name, detail: `input "${name}" is missing` }),
-            );
+        let problem: string | undefined;
+        if (spec._tag === "list") {
+          if (!Array.isArray(artifact)) {
+            problem = `input "${name}" is a list: give an array of artifact handles`;
+          } else {
+            for (const [i, element] of (artifact as unknown[]).entries()) {
+              problem ??= check(elementName(name, i), spec, element);
+            }
           }
-          inputIds[name] = null;
-        } else if (!isArtifact(artifact)) {
-          return yield* fail(
-            new InvalidStep({
-              step: options.name,
-              detail: `input "${name}" is not an artifact handle`,
-            }),
-          );
+        } else if (artifact === undefined || artifact === null) {
+          if (spec._tag !== "optional") problem = `input "${name}" is missing`;
+          else inputIds[name] = null;
         } else {
-          const reading = readingCodec(codecOf(spec), artifact);
-          if ("problem" in reading) {
-            return yield* fail(
-              new InvalidStep({
-                step: options.name,
-                detail: `input "${name}" cannot be read: ${reading.problem}`,
-              }),
-            );
-          }
-          inputIds[name] = artifact.id;
+          problem = check(name, spec, artifact);
         }
+        if (problem) return yield* fail(new InvalidStep({ step: options.name, detail: problem }));
       }
       const code = yield* identityOf(pipeline);
       warnOfNamesake(pipeline, options.name, definition, options.sameness ?? code.identity, site);
@@ -501,7 +516,7 @@ export const declareStep = <
       const prepared = body.kind === "prepared"
         ? yield* body.prepare({
           pipeline,
-          inputs: given,
+          inputs: flat,
           config: configValue,
           iteration,
           invariantAt,
@@ -566,7 +581,7 @@ export const declareStep = <
         address,
         local,
         step: options.name,
-        inputs: invocationInputs(inputSpecs, given),
+        inputs: invocationInputs(inputIds, flat),
         iteration,
         invokedAt: current,
         scenario: scenarioName,
@@ -707,11 +722,11 @@ const logsOf = (error: PipelineError): CommandLogs | null =>
   error.reason._tag === "CommandFailed" ? error.reason.logs : null;
 // The invocation's inputs: every declared input, an absent optional one as null.
 const invocationInputs = (
-  specs: Record<string, InputSpec>,
+  ids: Record<string, string | null>,
   given: Record<string, Artifact | undefined>,
 ): StepInvocation["inputs"] =>
   Object.fromEntries(
-    Object.keys(specs).map((name) => {
+    Object.keys(ids).map((name) => {
       const a = given[name];
       return [
         name,

@@ -63,6 +63,6 @@ Deno.test("scenarios shows how each record's loops ended: converged, not converg
     const text = await cairnOk(["scenarios", "--store", root]);
     assert.match(text, /loops\s*$/m);
     assert.match(text, /not converged 2\/2, 2\s*$/m);
-    assert.match(text, /  converged 3\/10, 2\s*$/m);
+    assert.match(text, / {2}converged 3\/10, 2\s*$/m);
   });
 });
