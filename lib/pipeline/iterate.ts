@@ -6,6 +6,7 @@
  * @module
  */
 import * as Effect from "effect/Effect";
+import { requireEffect } from "./effect_version.ts";
 import { CurrentIteration, CurrentScenario, Pipeline } from "./pipeline.ts";
 
 /**
@@ -66,7 +67,11 @@ export const iterate = <S, E, R, E2 = never, R2 = never>(
     let ran = 0;
     let converged = false;
     for (let i = 0; i < total; i++) {
-      const next = yield* Effect.provideService(body(state, i), CurrentIteration, i);
+      const next = yield* Effect.provideService(
+        requireEffect(body(state, i), `what the body of iterate returned in iteration ${i}`),
+        CurrentIteration,
+        i,
+      );
       ran = i + 1;
       if (pipeline._tag === "Some") {
         pipeline.value.progress.iterationFinished(scenario?.name ?? null, i, total);

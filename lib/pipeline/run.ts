@@ -11,6 +11,7 @@
 import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
+import { notAnEffect } from "./effect_version.ts";
 import { SweepFailed } from "./sweep.ts";
 import { Pipeline, type PipelineOptions } from "./pipeline.ts";
 import { workers } from "./workers/pool.ts";
@@ -53,6 +54,12 @@ export const run = async <A, E>(
     throw new Error(
       "this module runs a pipeline when it is imported (run() at its top level), and a cairn worker imported it to find its steps; guard the call with `if (import.meta.main) { … }`, or declare the steps in a module of their own",
     );
+  }
+  const problem = notAnEffect(program, "the program given to run()");
+  if (problem !== undefined) {
+    if (options.exitOnFailure === false) throw new TypeError(problem);
+    console.error(`error: ${problem}`);
+    Deno.exit(2);
   }
   const controller = new AbortController();
   let signal: Deno.Signal | undefined;

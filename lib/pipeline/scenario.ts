@@ -28,6 +28,7 @@ import {
 } from "./errors.ts";
 import { encodeScenarioRecord } from "../model/scenario_record.ts";
 import { CurrentScenario, Pipeline, type ScenarioState } from "./pipeline.ts";
+import { requireEffect } from "./effect_version.ts";
 
 /** Options of a scenario. */
 export interface ScenarioOptions {
@@ -90,7 +91,9 @@ export const scenario = <A, E, R>(
   options: ScenarioOptions,
   program: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | PipelineError, R | Pipeline> =>
-  recordScenario(name, options, program, { id: null });
+  recordScenario(name, options, requireEffect(program, `the program of scenario "${name}"`), {
+    id: null,
+  });
 
 /** What {@linkcode scenarioRecorded} returns. */
 export interface ScenarioRecorded<A> {

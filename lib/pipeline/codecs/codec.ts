@@ -102,5 +102,15 @@ export type InputSpec = Codec | Optional<Codec> | List<Codec>;
 export const codecOf = (spec: InputSpec): Codec =>
   spec._tag === "optional" || spec._tag === "list" ? spec.codec : spec;
 
-/** The name under which element `i` of list input `name` is keyed and recorded: `name[i]`. */
+/**
+ * The name under which element `i` of list input `name` is keyed and recorded: `name[i]`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict"
+ * import { elementName } from "cairn"
+ *
+ * assert.equal(elementName("choices", 3), "choices[3]")
+ * ```
+ */
 export const elementName = (name: string, i: number): string => `${name}[${i}]`;
