@@ -18,7 +18,7 @@ const one = step({ name: "one", outputs: { y: Json }, run: () => ({ y: 41 + 1 })
 if (import.meta.main) await run(scenario("elsewhere", {}, Effect.asVoid(one({}))));
 `;
 
-const project = async (effect: string) => {
+const project = (effect: string) => {
   const dir = Deno.makeTempDirSync({ prefix: "cairn-user-" });
   Deno.writeTextFileSync(
     `${dir}/deno.json`,
@@ -41,7 +41,7 @@ Deno.test("the effect cairn pins is the one the README tells users to map", () =
 });
 
 Deno.test("a project whose deno.json maps only cairn and effect 4 runs a pipeline, then hits", async () => {
-  const { dir, run } = await project(EFFECT_VERSION);
+  const { dir, run } = project(EFFECT_VERSION);
   try {
     const first = await run();
     assert.equal(first.code, 0, first.stderr);
@@ -54,7 +54,7 @@ Deno.test("a project whose deno.json maps only cairn and effect 4 runs a pipelin
 });
 
 Deno.test("a project that maps effect 3 is told to map effect 4", async () => {
-  const { dir, run } = await project("3.19.0");
+  const { dir, run } = project("3.19.0");
   try {
     const out = await run();
     assert.notEqual(out.code, 0);
