@@ -287,7 +287,7 @@ export const declareStep = <
     inputs: Object.fromEntries(
       Object.entries(inputSpecs).map((
         [k, s],
-      ) => [
+      ): [string, JsonValue] => [
         k,
         // `list` only for a list input: other inputs' signatures (and keys) stay as they were.
         s._tag === "list"
