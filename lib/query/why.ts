@@ -1,7 +1,8 @@
 /**
  * Why a run missed the cache: the key components that differ from the nearest
- * earlier run of the same step — code units changed, config keys changed (old →
- * new), inputs changed (with the runs that produced them), env.
+ * earlier run of the same step at the same iteration (of the same scenario when
+ * it has one) — code units changed, config keys changed (old → new), inputs
+ * changed (with the runs that produced them), env.
  *
  * @module
  */
@@ -9,7 +10,7 @@ import * as Effect from "effect/Effect";
 import { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import { diffComponents, type KeyChange } from "../model/cache_key.ts";
-import { decodeRunRecord, runRecordProblem } from "../model/run_record.ts";
+import { decodeRunRecord, type RunRecord, runRecordProblem } from "../model/run_record.ts";
 import type { LineageView } from "./lineage_view.ts";
 import { QueryError } from "./query_error.ts";
 import { resolveTarget } from "./resolve_target.ts";
@@ -29,7 +30,10 @@ export interface Why {
   readonly iteration: number | null;
   /** Set when the invocation asked about was a hit: it reused this run. */
   readonly hitOf: string | null;
-  /** The nearest earlier run of the same step, or null for the first run. */
+  /**
+   * The nearest earlier run of the same step at the same iteration — the
+   * scenario's own if it has one, else another scenario's — or null for the first.
+   */
   readonly previous: string | null;
   readonly changes: readonly KeyChange[];
   readonly inputs: readonly InputChange[];
@@ -50,6 +54,30 @@ const runRecord = (id: string) =>
       }),
     );
   });
+
+const startOf = (view: LineageView, run: string): string => view.runs.get(run)?.startedAt ?? "";
+
+/**
+ * The run to compare `run` with: the nearest earlier run of the same step at the
+ * same iteration — of the same scenario if it has one, else of any. Never a run of
+ * another iteration (iteration 12 reads other inputs than iteration 11 by design),
+ * and not another scenario's run when the scenario has its own: changes between
+ * scenarios (a sweep's parameter) are not why a scenario ran its step again.
+ */
+const previousRun = (
+  view: LineageView,
+  run: string,
+  record: RunRecord,
+): string | null => {
+  const earlier = (view.stepRuns.get(record.step) ?? [])
+    .filter((r) => r.run !== run && r.iteration === record.iteration)
+    .map((r) => ({ run: r.run, at: startOf(view, r.run) }))
+    .filter((r) => r.at <= record.startedAt)
+    // Index order is the order runs ended in; "nearest" is by start time.
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const own = earlier.filter((r) => view.runs.get(r.run)?.scenario === record.scenario);
+  return (own.length > 0 ? own : earlier).at(-1)?.run ?? null;
+};
 
 const parseStepAt = (text: string): { step: string; iteration: number | null } => {
   const at = text.lastIndexOf("@");
@@ -105,14 +133,8 @@ export const why = (
       run = resolved.id;
     }
     const record = yield* runRecord(run);
-    const step = record.step;
-    const iteration = record.iteration;
-    const startedAt = record.startedAt;
-    const earlier = (view.stepRuns.get(step) ?? []).filter((r) =>
-      r.run !== run && (view.runs.get(r.run)?.startedAt ?? "") <= startedAt
-    );
-    const sameIteration = earlier.filter((r) => r.iteration === iteration);
-    const previous = (sameIteration.length ? sameIteration : earlier).at(-1)?.run ?? null;
+    const { step, iteration } = record;
+    const previous = previousRun(view, run, record);
     if (!previous) return { run, step, iteration, hitOf, previous: null, changes: [], inputs: [] };
     const before = yield* runRecord(previous);
     const changes = diffComponents(before.components, record.components);
