@@ -23,6 +23,7 @@ export {
   lineageOf,
   type LineageRun,
 } from "./lineage.ts";
+export { requireOutputName, requireRunFilterNames } from "./known_names.ts";
 export { type LineageView, loadLineageView } from "./lineage_view.ts";
 export { commandLogs, type Logs, type LogStream } from "./logs.ts";
 export {

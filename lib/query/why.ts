@@ -13,8 +13,8 @@ import { diffComponents, type KeyChange } from "../model/cache_key.ts";
 import { decodeRunRecord, type RunRecord, runRecordProblem } from "../model/run_record.ts";
 import type { LineageView } from "./lineage_view.ts";
 import { QueryError } from "./query_error.ts";
+import { findInvocation } from "./find_invocation.ts";
 import { resolveTarget } from "./resolve_target.ts";
-import { scenarioHistory } from "./scenarios.ts";
 
 /** An input whose content differs, with the runs that produced each version. */
 export interface InputChange {
@@ -79,13 +79,6 @@ const previousRun = (
   return (own.length > 0 ? own : earlier).at(-1)?.run ?? null;
 };
 
-const parseStepAt = (text: string): { step: string; iteration: number | null } => {
-  const at = text.lastIndexOf("@");
-  if (at < 0) return { step: text, iteration: null };
-  const iteration = Number(text.slice(at + 1));
-  return { step: text.slice(0, at), iteration: Number.isInteger(iteration) ? iteration : null };
-};
-
 /**
  * Explains a run: `target` is a run id (or prefix), or `scenario` plus `step@iteration`.
  */
@@ -98,23 +91,14 @@ export const why = (
     let run: string;
     let hitOf: string | null = null;
     if (stepAt !== undefined) {
-      const { step, iteration } = parseStepAt(stepAt);
-      const [newest] = yield* scenarioHistory(target, 1);
-      if (!newest) {
-        return yield* Effect.fail(
-          new QueryError({
-            detail: `Cannot find scenario "${target}"; list them with "cairn scenarios"`,
-          }),
-        );
-      }
-      const inv = [...newest.invocations].reverse().find((i) =>
-        i.step === step && i.iteration === iteration && i.run
-      );
-      if (!inv?.run) {
+      const inv = yield* findInvocation(target, stepAt);
+      if (!inv.run) {
         return yield* Effect.fail(
           new QueryError({
             detail:
-              `Cannot find ${stepAt} in the newest run of scenario "${target}"; give step@iteration as "cairn runs --scenario ${target}" lists them`,
+              `Cannot explain "${stepAt}" in scenario "${target}": it failed and left no run to compare (${
+                inv.error ?? "no error recorded"
+              }); see "cairn show ${target}"`,
           }),
         );
       }

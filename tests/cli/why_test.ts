@@ -1,7 +1,16 @@
 // `cairn why`: what changed since the previous run of a step.
 import assert from "node:assert/strict";
 import type { Why } from "../../lib/query/mod.ts";
-import { cairnJson, cairnOk, runDemo, runOf, short, withTempDir } from "./_fixture.ts";
+import {
+  assertOneErrorLine,
+  cairn,
+  cairnJson,
+  cairnOk,
+  runDemo,
+  runOf,
+  short,
+  withTempDir,
+} from "./_fixture.ts";
 
 Deno.test("why names the one config key that changed, with its old and new values", async () => {
   await withTempDir(async (dir) => {
@@ -105,5 +114,27 @@ Deno.test("why in a scenario's first run compares with another scenario's run an
       ),
     );
     assert.match(text, /config\.rate: 2 → 1\.1/);
+  });
+});
+
+Deno.test("why and logs with a misspelt scenario or step, or an iteration that did not run, exit 2 and say what there is", async () => {
+  await withTempDir(async (dir) => {
+    const root = `${dir}/store`;
+    await runDemo(root, { rate: 1.1, n: 2, name: "equilibrium" });
+    const store = ["--store", root];
+    for (const command of ["why", "logs"]) {
+      assertOneErrorLine(
+        await cairn([command, "equilibirum", "grow@0", ...store]),
+        /^error: Cannot find scenario "equilibirum": .*did you mean "equilibrium"\?$/,
+      );
+      assertOneErrorLine(
+        await cairn([command, "equilibrium", "grwo@1", ...store]),
+        /^error: Cannot find "grwo@1" in the newest run of scenario "equilibrium": .*did you mean "grow@1"\?$/,
+      );
+      assertOneErrorLine(
+        await cairn([command, "equilibrium", "grow@7", ...store]),
+        /^error: Cannot find "grow@7" .*"grow" ran at iterations 0–1 there/,
+      );
+    }
   });
 });
