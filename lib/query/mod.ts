@@ -14,7 +14,7 @@ export {
   type OutputChange,
   type ScenarioDiff,
 } from "./diff_scenarios.ts";
-export { type GraphFormat, graphOf } from "./graph.ts";
+export { type GraphFormat, graphOf, type GraphOptions } from "./graph.ts";
 export { type Impact, impactOf, type ImpactRun } from "./impact.ts";
 export {
   type Lineage,
