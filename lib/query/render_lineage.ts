@@ -33,7 +33,9 @@ const short = (id: string) => id.slice(0, 12);
  * run of the same iteration. So an iterative chain prints as a column, with each
  * iteration's own steps one level in, not as a staircase; a run that continues
  * the column is referred to as "shown below" where an input nested under the same
- * run reads it. Every run is printed once; later references say on which line.
+ * run reads it. The runs of a column are drawn as siblings — `├─` each, `└─` the
+ * last — so a `└─` is always a last child, and what hangs off it is indented with
+ * spaces. Every run is printed once; later references say on which line.
  */
 export const renderLineage = (lineage: Lineage): string[] => {
   const lines: string[] = [];
@@ -76,15 +78,13 @@ export const renderLineage = (lineage: Lineage): string[] => {
         lines.push(`${prefix}└─ ${runLine(run)}  (${where})`);
         return;
       }
-      lines.push(`${prefix}└─ ${runLine(run)}`);
-      shownRuns.set(run, lines.length);
       const inputs = Object.entries(r.inputs);
       let next: string | null = null;
       let nextInput: string | null = null;
       let best = 0;
       for (const [, id] of inputs) {
         const p = id ? producerOf(id) : null;
-        const score = p ? rank(r, p) : 0;
+        const score = p && p !== run ? rank(r, p) : 0;
         if (
           score > best ||
           (score === best && score > 0 &&
@@ -93,9 +93,13 @@ export const renderLineage = (lineage: Lineage): string[] => {
           [next, nextInput, best] = [p, id, score];
         }
       }
+      // A run the column continues with is a sibling below: `├─`, and `│` beside
+      // this run's inputs; the column's last run is `└─`, its inputs beside spaces.
+      lines.push(`${prefix}${next ? "├─" : "└─"} ${runLine(run)}`);
+      shownRuns.set(run, lines.length);
       if (next) below.add(next);
       const others = inputs.filter(([, id]) => nextInput === null || id !== nextInput);
-      const inner = prefix + "   ";
+      const inner = prefix + (next ? "│  " : "   ");
       others.forEach(([name, id], i) => {
         const last = i === others.length - 1 && nextInput === null;
         const branch = last ? "└─ " : "├─ ";
