@@ -42,10 +42,12 @@ export const renderLineage = (lineage: Lineage): string[] => {
   const shownRuns = new Map<string, number>();
   // Runs reserved to continue a column further down.
   const below = new Set<string>();
-  const artifactLine = (id: string) => {
+  // An element of a list input is named by its place in the list (`choices[3]`).
+  const artifactLine = (id: string, slot?: string) => {
     const a = lineage.artifacts[id]!;
     const extra = a.producers > 1 ? `  (made by ${a.producers} runs)` : "";
-    return `${a.name}  ${a.kind} ${short(id)}  ${a.codec}  ${formatBytes(a.size)}${
+    const name = slot !== undefined && /\[\d+\]$/.test(slot) ? slot : a.name;
+    return `${name}  ${a.kind} ${short(id)}  ${a.codec}  ${formatBytes(a.size)}${
       a.producer ? "" : "  (external input)"
     }${extra}`;
   };
@@ -81,8 +83,9 @@ export const renderLineage = (lineage: Lineage): string[] => {
       const inputs = Object.entries(r.inputs);
       let next: string | null = null;
       let nextInput: string | null = null;
+      let nextSlot: string | undefined;
       let best = 0;
-      for (const [, id] of inputs) {
+      for (const [slot, id] of inputs) {
         const p = id ? producerOf(id) : null;
         const score = p && p !== run ? rank(r, p) : 0;
         if (
@@ -90,7 +93,7 @@ export const renderLineage = (lineage: Lineage): string[] => {
           (score === best && score > 0 &&
             lineage.runs[p!]!.startedAt > lineage.runs[next!]!.startedAt)
         ) {
-          [next, nextInput, best] = [p, id, score];
+          [next, nextInput, nextSlot, best] = [p, id, slot, score];
         }
       }
       // A run the column continues with is a sibling below: `├─`, and `│` beside
@@ -107,11 +110,11 @@ export const renderLineage = (lineage: Lineage): string[] => {
           lines.push(`${inner}${branch}${name}  (absent optional input)`);
           return;
         }
-        lines.push(inner + branch + artifactLine(id));
+        lines.push(inner + branch + artifactLine(id, name));
         const p = producerOf(id);
         if (p) block(p, inner + (last ? "   " : "│  "));
       });
-      if (nextInput) lines.push(`${inner}└─ ${artifactLine(nextInput)}`);
+      if (nextInput) lines.push(`${inner}└─ ${artifactLine(nextInput, nextSlot)}`);
       if (next) below.delete(next);
       run = next;
     }

@@ -34,11 +34,18 @@ const iterationLabel = (pairs: readonly Pair[]): string | null => {
   return `@${iterationRanges(from)} → @${iterationRanges(to)}`;
 };
 
-// Input names, with numbered ones folded: `choices_0 … choices_14` is `choices_0–14`.
+// Input names, with numbered ones folded: `choices_0 … choices_14` is `choices_0–14`,
+// and a list input's elements `choices[0] … choices[14]` are `choices[0–14]`.
 const inputNames = (names: Iterable<string>): string => {
   const plain = new Set<string>();
   const numbered = new Map<string, number[]>();
+  const elements = new Map<string, number[]>();
   for (const name of names) {
+    const e = /^(.*)\[(\d+)\]$/.exec(name);
+    if (e) {
+      elements.set(e[1]!, [...(elements.get(e[1]!) ?? []), Number(e[2])]);
+      continue;
+    }
     const m = /^(.*\D)(\d+)$/.exec(name);
     // `zone_01` keeps its name: folding it into a range would drop the zero.
     if (m && (m[2] === "0" || !m[2]!.startsWith("0"))) {
@@ -48,7 +55,8 @@ const inputNames = (names: Iterable<string>): string => {
   const folded = [...numbered].map(([prefix, ns]) =>
     ns.length === 1 ? `${prefix}${ns[0]}` : `${prefix}${iterationRanges(ns)}`
   );
-  return [...plain, ...folded].sort().join(", ");
+  const lists = [...elements].map(([name, ns]) => `${name}[${iterationRanges(ns)}]`);
+  return [...plain, ...folded, ...lists].sort().join(", ");
 };
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { Lineage } from "../../lib/query/mod.ts";
 import { Effect } from "effect";
-import { iterate, Json, Pipeline, scenario, step } from "../../mod.ts";
+import { iterate, Json, list, Pipeline, scenario, step } from "../../mod.ts";
 import { cairnJson, cairnOk, inStore, runDemo, runOf, short, withTempDir } from "./_fixture.ts";
 
 Deno.test("lineage of the last iteration's output reaches the first iteration's inputs; --depth stops it", async () => {
@@ -170,5 +170,43 @@ Deno.test("lineage draws a column nested under an input with │ beside it, not 
     assert.ok(spread2 > 0 && split2 > spread2, text);
     assert.equal(connectorColumn(lines[spread2]!), connectorColumn(lines[split2]!), text);
     assert.ok(connectorColumn(lines[spread2]!) > 0, text);
+  });
+});
+
+Deno.test("lineage names each element of a list input by its place, above the run that made it", async () => {
+  const emit = step({
+    name: "emit",
+    outputs: { word: Json },
+    run: (_, __, ctx) => ({ word: `w${ctx.iteration}` }),
+  });
+  const join = step({
+    name: "join",
+    inputs: { words: list(Json) },
+    outputs: { text: Json },
+    run: ({ words }) => ({ text: words.join(" ") }),
+  });
+  await withTempDir(async (dir) => {
+    const root = `${dir}/store`;
+    await Effect.runPromise(
+      scenario(
+        "listed",
+        {},
+        Effect.gen(function* () {
+          const words = yield* iterate(
+            { times: 3 },
+            [] as { readonly id: string }[],
+            (acc) => Effect.map(emit({}), ({ word }) => [...acc, word]),
+          );
+          return yield* join({ words: words as never });
+        }),
+      ).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
+    );
+    const text = await cairnOk(["lineage", "text", "--store", root]);
+    const lines = text.split("\n");
+    for (const i of [0, 1, 2]) {
+      const at = lines.findIndex((l) => new RegExp(`words\\[${i}\\]  blob`).test(l));
+      assert.ok(at >= 0, `words[${i}] is named by its place:\n${text}`);
+      assert.match(lines[at + 1]!, new RegExp(`emit@${i}  run`), text);
+    }
   });
 });
