@@ -8,7 +8,7 @@
  * @example A two-step pipeline
  * ```ts
  * import { Effect } from "effect"
- * import { iterate, Json, run, scenario, step } from "./mod.ts"
+ * import { iterate, Json, run, scenario, step } from "cairn"
  *
  * const grow = step({
  *   name: "grow",

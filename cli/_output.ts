@@ -7,6 +7,7 @@
  */
 import * as Effect from "effect/Effect";
 import * as Flag from "effect/cli/Flag";
+import { iterationRanges } from "../lib/query/iteration_ranges.ts";
 
 /** `--json`: print the documented JSON shape instead of text. */
 export const jsonFlag: Flag.Flag<boolean> = Flag.Boolean("json").pipe(
@@ -112,20 +113,7 @@ export const stepAt = (step: string, iteration: number | null): string =>
  * ranges([3, 0, 1, 2, 7]) // "0–3, 7"
  * ```
  */
-export const ranges = (iterations: readonly (number | null)[]): string => {
-  const nums = [...new Set(iterations.filter((i): i is number => i !== null))].sort((a, b) =>
-    a - b
-  );
-  const parts: string[] = [];
-  for (let i = 0; i < nums.length; i++) {
-    let j = i;
-    while (j + 1 < nums.length && nums[j + 1] === nums[j]! + 1) j++;
-    parts.push(j === i ? `${nums[i]}` : `${nums[i]}–${nums[j]}`);
-    i = j;
-  }
-  if (iterations.includes(null)) parts.unshift("(no iteration)");
-  return parts.length > 0 ? parts.join(", ") : "-";
-};
+export const ranges: (iterations: readonly (number | null)[]) => string = iterationRanges;
 
 /**
  * `1 run`, `2 runs`; `irregular` for words like entry → entries.

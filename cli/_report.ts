@@ -1,8 +1,9 @@
 /**
  * How a command ends: exit 0 on success; for a question that cannot be answered
  * as asked (an unknown or ambiguous id, a missing store, a store of another format,
- * a query error) one line `error: ...` on stderr and exit 2; for a usage error
- * exit 2 after effect/cli has printed the help and the problem; for a store that is
+ * a query error, a misspelt name) one line `error: ...` on stderr and exit 2; for
+ * a usage error exit 2 after `_usage.ts` has printed the problem and a short usage;
+ * for a store that is
  * damaged or unreadable one line and exit 1; for anything unexpected the full cause
  * (with stack) and exit 1.
  *
@@ -52,7 +53,7 @@ export const exitCodeOf = (cause: Cause.Cause<unknown>): number => {
       case "ExitCode":
         return (error as unknown as ExitCode).code;
       case "ShowHelp":
-        // effect/cli printed the help and, for a usage error, what was wrong.
+        // Printed already: the help, or for a usage error what was wrong (_usage.ts).
         return (error as unknown as { errors: readonly unknown[] }).errors.length > 0 ? 2 : 0;
       case "QueryError":
         stderr(`error: ${oneLine(error.message)}`);

@@ -12,10 +12,18 @@ import type { ObjectStore, ObjectStoreApi } from "../store/object_store.ts";
 import type { StoreError } from "../store/errors.ts";
 import type * as Queries from "../lib/query/mod.ts";
 
-/** `--store PATH`; default `$CAIRN_STORE`, else `./.cairn`. */
+/**
+ * `--store PATH`; default `$CAIRN_STORE`, else `./.cairn`. An empty PATH is a usage
+ * error: `--store "$UNSET_VARIABLE"` must not quietly read the default store.
+ */
 export const storeFlag: Flag.Flag<Option.Option<string>> = Flag.String("store").pipe(
   Flag.withDescription("The store directory (default: $CAIRN_STORE, else ./.cairn)"),
   Flag.withMetavar("PATH"),
+  Flag.filter(
+    (path) => path.trim() !== "",
+    () =>
+      "a store directory, not an empty path (leave --store out for the default: $CAIRN_STORE, else ./.cairn)",
+  ),
   Flag.optional,
 );
 

@@ -40,6 +40,8 @@ export const artifactsCommand = Command.make(
           try: () => q.listArtifacts(view, filter),
           catch: (e) => e,
         });
+        // Nothing matched: a misspelt name is an error, not an empty answer.
+        if (rows.length === 0 && Option.isSome(name)) yield* q.requireOutputName(view, name.value);
         if (json) return yield* printJson(rows);
         if (rows.length === 0) return yield* printLines(["no artifacts match"]);
         yield* printLines(table(

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect";
 import * as Command from "effect/cli/Command";
 import { cliEnvironment, runMain } from "./_environment.ts";
 import { teardown } from "./_report.ts";
+import { usagePresenter } from "./_usage.ts";
 import { artifactsCommand } from "./artifacts.ts";
 import { diffCommand } from "./diff.ts";
 import { exportCommand } from "./export.ts";
@@ -55,7 +56,7 @@ export const cairn = Command.make("cairn").pipe(
 /** Runs the CLI on `Deno.args`; the process exits with the command's code. */
 export const main = (): void =>
   Command.run(cairn, { version: VERSION }).pipe(
-    Effect.provide(cliEnvironment),
+    Effect.provide([cliEnvironment, usagePresenter]),
     runMain({ disableErrorReporting: true, teardown }),
   );
 

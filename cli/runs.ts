@@ -40,11 +40,11 @@ const flags = {
     Flag.optional,
   ),
   tag: text("tag", "Only scenario runs with this tag", "T"),
-  facet: text("facet", "Only scenario runs whose facet has this value", "KEY=VALUE").pipe(
-    Flag.filter(
-      (f) => Option.isNone(f) || f.value.includes("="),
-      () => "--facet takes KEY=VALUE",
-    ),
+  facet: Flag.String("facet").pipe(
+    Flag.withDescription("Only scenario runs whose facet has this value"),
+    Flag.withMetavar("KEY=VALUE"),
+    Flag.filter((f) => f.includes("="), () => "KEY=VALUE"),
+    Flag.optional,
   ),
   hit: Flag.Boolean("hit").pipe(Flag.withDescription("Only cache hits"), Flag.withDefault(false)),
   miss: Flag.Boolean("miss").pipe(
@@ -78,6 +78,8 @@ export const runsCommand = Command.make(
           ...given("limit", options.limit),
         };
         const rows = yield* q.listRuns(view, filter);
+        // Nothing matched: a misspelt name is an error, not an empty answer.
+        if (rows.length === 0) yield* q.requireRunFilterNames(view, filter);
         if (options.json) return yield* printJson(rows);
         if (rows.length === 0) return yield* printLines(["no runs match"]);
         yield* printLines(table(

@@ -22,6 +22,8 @@ export interface HistoryRow {
   readonly misses: number;
   readonly failed: number;
   readonly durationMs: number;
+  /** How its `iterate` loops ended: `{ iterations, of, converged }` each. */
+  readonly loops: ScenarioEntry["loops"];
   readonly tags: readonly string[];
   readonly facets: Readonly<Record<string, unknown>>;
   readonly parent: string | null;
@@ -35,10 +37,17 @@ const rowOf = (e: ScenarioEntry): HistoryRow => ({
   misses: e.invocations.filter((i) => !i.hit).length,
   failed: e.invocations.filter((i) => i.status === "failed").length,
   durationMs: e.durationMs,
+  loops: e.loops,
   tags: e.tags,
   facets: e.facets,
   parent: e.parent,
 });
+
+// "converged 7/20", "not converged 20/20", or "10" for a loop of fixed length.
+const describeLoop = (l: ScenarioEntry["loops"][number]): string =>
+  l.converged === null
+    ? String(l.iterations)
+    : `${l.converged ? "converged" : "not converged"} ${l.iterations}/${l.of}`;
 
 /** The `scenarios` command. */
 export const scenariosCommand = Command.make(
@@ -71,8 +80,17 @@ export const scenariosCommand = Command.make(
           lines.push(
             style.bold(`${name}  (${history.length} record${history.length === 1 ? "" : "s"})`),
           );
+          const loops = history.some((h) => h.loops.length > 0);
           lines.push(...table(
-            ["  record", "started", "status", "hits", "misses", "duration"],
+            [
+              "  record",
+              "started",
+              "status",
+              "hits",
+              "misses",
+              "duration",
+              ...(loops ? ["loops"] : []),
+            ],
             history.map((h) => [
               `  ${short(h.id)}`,
               h.startedAt,
@@ -80,6 +98,7 @@ export const scenariosCommand = Command.make(
               String(h.hits),
               String(h.misses),
               formatMs(h.durationMs),
+              ...(loops ? [h.loops.map(describeLoop).join(", ")] : []),
             ]),
             [3, 4, 5],
           ));

@@ -100,6 +100,16 @@ const scenarioLines = (id: string, r: Json): string[] => {
       ]),
       [4],
     ),
+    // What each failed invocation's error said (only --json had it).
+    ...invocations.flatMap((i) =>
+      i.status === "failed" && typeof i.error === "string"
+        ? [
+          `  ${style.red("error")} ${
+            stepAt(String(i.step), (i.iteration as number | null) ?? null)
+          }: ${i.error}`,
+        ]
+        : []
+    ),
   ];
 };
 

@@ -1,7 +1,7 @@
 /**
  * `cairn why <run>` or `cairn why <scenario> <step@iteration>`: why a step ran
  * instead of reusing an earlier run — the key components that differ from the
- * nearest earlier run of the same step.
+ * nearest earlier run of the same step at the same iteration.
  *
  * @module
  */
@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import * as Argument from "effect/cli/Argument";
 import * as Command from "effect/cli/Command";
-import type { InputChange, Why } from "../lib/query/mod.ts";
+import type { InputChange, LineageView, Why } from "../lib/query/mod.ts";
 import { jsonFlag, printJson, printLines, short, stepAt, style } from "./_output.ts";
 import { storeFlag, withView } from "./_store.ts";
 
@@ -21,9 +21,10 @@ const side = (v: InputChange["before"]): string =>
 // The human report; `describe` is lib/model/cache_key.ts's one-line wording of a change.
 const report = (
   w: Why,
-  scenario: string | null,
+  view: LineageView,
   describe: (changes: Why["changes"]) => string[],
 ): string[] => {
+  const scenario = view.runs.get(w.run)?.scenario ?? null;
   const lines = [
     `${style.bold(stepAt(w.step, w.iteration))}  run ${short(w.run)}${
       scenario ? `  scenario ${scenario}` : ""
@@ -31,10 +32,26 @@ const report = (
   ];
   if (w.hitOf) lines.push(`was a cache hit of run ${short(w.hitOf)}; that run ran because:`);
   if (w.previous === null) {
-    lines.push(`first run of this step: no earlier run of "${w.step}" to compare with`);
+    const startedAt = view.runs.get(w.run)?.startedAt ?? "";
+    const ranBefore = (view.stepRuns.get(w.step) ?? []).some((r) =>
+      r.run !== w.run && (view.runs.get(r.run)?.startedAt ?? "") <= startedAt
+    );
+    lines.push(
+      w.iteration !== null && ranBefore
+        ? `first run at iteration ${w.iteration}: no earlier run of "${w.step}" at iteration ${w.iteration} to compare with`
+        : `first run of this step: no earlier run of "${w.step}" to compare with`,
+    );
     return lines;
   }
-  lines.push(`compared with run ${short(w.previous)}, the nearest earlier run of "${w.step}":`);
+  const previousScenario = view.runs.get(w.previous)?.scenario ?? null;
+  const at = `"${stepAt(w.step, w.iteration)}"`;
+  lines.push(
+    previousScenario === scenario
+      ? `compared with run ${short(w.previous)}, the nearest earlier run of ${at}:`
+      : `compared with run ${short(w.previous)} of scenario ${
+        previousScenario ?? "(none)"
+      }, the nearest earlier run of ${at} (there is none in scenario ${scenario ?? "(none)"}):`,
+  );
   const changes = w.changes.filter((c) => c.part !== "inputs");
   const inputs = w.inputs.map((i) => `input ${i.name}: ${side(i.before)} → ${side(i.after)}`);
   const other = describe(changes);
@@ -67,8 +84,7 @@ export const whyCommand = Command.make(
         const { describeChanges } = yield* Effect.promise(() =>
           import("../lib/model/cache_key.ts")
         );
-        const scenario = view.runs.get(answer.run)?.scenario ?? null;
-        yield* printLines(report(answer, scenario, describeChanges));
+        yield* printLines(report(answer, view, describeChanges));
       })),
 ).pipe(
   Command.withDescription("Explain why a step ran: what changed since the previous run of it"),

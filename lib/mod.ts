@@ -9,7 +9,10 @@ export type { KeyChange, KeyComponents } from "./model/cache_key.ts";
 export type { CodeIdentity } from "./identity/code_identity.ts";
 export {
   type Codec,
+  elementName,
   type InputSpec,
+  type List,
+  list,
   type Optional,
   optional,
   type PathCodec,
@@ -19,7 +22,7 @@ export {
 export { Json } from "./pipeline/codecs/json.ts";
 export { Text } from "./pipeline/codecs/text.ts";
 export { Dir, File, withExtension } from "./pipeline/codecs/path_codecs.ts";
-export { type Row, Table, type TableValue } from "./pipeline/codecs/table.ts";
+export { type Row, Table, type TableValue, type TypedTable } from "./pipeline/codecs/table.ts";
 export * from "./pipeline/errors.ts";
 export {
   type ArgvArgs,
@@ -36,6 +39,7 @@ export {
   type InFlight,
   type Invocation,
   type KeyedRun,
+  type LoopOutcome,
   Pipeline,
   type PipelineApi,
   type PipelineOptions,
@@ -43,6 +47,7 @@ export {
   type StepNameUse,
 } from "./pipeline/pipeline.ts";
 export type { Progress } from "./pipeline/progress.ts";
+export { read } from "./pipeline/read.ts";
 export { run, type RunOptions } from "./pipeline/run.ts";
 export { sweep, SweepFailed, type SweepFailure, type SweepOptions } from "./pipeline/sweep.ts";
 export { Executor, type ExecutorApi, requireAddress } from "./pipeline/executor.ts";
@@ -66,6 +71,7 @@ export {
   scenarioRecorded,
 } from "./pipeline/scenario.ts";
 export {
+  type ConfigOverride,
   type DecodedInputs,
   type InputArtifacts,
   type OutputArtifacts,

@@ -197,7 +197,7 @@ export type StoreErrorReason =
  * @example Catching one reason
  * ```ts
  * import { Effect } from "effect"
- * import { ObjectNotFound, StoreError } from "./errors.ts"
+ * import { ObjectNotFound, StoreError } from "cairn"
  *
  * const failing = Effect.fail(new StoreError({ reason: new ObjectNotFound({ id: "ab" }) }))
  * const recovered = failing.pipe(

@@ -96,3 +96,30 @@ Deno.test("the public API's examples run and pass", async () => {
     Deno.removeSync(cwd, { recursive: true });
   }
 });
+
+Deno.test("every example of the public API imports what a user can write: cairn, cairn/store, effect, node:", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", "mod.ts"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const found: string[] = [];
+  const walk = (value: unknown, name: string): void => {
+    if (Array.isArray(value)) return value.forEach((v) => walk(v, name));
+    if (typeof value !== "object" || value === null) return;
+    const record = value as Record<string, unknown>;
+    const here = typeof record.name === "string" ? record.name : name;
+    for (const [key, v] of Object.entries(record)) {
+      if (key === "doc" && typeof v === "string") {
+        for (const [, spec] of v.matchAll(/from "([^"]+)"/g)) {
+          if (!/^(cairn(\/store|\/query)?|effect(\/.*)?|node:.*)$/.test(spec!)) {
+            found.push(`${here}: ${spec}`);
+          }
+        }
+      } else walk(v, here);
+    }
+  };
+  walk(JSON.parse(new TextDecoder().decode(out.stdout)), "(module)");
+  assert.deepEqual(found, []);
+});

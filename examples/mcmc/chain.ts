@@ -11,9 +11,11 @@ import {
   type Artifact,
   type Invocation,
   iterate,
+  type IterateOptions,
   Json,
   Pipeline,
   type PipelineError,
+  read,
   scenarioRecorded,
   type StoreError,
   type TableValue,
@@ -36,8 +38,39 @@ export interface ChainRun {
 /** The scenario's name (its records are under `refs/scenarios/mcmc`). */
 export const SCENARIO = "mcmc";
 
+/** Run blocks until the mean of `x0` over a block moves less than `tolerance` from the previous block's (at most `max`). */
+export interface Settle {
+  readonly max: number;
+  readonly tolerance: number;
+}
+
+interface ChainState {
+  readonly state: Artifact;
+  readonly samples: Artifact<TableValue>[];
+}
+
+// The mean of x0 over the newest block of samples.
+const lastBlockMean = (s: ChainState) =>
+  Effect.map(
+    read(s.samples[s.samples.length - 1]!),
+    (rows) => rows.reduce((sum, r) => sum + Number(r.x0), 0) / rows.length,
+  );
+
+// A fixed number of blocks, or until the block means settle.
+const loopOf = (blocks: number | Settle): IterateOptions<ChainState, PipelineError, Pipeline> =>
+  typeof blocks === "number" ? { times: blocks } : {
+    max: blocks.max,
+    until: (previous, next) =>
+      previous.samples.length === 0 ? Effect.succeed(false) : Effect.gen(function* () {
+        const before = yield* lastBlockMean(previous);
+        const after = yield* lastBlockMean(next);
+        return Math.abs(after - before) < blocks.tolerance;
+      }),
+  };
+
 /**
- * Runs the chain for `blocks` blocks as scenario `mcmc` and reads back its record.
+ * Runs the chain for `blocks` blocks — or until the block means settle (`{ max,
+ * tolerance }`: `iterate` with `until`) — as scenario `mcmc` and reads back its record.
  *
  * @example
  * ```ts ignore
@@ -46,17 +79,21 @@ export const SCENARIO = "mcmc";
  * ```
  */
 export const runChain = (
-  blocks: number,
+  blocks: number | Settle,
 ): Effect.Effect<ChainRun, PipelineError | StoreError, Pipeline> =>
   Effect.gen(function* () {
     const { value: result, record: recordId } = yield* scenarioRecorded(
       SCENARIO,
-      { config: { blocks, ...settings }, tags: ["example"], facets: ["blocks"] },
+      {
+        config: { blocks: typeof blocks === "number" ? blocks : { ...blocks }, ...settings },
+        tags: ["example"],
+        facets: ["blocks"],
+      },
       Effect.gen(function* () {
         const start = yield* init({});
         const chain = yield* iterate(
-          { times: blocks },
-          { state: start.state, samples: [] as Artifact<TableValue>[] },
+          loopOf(blocks),
+          { state: start.state, samples: [] } as ChainState,
           (previous) =>
             Effect.map(block({ state: previous.state }), (next) => ({
               state: next.state,

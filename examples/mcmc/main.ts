@@ -11,7 +11,9 @@
  */
 import { Effect } from "effect";
 import { Pipeline, run } from "../../mod.ts";
-import { runChain } from "./chain.ts";
+import { runChain, type Settle } from "./chain.ts";
+
+const SETTLE: Settle = { max: 40, tolerance: 0.01 };
 import { reuseLine, summaryLines } from "./report.ts";
 import { settings } from "./steps.ts";
 
@@ -35,6 +37,15 @@ const program = Effect.gen(function* () {
   const fifteen = yield* timed(15);
   console.log(`\nconvergence summary (${fifteen.samples.length} blocks):`);
   for (const line of summaryLines(fifteen.summary)) console.log(line);
+  // Then as many blocks as it takes for the block means of x0 to settle: iterate with
+  // `until` (the blocks already run are reused; the record says whether it converged).
+  const t0 = performance.now();
+  const settled = yield* runChain(SETTLE);
+  console.log(
+    `\nuntil the block means of x0 move less than ${SETTLE.tolerance} (max ${SETTLE.max} blocks): ${settled.samples.length} blocks, ${
+      ((performance.now() - t0) / 1000).toFixed(2)
+    } s wall; ${reuseLine(settled.invocations)}`,
+  );
 });
 
 if (import.meta.main) await run(program);

@@ -21,7 +21,7 @@ import { assignment } from "./steps/assignment.ts";
 import { init } from "./steps/init.ts";
 import { logsums } from "./steps/logsums.ts";
 import { modeChoice } from "./steps/mode_choice.ts";
-import { choicesInput, summaries } from "./steps/summaries.ts";
+import { summaries } from "./steps/summaries.ts";
 import { trafficSimulation } from "./steps/traffic_simulation.ts";
 import { tripDistribution } from "./steps/trip_distribution.ts";
 import { utilities } from "./steps/utilities.ts";
@@ -88,9 +88,7 @@ export const travelDemand = (
         const next = yield* trafficSimulation({ skims: state.skims, volumes, zones });
         return { skims: next.skims, trips, choices: [...state.choices, choices] };
       }));
-    const inputs: Record<string, Artifact<TableValue>> = { distances };
-    end.choices.forEach((c, i) => (inputs[choicesInput(i)] = c));
-    const summary = yield* summaries(iterations)(inputs);
+    const summary = yield* summaries({ distances, choices: end.choices });
     return {
       zones,
       persons,

@@ -143,3 +143,49 @@ const convert = (
  */
 export const canonicalConfig = (config: unknown, root = "config"): JsonValue =>
   convert(config, root, new Set()) ?? null;
+
+const TAGS = new Set(["$date", "$map", "$set", "$bytes", "$bigint"]);
+
+/**
+ * The value a canonical config stands for — the inverse of {@linkcode canonicalConfig}
+ * up to what canonicalisation drops (`undefined` members; the insertion order of a
+ * `Map`'s or `Set`'s entries, which come back sorted). What a step's `run` receives
+ * when its config was given at invocation and crossed a process boundary as JSON.
+ *
+ * @example
+ * ```ts
+ * import { canonicalConfig, configFromCanonical } from "./canonical_config.ts"
+ *
+ * configFromCanonical(canonicalConfig({ at: new Date(0), $x: 1 })) // { $x: 1, at: Date(0) }
+ * ```
+ */
+export const configFromCanonical = (value: JsonValue): unknown => {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(configFromCanonical);
+  const record = value as { readonly [key: string]: JsonValue };
+  const keys = Object.keys(record);
+  if (keys.length === 1 && TAGS.has(keys[0]!)) {
+    const inner = record[keys[0]!]!;
+    switch (keys[0]) {
+      case "$date":
+        return new Date(inner as string);
+      case "$bigint":
+        return BigInt(inner as string);
+      case "$bytes":
+        return new Uint8Array(Buffer.from(inner as string, "base64"));
+      case "$map":
+        return new Map(
+          (inner as [JsonValue, JsonValue][]).map((
+            [k, v],
+          ) => [configFromCanonical(k), configFromCanonical(v)]),
+        );
+      case "$set":
+        return new Set((inner as JsonValue[]).map(configFromCanonical));
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    out[key.startsWith("$$") ? key.slice(1) : key] = configFromCanonical(record[key]!);
+  }
+  return out;
+};

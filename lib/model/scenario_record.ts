@@ -5,8 +5,8 @@
  *
  * ```
  * { type: "scenario", name, status, config, tags, facets, invocations: [{ step,
- *   iteration, run, hit, durationMs, status, error?, logs? }], parent, startedAt,
- *   endedAt, durationMs, host, links }
+ *   iteration, run, hit, durationMs, status, error?, logs? }], loops?: [{ iterations,
+ *   of, converged }], parent, startedAt, endedAt, durationMs, host, links }
  * ```
  *
  * @module
@@ -29,6 +29,31 @@ const InvocationSchema = Schema.Struct({
   /** A failed command's captured stdout and stderr (blob ids; the record links them). */
   logs: Schema.optionalKey(Schema.Struct({ stdout: Schema.String, stderr: Schema.String })),
 });
+
+/** How one `iterate` loop of the scenario ended. */
+const LoopSchema = Schema.Struct({
+  /** Iterations run. */
+  iterations: Schema.Number,
+  /** Its `times`, or its `max`. */
+  of: Schema.Number,
+  /** For a loop with `until`: whether `until` stopped it (false: it reached `max`); null for `times`. */
+  converged: Schema.NullOr(Schema.Boolean),
+});
+
+/** How one `iterate` loop of the scenario ended. */
+export interface LoopOutcome {
+  /** Iterations run. */
+  readonly iterations: number;
+  /** Its `times`, or its `max`. */
+  readonly of: number;
+  /** For a loop with `until`: whether `until` stopped it (false: it reached `max`); null for `times`. */
+  readonly converged: boolean | null;
+}
+
+const _loopMatches: typeof LoopSchema.Type extends LoopOutcome
+  ? LoopOutcome extends typeof LoopSchema.Type ? true : never
+  : never = true;
+void _loopMatches;
 
 /** One step invocation, as the scenario record lists it. */
 export interface Invocation {
@@ -65,6 +90,8 @@ export const ScenarioRecordSchema = Schema.Struct({
   tags: Schema.Array(Schema.String),
   facets: Schema.Record(Schema.String, Schema.Unknown),
   invocations: Schema.Array(InvocationSchema),
+  /** Its `iterate` loops in the order they ended (absent when it ran none). */
+  loops: Schema.optionalKey(Schema.Array(LoopSchema)),
   parent: Schema.NullOr(Schema.String),
   startedAt: Schema.String,
   endedAt: Schema.String,

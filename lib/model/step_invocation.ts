@@ -35,6 +35,8 @@ const StepInvocationSchema = Schema.Struct({
   scenario: Schema.NullOr(Schema.String),
   key: Schema.String,
   components: RecordedComponentsSchema,
+  /** True when the config was given at invocation (`step.with({ config })`). */
+  configGiven: Schema.optionalKey(Schema.Boolean),
 });
 
 /** An input artifact as an invocation carries it. */
@@ -79,6 +81,11 @@ export interface StepInvocation {
       readonly units?: Readonly<Record<string, string>>;
     };
   } & Readonly<Record<string, unknown>>;
+  /**
+   * True when the config was given at invocation (`step.with({ config })`): the step's
+   * `run` receives the config the key holds (`components.config`), not the declared one.
+   */
+  readonly configGiven?: boolean;
 }
 
 const decode = Schema.decodeUnknownResult(StepInvocationSchema);

@@ -130,6 +130,13 @@ const problemsOf = (
   timeout: number | string,
 ): string[] => {
   const problems: string[] = [];
+  for (const [name, spec] of Object.entries(options.inputs ?? {}) as [string, InputSpec][]) {
+    if (spec._tag === "list") {
+      problems.push(
+        `input "${name}" is a list, which a command cannot take yet; give it its elements as inputs of their own, or read the list in a step`,
+      );
+    }
+  }
   for (
     const [kind, specs] of [["input", options.inputs ?? {}], [
       "output",
@@ -207,7 +214,7 @@ export const command = <
   const I extends Record<string, InputSpec> = Record<never, never>,
   const O extends Record<string, Codec> = Record<string, Codec>,
   C = undefined,
->(options: CommandOptions<I, O, C>): Step<I, O> => {
+>(options: CommandOptions<I, O, C>): Step<I, O, C> => {
   const site = callSiteOf(new Error().stack ?? "", LIB_DIR);
   const root = site ? projectOf(site.file).root : Deno.cwd();
   const timeout = timeoutMs(options.timeout as never);
@@ -249,7 +256,7 @@ export const command = <
       const argvArgs = {
         inputs: argvInputs,
         outputs: Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.path])),
-        config: options.config,
+        config: inv.config,
         get iteration() {
           iterationRead = true;
           return inv.iteration;
@@ -365,7 +372,7 @@ export const command = <
       };
     });
 
-  return declareStep<I, O>({
+  return declareStep<I, O, C>({
     name: options.name,
     inputSpecs,
     outputSpecs,

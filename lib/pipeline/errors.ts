@@ -25,11 +25,16 @@ export class InvalidStep extends Data.TaggedError("InvalidStep")<{
 export class StepFailed extends Data.TaggedError("StepFailed")<{
   readonly step: string;
   readonly iteration: number | null;
+  /** The scenario it ran in, when it ran in one (a sweep's failures name theirs). */
+  readonly scenario?: string | null;
   readonly cause: unknown;
 }> {
   /** What failed, why, and what to do. */
   override get message(): string {
-    const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
+    const scenario = this.scenario ? `scenario "${this.scenario}"` : "";
+    const at = this.iteration === null
+      ? (scenario ? ` in ${scenario}` : "")
+      : ` in iteration ${this.iteration}${scenario ? ` of ${scenario}` : ""}`;
     const cause = this.cause instanceof Error ? this.cause.message : String(this.cause);
     return `Step "${this.step}" failed${at}: ${cause}; fix the step and run again — steps that completed are cached`;
   }

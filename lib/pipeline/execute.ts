@@ -1,11 +1,14 @@
 // The miss path of a step: decode inputs, run, ingest outputs, record the run.
 import * as Effect from "effect/Effect";
+import type { JsonValue } from "../../store/canonical_json.ts";
+import { configFromCanonical } from "../model/canonical_config.ts";
 import { hostname } from "node:os";
 import { relative } from "node:path";
 import type { ObjectId } from "../../store/object_id.ts";
 import type { StoreError } from "../../store/errors.ts";
 import type { Artifact, ArtifactRef } from "../model/artifact.ts";
-import { codecOf } from "./codecs/codec.ts";
+import { codecOf, elementName, type InputSpec } from "./codecs/codec.ts";
+import { readingCodec } from "./codecs/compat.ts";
 import {
   CodecFailed,
   InputDamaged,
@@ -106,7 +109,10 @@ export const inProcess = (pipeline: PipelineApi): ExecutorApi => ({
     const request = {
       pipeline,
       name: definition.name,
-      config: definition.config,
+      // A config given at invocation is the one the key holds.
+      config: invocation.configGiven
+        ? configFromCanonical(invocation.components.config as JsonValue)
+        : definition.config,
       inputSpecs: definition.inputSpecs,
       outputSpecs: definition.outputSpecs,
       inputs: invocation.inputs,
@@ -165,7 +171,9 @@ const executeStep = (
   ));
 
 const stepFailed = (req: ExecuteRequest, cause: unknown) =>
-  pipelineError(new StepFailed({ step: req.name, iteration: req.iteration, cause }));
+  pipelineError(
+    new StepFailed({ step: req.name, iteration: req.iteration, scenario: req.scenario, cause }),
+  );
 
 const invariantMisuse = (req: ExecuteRequest) =>
   pipelineError(
@@ -264,30 +272,41 @@ const runStep = (req: ExecuteRequest, scratch: Scratch) =>
     const paths = new Map<string, string>();
     // The verified bytes of value inputs, for `ctx.path(name)` to write as a file.
     const read = new Map<string, Uint8Array>();
-    for (const [name, spec] of Object.entries(req.inputSpecs)) {
-      const artifact = req.inputs[name];
-      if (!artifact) {
-        decoded[name] = undefined;
-        continue;
-      }
-      const codec = codecOf(spec);
-      if (codec._tag === "path") {
-        const path = `${yield* makeScratchDir}/in/${name}`;
-        yield* store.materialize(artifact.id, path, {
-          kind: artifact.kind,
-          link: hardlink ? "hardlink" : "copy",
-          onLink: (file, id, info) =>
-            linked.push({ input: name, path: file, id, producer: artifact.producer, info }),
-        }).pipe(Effect.catch(inputDamaged(req, name, artifact)));
-        paths.set(name, path);
-        decoded[name] = path;
-      } else {
+    // One input artifact as `run` sees it (an element of a list input is `name[i]`).
+    const decodeOne = (name: string, spec: InputSpec, artifact: Artifact) =>
+      Effect.gen(function* () {
+        // The declared codec's variant for the artifact's encoding (csv or parquet for a
+        // Table input); the step checked, as it was invoked, that one can read it.
+        const reading = readingCodec(codecOf(spec), artifact);
+        if ("problem" in reading) {
+          return yield* Effect.fail(
+            pipelineError(
+              new CodecFailed({
+                codec: codecOf(spec).name,
+                artifact: `input "${name}" of step "${req.name}"`,
+                detail: reading.problem,
+              }),
+            ),
+          );
+        }
+        const codec = reading.codec;
+        if (codec._tag === "path") {
+          const path = `${yield* makeScratchDir}/in/${name}`;
+          yield* store.materialize(artifact.id, path, {
+            kind: artifact.kind,
+            link: hardlink ? "hardlink" : "copy",
+            onLink: (file, id, info) =>
+              linked.push({ input: name, path: file, id, producer: artifact.producer, info }),
+          }).pipe(Effect.catch(inputDamaged(req, name, artifact)));
+          paths.set(name, path);
+          return path as unknown;
+        }
         const bytes = yield* store.readBlob(artifact.id).pipe(
           Effect.catch(inputDamaged(req, name, artifact)),
         );
         read.set(name, bytes);
-        decoded[name] = yield* Effect.tryPromise({
-          try: async () => await codec.decode(bytes),
+        return yield* Effect.tryPromise({
+          try: async () => (await codec.decode(bytes)) as unknown,
           catch: (e) =>
             pipelineError(
               new CodecFailed({
@@ -297,7 +316,20 @@ const runStep = (req: ExecuteRequest, scratch: Scratch) =>
               }),
             ),
         });
+      });
+    for (const [name, spec] of Object.entries(req.inputSpecs)) {
+      if (spec._tag === "list") {
+        const values: unknown[] = [];
+        for (let i = 0;; i++) {
+          const element = req.inputs[elementName(name, i)];
+          if (!element) break;
+          values.push(yield* decodeOne(elementName(name, i), spec, element));
+        }
+        decoded[name] = values;
+        continue;
       }
+      const artifact = req.inputs[name];
+      decoded[name] = artifact ? yield* decodeOne(name, spec, artifact) : undefined;
     }
 
     let iterationRead = false;
@@ -430,7 +462,8 @@ const record = (
     const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
     const inputs: Record<string, (ArtifactRef & { producer: ObjectId | null }) | null> = {};
     const links = new Set<string>();
-    for (const name of Object.keys(req.inputSpecs)) {
+    // Every input by the name it was keyed under (a list's elements as name[i]).
+    for (const name of Object.keys(req.inputs)) {
       const a = req.inputs[name];
       inputs[name] = a
         ? { id: a.id, kind: a.kind, codec: a.codec, size: a.size, producer: a.producer }

@@ -103,7 +103,7 @@ export const input = {
    *
    * @example
    * ```ts
-   * import { input, Table } from "../../mod.ts"
+   * import { input, Table } from "cairn"
    *
    * const zones = input.file("data/zones.csv", Table.csv)
    * ```
@@ -177,7 +177,7 @@ export const input = {
    *
    * @example
    * ```ts
-   * import { input } from "../../mod.ts"
+   * import { input } from "cairn"
    *
    * const skims = input.dir("data/skims.zarr")
    * ```

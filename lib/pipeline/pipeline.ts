@@ -18,6 +18,7 @@ export type {
   InFlight,
   Invocation,
   KeyedRun,
+  LoopOutcome,
   PipelineApi,
   PipelineOptions,
   ScenarioState,

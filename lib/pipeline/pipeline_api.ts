@@ -7,7 +7,7 @@
  * @module
  */
 import type { ObjectStoreApi, StoreOptions } from "../../store/object_store.ts";
-import type { Invocation } from "../model/scenario_record.ts";
+import type { Invocation, LoopOutcome } from "../model/scenario_record.ts";
 import type { Executor, ExecutorApi } from "./executor.ts";
 import type * as Layer from "effect/Layer";
 import type { Progress } from "./progress.ts";
@@ -15,7 +15,7 @@ import type * as Deferred from "effect/Deferred";
 import type { ObjectId } from "../../store/object_id.ts";
 import type { ArtifactRef } from "../model/artifact.ts";
 
-export type { Invocation };
+export type { Invocation, LoopOutcome };
 
 /** The mutable state of one scenario execution. */
 export interface ScenarioState {
@@ -23,6 +23,8 @@ export interface ScenarioState {
   readonly name: string;
   /** Every step invocation so far, in order. */
   readonly invocations: Invocation[];
+  /** How its `iterate` loops ended, in order. */
+  readonly loops: LoopOutcome[];
 }
 
 /** The first declaration invoked under a step name (to warn of a second one, once). */

@@ -11,6 +11,8 @@
 import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
+import { notAnEffect } from "./effect_version.ts";
+import { SweepFailed } from "./sweep.ts";
 import { Pipeline, type PipelineOptions } from "./pipeline.ts";
 import { workers } from "./workers/pool.ts";
 import { IN_WORKER } from "./workers/protocol.ts";
@@ -53,6 +55,12 @@ export const run = async <A, E>(
       "this module runs a pipeline when it is imported (run() at its top level), and a cairn worker imported it to find its steps; guard the call with `if (import.meta.main) { … }`, or declare the steps in a module of their own",
     );
   }
+  const problem = notAnEffect(program, "the program given to run()");
+  if (problem !== undefined) {
+    if (options.exitOnFailure === false) throw new TypeError(problem);
+    console.error(`error: ${problem}`);
+    Deno.exit(2);
+  }
   const controller = new AbortController();
   let signal: Deno.Signal | undefined;
   const listeners = SIGNALS.map((name) => {
@@ -85,6 +93,21 @@ export const run = async <A, E>(
   console.error(`error: ${message}`);
   if (!interrupted && !(error instanceof Error && "_tag" in error)) {
     console.error(Cause.pretty(exit.cause));
+  } else if (!interrupted && Deno.env.get("CAIRN_DEBUG")) {
+    // Under CAIRN_DEBUG, where the step's own exception was thrown (in a worker too:
+    // its stack travels with it).
+    for (const thrown of thrownBy(error)) if (thrown.stack) console.error(thrown.stack);
   }
   Deno.exit(interrupted ? (signal === "SIGTERM" ? 143 : 130) : 1);
+};
+
+// The exceptions steps threw, inside the pipeline error that carries one, or inside
+// each failure of a sweep.
+const thrownBy = (error: unknown, depth = 0): Error[] => {
+  if (depth > 5 || typeof error !== "object" || error === null) return [];
+  if (error instanceof SweepFailed) {
+    return error.failures.flatMap((f) => thrownBy(f.error, depth + 1));
+  }
+  const cause = (error as { readonly reason?: { readonly cause?: unknown } }).reason?.cause;
+  return cause instanceof Error ? [cause] : [];
 };

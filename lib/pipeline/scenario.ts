@@ -28,6 +28,7 @@ import {
 } from "./errors.ts";
 import { encodeScenarioRecord } from "../model/scenario_record.ts";
 import { CurrentScenario, Pipeline, type ScenarioState } from "./pipeline.ts";
+import { requireEffect } from "./effect_version.ts";
 
 /** Options of a scenario. */
 export interface ScenarioOptions {
@@ -90,7 +91,9 @@ export const scenario = <A, E, R>(
   options: ScenarioOptions,
   program: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | PipelineError, R | Pipeline> =>
-  recordScenario(name, options, program, { id: null });
+  recordScenario(name, options, requireEffect(program, `the program of scenario "${name}"`), {
+    id: null,
+  });
 
 /** What {@linkcode scenarioRecorded} returns. */
 export interface ScenarioRecorded<A> {
@@ -160,7 +163,7 @@ const recordScenario = <A, E, R>(
         ),
     });
     const pipeline = yield* Pipeline;
-    const state: ScenarioState = { name, invocations: [] };
+    const state: ScenarioState = { name, invocations: [], loops: [] };
     const startedAt = new Date();
     const t0 = performance.now();
     // Why the record could not be written, if it could not: a program that succeeded
@@ -203,6 +206,7 @@ const recordScenario = <A, E, R>(
                 ...(i.error ? { error: i.error } : {}),
                 ...(i.logs ? { logs: { stdout: i.logs.stdout, stderr: i.logs.stderr } } : {}),
               })),
+              ...(state.loops.length > 0 ? { loops: state.loops.map((l) => ({ ...l })) } : {}),
               parent,
               startedAt: startedAt.toISOString(),
               endedAt: new Date().toISOString(),

@@ -20,13 +20,16 @@ import {
   type VaryingComponents,
 } from "../model/cache_key.ts";
 import type { JsonValue } from "../../store/canonical_json.ts";
-import { canonicalConfig } from "../model/canonical_config.ts";
+import { canonicalConfig, configFromCanonical } from "../model/canonical_config.ts";
+import { readingCodec } from "./codecs/compat.ts";
 import { type CallSite, callSiteOf, type CodeIdentity } from "../identity/code_identity.ts";
 import { declareStepCode, type StepCode } from "./step_code.ts";
 import {
   type Codec,
   codecOf,
+  elementName,
   type InputSpec,
+  type List,
   type Optional,
   type PathCodec,
   type ValueOf,
@@ -60,12 +63,18 @@ const LIB_DIR = dirname(fromFileUrl(import.meta.url));
 
 /** Decoded inputs, as `run` receives them. */
 export type DecodedInputs<I extends Record<string, InputSpec>> = {
-  readonly [K in keyof I]: I[K] extends Optional<infer C> ? ValueOf<C> | undefined : ValueOf<I[K]>;
+  readonly [K in keyof I]: I[K] extends Optional<infer C> ? ValueOf<C> | undefined
+    : I[K] extends List<infer C> ? readonly ValueOf<C>[]
+    : ValueOf<I[K]>;
 };
 
-/** The artifacts a step is invoked with. */
+/** The artifacts a step is invoked with (an array of them for a list input). */
 export type InputArtifacts<I extends Record<string, InputSpec>> =
-  & { readonly [K in keyof I as I[K] extends Optional<Codec> ? never : K]: Artifact<ValueOf<I[K]>> }
+  & {
+    readonly [K in keyof I as I[K] extends Optional<Codec> ? never : K]: I[K] extends List<infer C>
+      ? readonly Artifact<ValueOf<C>>[]
+      : Artifact<ValueOf<I[K]>>;
+  }
   & { readonly [K in keyof I as I[K] extends Optional<Codec> ? K : never]?: Artifact | undefined };
 
 /** What `run` returns: values for value codecs; path codecs may be omitted (written to `outDir`). */
@@ -114,16 +123,43 @@ export interface StepOptions<
 }
 
 /** A declared step: call it with input artifacts. */
-export interface Step<I extends Record<string, InputSpec>, O extends Record<string, Codec>> {
+export interface Step<
+  I extends Record<string, InputSpec>,
+  O extends Record<string, Codec>,
+  C = unknown,
+> {
   (inputs: InputArtifacts<I>): Effect.Effect<OutputArtifacts<O>, PipelineError, Pipeline>;
   /** The declared name. */
   readonly stepName: string;
+  /**
+   * The same step with its config given at invocation: `config` extends the declared
+   * one (an object's members replace the declared members of the same name; any other
+   * value replaces it whole), and the result enters the key exactly as a declared
+   * config does — a sweep over a parameter needs no step factory.
+   */
+  // A method (not a function property), so a Step of any config fits a Step<I, O>.
+  with(options: { readonly config: ConfigOverride<C> }): Step<I, O, C>;
 }
+
+/** What {@linkcode Step.with} takes as config: some of an object config's members, or a whole other value. */
+export type ConfigOverride<C> = C extends readonly unknown[] ? C
+  : C extends Record<string, unknown> ? Partial<C>
+  : C;
+
+// An object config given at invocation extends the declared one; anything else replaces it.
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) &&
+  (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+const mergeConfig = (declared: unknown, given: unknown): unknown =>
+  isPlainObject(declared) && isPlainObject(given) ? { ...declared, ...given } : given;
 
 /** One invocation, as a kind of step other than a plain one (`command`) sees it. */
 export interface PreparedInvocation {
   readonly pipeline: PipelineApi;
   readonly inputs: Readonly<Record<string, Artifact | undefined>>;
+  /** The config of this invocation: the declared one, or as given by `with`. */
+  readonly config: unknown;
   readonly iteration: number | null;
   /** For a step declared `iterationInvariant`: the iteration it was invoked in. */
   readonly invariantAt: number | null | undefined;
@@ -222,9 +258,9 @@ export const step = <
   const I extends Record<string, InputSpec> = Record<never, never>,
   const O extends Record<string, Codec> = Record<string, Codec>,
   C = undefined,
->(options: StepOptions<I, O, C>): Step<I, O> => {
+>(options: StepOptions<I, O, C>): Step<I, O, C> => {
   const site = callSiteOf(new Error().stack ?? "", LIB_DIR);
-  return declareStep({
+  return declareStep<I, O, C>({
     name: options.name,
     inputSpecs: options.inputs ?? {},
     outputSpecs: options.outputs,
@@ -239,15 +275,25 @@ export const step = <
 };
 
 /** Declares a step from its definition: the machinery `step` and `command` share. */
-export const declareStep = <I extends Record<string, InputSpec>, O extends Record<string, Codec>>(
+export const declareStep = <
+  I extends Record<string, InputSpec>,
+  O extends Record<string, Codec>,
+  C = unknown,
+>(
   options: StepDeclaration,
-): Step<I, O> => {
+): Step<I, O, C> => {
   const { site, inputSpecs, outputSpecs } = options;
   const signature = {
     inputs: Object.fromEntries(
       Object.entries(inputSpecs).map((
         [k, s],
-      ) => [k, { codec: codecOf(s).name, optional: s._tag === "optional" }]),
+      ): [string, JsonValue] => [
+        k,
+        // `list` only for a list input: other inputs' signatures (and keys) stay as they were.
+        s._tag === "list"
+          ? { codec: codecOf(s).name, optional: false, list: true }
+          : { codec: codecOf(s).name, optional: s._tag === "optional" },
+      ]),
     ),
     outputs: Object.fromEntries(Object.entries(outputSpecs).map(([k, c]) => [k, c.name])),
   };
@@ -308,6 +354,10 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
       }
       const ready = fix(declared.identity);
       if (ready instanceof PipelineError) return { key: "", difference: ready.message };
+      // A config given at invocation is data the key holds: the run receives exactly it.
+      const config = invocation.configGiven
+        ? invocation.components.config as JsonValue
+        : ready.canonical;
       const sent = invocation.components.env;
       const env = Object.fromEntries((options.env ?? []).map((v) => {
         const value = typeof sent === "object" && sent !== null
@@ -320,14 +370,14 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
         step: options.name,
         signature,
         code: { mode: declared.identity.mode, identity: declared.identity.identity },
-        config: ready.canonical,
+        config,
         inputs: Object.fromEntries(
           Object.entries(invocation.inputs).map(([name, input]) => [name, input?.id ?? null]),
         ),
         iteration: options.iterationInvariant ? null : invocation.iteration,
         env,
       };
-      const key = ready.key(components);
+      const key = invocation.configGiven ? cacheKey(components) : ready.key(components);
       const difference = key === invocation.key ? "" : describeChanges(
         diffComponents(
           {
@@ -366,7 +416,7 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
     return Effect.succeed(declared.identity);
   };
 
-  const invoke = (inputs: InputArtifacts<I>) =>
+  const invoke = (inputs: InputArtifacts<I>, override?: { readonly config: unknown }) =>
     Effect.gen(function* () {
       if (!NAME.test(options.name)) {
         return yield* fail(
@@ -385,31 +435,59 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
           );
         }
       }
+      // Every input by the name it is keyed and recorded under: a list input's
+      // elements as name[0], name[1], … (an absent optional input as null).
       const inputIds: Record<string, string | null> = {};
+      const flat: Record<string, Artifact | undefined> = {};
+      const check = (name: string, spec: InputSpec, artifact: unknown): string | undefined => {
+        if (!isArtifact(artifact)) return `input "${name}" is not an artifact handle`;
+        const reading = readingCodec(codecOf(spec), artifact);
+        if ("problem" in reading) return `input "${name}" cannot be read: ${reading.problem}`;
+        flat[name] = artifact;
+        inputIds[name] = artifact.id;
+        return undefined;
+      };
       for (const [name, spec] of Object.entries(inputSpecs)) {
         const artifact = given[name];
-        if (artifact === undefined || artifact === null) {
-          if (spec._tag !== "optional") {
-            return yield* fail(
-              new InvalidStep({ step: options.name, detail: `input "${name}" is missing` }),
-            );
+        let problem: string | undefined;
+        if (spec._tag === "list") {
+          if (!Array.isArray(artifact)) {
+            problem = `input "${name}" is a list: give an array of artifact handles`;
+          } else {
+            for (const [i, element] of (artifact as unknown[]).entries()) {
+              problem ??= check(elementName(name, i), spec, element);
+            }
           }
-          inputIds[name] = null;
-        } else if (!isArtifact(artifact)) {
-          return yield* fail(
-            new InvalidStep({
-              step: options.name,
-              detail: `input "${name}" is not an artifact handle`,
-            }),
-          );
+        } else if (artifact === undefined || artifact === null) {
+          if (spec._tag !== "optional") problem = `input "${name}" is missing`;
+          else inputIds[name] = null;
         } else {
-          inputIds[name] = artifact.id;
+          problem = check(name, spec, artifact);
         }
+        if (problem) return yield* fail(new InvalidStep({ step: options.name, detail: problem }));
       }
       const code = yield* identityOf(pipeline);
       warnOfNamesake(pipeline, options.name, definition, options.sameness ?? code.identity, site);
       const ready = fix(code);
       if (ready instanceof PipelineError) return yield* Effect.fail(ready);
+      // A config given at invocation: merged over the declared one, canonicalised for
+      // the key, copied for the run (a later edit of the caller's object changes neither).
+      let config = ready.canonical;
+      let configValue = ready.value;
+      if (override) {
+        try {
+          const merged = mergeConfig(options.config, override.config);
+          config = canonicalConfig(merged);
+          configValue = structuredClone(merged);
+        } catch (e) {
+          return yield* fail(
+            e instanceof ConfigNotCanonical ? e : new ConfigNotCanonical({
+              path: "config",
+              detail: e instanceof Error ? e.message : String(e),
+            }),
+          );
+        }
+      }
       const env = Object.fromEntries(options.env.map((v) => [v, Deno.env.get(v) ?? null]));
       const scenarioName = scenario?.name ?? null;
       const invariantAt = options.iterationInvariant ? current : undefined;
@@ -438,7 +516,8 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
       const prepared = body.kind === "prepared"
         ? yield* body.prepare({
           pipeline,
-          inputs: given,
+          inputs: flat,
+          config: configValue,
           iteration,
           invariantAt,
           scenario: scenarioName,
@@ -452,14 +531,14 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
         step: options.name,
         signature,
         code: { mode: code.mode, identity: code.identity },
-        config: ready.canonical,
+        config,
         inputs: inputIds,
         iteration,
         env,
         ...prepared?.key,
       };
       // A command's parts vary per invocation: its key is computed whole.
-      const key = prepared ? cacheKey(components) : ready.key(components);
+      const key = prepared || override ? cacheKey(components) : ready.key(components);
       const recorded = { ...components, ...prepared?.details, code };
       const cache = pipeline.store.index(CACHE_INDEX);
       // The key's usable run in the cache, if there is one.
@@ -502,12 +581,13 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
         address,
         local,
         step: options.name,
-        inputs: invocationInputs(inputSpecs, given),
+        inputs: invocationInputs(inputIds, flat),
         iteration,
         invokedAt: current,
         scenario: scenarioName,
         key,
         components: recorded,
+        ...(override ? { configGiven: true } : {}),
       }).pipe(span("cairn.miss", { step: options.name, executor: executor.name }));
       // Computed once however many invocations of the key are in flight, here or in
       // other processes on this store; the others take it as a hit.
@@ -531,11 +611,20 @@ export const declareStep = <I extends Record<string, InputSpec>, O extends Recor
       return handles(result.run.outputs, result.run.run) as OutputArtifacts<O>;
     });
 
-  const traced = (inputs: InputArtifacts<I>) =>
-    invoke(inputs).pipe(
+  const traced = (inputs: InputArtifacts<I>, override?: { readonly config: unknown }) =>
+    invoke(inputs, override).pipe(
       span("cairn.step", { step: options.name }),
     );
-  return Object.assign(traced, { stepName: options.name });
+  const withConfig = (override: { readonly config: unknown }): Step<I, O, C> =>
+    Object.assign((inputs: InputArtifacts<I>) => traced(inputs, override), {
+      stepName: options.name,
+      with: (next: { readonly config: unknown }) =>
+        withConfig({ config: mergeConfig(override.config, next.config) }),
+    });
+  return Object.assign((inputs: InputArtifacts<I>) => traced(inputs), {
+    stepName: options.name,
+    with: withConfig,
+  });
 };
 
 // Two declarations under one name whose code differs: both stay correct (their keys
@@ -591,6 +680,9 @@ const preparedBody = (
     const again = yield* prepare({
       pipeline,
       inputs,
+      config: invocation.configGiven
+        ? configFromCanonical(invocation.components.config as JsonValue)
+        : declaration.config,
       iteration: invocation.iteration,
       invariantAt: declaration.iterationInvariant ? invocation.invokedAt : undefined,
       scenario: invocation.scenario,
@@ -630,11 +722,11 @@ const logsOf = (error: PipelineError): CommandLogs | null =>
   error.reason._tag === "CommandFailed" ? error.reason.logs : null;
 // The invocation's inputs: every declared input, an absent optional one as null.
 const invocationInputs = (
-  specs: Record<string, InputSpec>,
+  ids: Record<string, string | null>,
   given: Record<string, Artifact | undefined>,
 ): StepInvocation["inputs"] =>
   Object.fromEntries(
-    Object.keys(specs).map((name) => {
+    Object.keys(ids).map((name) => {
       const a = given[name];
       return [
         name,

@@ -19,6 +19,7 @@ import {
 import type { RunSummary } from "../model/lineage_entry.ts";
 import { decodeRunRecord } from "../model/run_record.ts";
 import type { LineageView } from "./lineage_view.ts";
+import { closestNames } from "./did_you_mean.ts";
 import { QueryError } from "./query_error.ts";
 import { resolveTarget } from "./resolve_target.ts";
 import { readScenario, type ScenarioEntry, scenarioHistory, scenarioNames } from "./scenarios.ts";
@@ -85,10 +86,16 @@ const pick = (view: LineageView, spec: string) =>
       const target = yield* resolveTarget(spec, view);
       if (target.kind === "scenario") return yield* readScenario(target.id);
     }
+    const close = closestNames(name, yield* scenarioNames)
+      .map((n) => `"${older ? `${n}~${back}` : n}"`);
     return yield* Effect.fail(
       new QueryError({
         detail:
-          `Cannot find scenario "${spec}": give a scenario name, <name>~N or a scenario record id; list them with "cairn scenarios"`,
+          `Cannot find scenario "${spec}": give a scenario name, <name>~N or a scenario record id; ${
+            close.length > 0
+              ? `did you mean ${close.join(" or ")}?`
+              : `list them with "cairn scenarios"`
+          }`,
       }),
     );
   });

@@ -1,74 +1,55 @@
 /**
- * Lineage as a picture: Graphviz DOT, Mermaid, or SVG. Runs are boxes
- * (`step@iteration`), artifacts ellipses (name and short id; dashed for an
- * external input); edges go artifact → run for inputs and run → artifact for
- * outputs. DOT and Mermaid are plain text written here; SVG is Graphviz itself,
+ * Lineage as a picture: Graphviz DOT, Mermaid, or SVG. By run (the default), runs
+ * are boxes (`step@iteration`), artifacts ellipses (name and short id; dashed for
+ * an external input); edges go artifact → run for inputs and run → artifact for
+ * outputs. By step, one box per step and labelled edges between them
+ * (`step_graph.ts`). DOT and Mermaid are plain text written here; SVG is Graphviz itself,
  * compiled to WebAssembly (`@hpcc-js/wasm-graphviz`) and loaded only when asked
  * for, since loading it takes about half a second.
  *
  * @module
  */
+import { type GraphStructure, runStructure } from "./_graph_structure.ts";
 import type { Lineage } from "./lineage.ts";
 import { QueryError } from "./query_error.ts";
+import { stepStructure } from "./step_graph.ts";
 
 /** The formats {@linkcode graphOf} writes. */
 export type GraphFormat = "dot" | "mermaid" | "svg";
 
-interface Node {
-  readonly key: string;
-  readonly shape: "box" | "ellipse";
-  readonly lines: readonly string[];
-  readonly external: boolean;
+/** How {@linkcode graphOf} draws: a node per run (the default) or per step, and a note for the title. */
+export interface GraphOptions {
+  readonly by?: "run" | "step";
+  /** Said in the picture's title (why it is drawn this way). */
+  readonly note?: string;
 }
 
-// Nodes and edges in a stable order: runs by start time, artifacts in walk order.
-const structure = (lineage: Lineage) => {
-  const runs = Object.values(lineage.runs).sort((a, b) =>
-    a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id < b.id ? -1 : 1
-  );
-  const nodes: Node[] = [
-    ...runs.map((r) => ({
-      key: `run:${r.id}`,
-      shape: "box" as const,
-      lines: [r.iteration === null ? r.step : `${r.step}@${r.iteration}`],
-      external: false,
-    })),
-    ...Object.values(lineage.artifacts).map((a) => ({
-      key: `artifact:${a.id}`,
-      shape: "ellipse" as const,
-      lines: [a.name, a.id.slice(0, 12)],
-      external: a.producer === null,
-    })),
-  ];
-  const edges = new Set<string>();
-  for (const run of runs) {
-    for (const input of Object.values(run.inputs)) {
-      if (input && lineage.artifacts[input]) {
-        edges.add(JSON.stringify([`artifact:${input}`, `run:${run.id}`]));
-      }
-    }
-    for (const output of Object.values(run.outputs)) {
-      if (lineage.artifacts[output]) {
-        edges.add(JSON.stringify([`run:${run.id}`, `artifact:${output}`]));
-      }
-    }
-  }
-  return { nodes, edges: [...edges].map((e) => JSON.parse(e) as [string, string]) };
-};
+const structure = (lineage: Lineage, options: GraphOptions): GraphStructure =>
+  options.by === "step" ? stepStructure(lineage, options.note) : {
+    ...runStructure(lineage),
+    title: options.note ?? null,
+  };
 
 // Inside a DOT quoted string only `"` and `\` are special; `\n` is a centred line break.
 const dotString = (text: string) =>
   `"${text.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replace(/\r?\n/g, "\\n")}"`;
 
-const toDot = (lineage: Lineage): string => {
-  const { nodes, edges } = structure(lineage);
+const toDot = (picture: GraphStructure): string => {
+  const { nodes, edges, title } = picture;
   const lines = ["digraph lineage {", "  rankdir=LR;", '  node [fontname="Helvetica"];'];
+  if (title) {
+    lines.push(`  label=${dotString(title)};`, "  labelloc=t;", '  fontname="Helvetica";');
+    lines.push('  edge [fontname="Helvetica", fontsize=10];');
+  }
   for (const n of nodes) {
     const style = n.external ? ", style=dashed" : "";
     const label = n.lines.map((l) => dotString(l).slice(1, -1)).join("\\n");
     lines.push(`  ${dotString(n.key)} [shape=${n.shape}${style}, label="${label}"];`);
   }
-  for (const [from, to] of edges) lines.push(`  ${dotString(from)} -> ${dotString(to)};`);
+  for (const { from, to, label } of edges) {
+    const text = label.length > 0 ? ` [label=${dotString(label.join("\n"))}]` : "";
+    lines.push(`  ${dotString(from)} -> ${dotString(to)}${text};`);
+  }
   lines.push("}");
   return lines.join("\n") + "\n";
 };
@@ -78,16 +59,23 @@ const mermaidText = (text: string) =>
   text.replaceAll("#", "#35;").replaceAll('"', "#quot;").replaceAll("<", "#lt;")
     .replaceAll(">", "#gt;").replace(/\r?\n/g, "<br/>");
 
-const toMermaid = (lineage: Lineage): string => {
-  const { nodes, edges } = structure(lineage);
+const toMermaid = (picture: GraphStructure): string => {
+  const { nodes, edges, title } = picture;
   // Mermaid ids must be plain words; number the nodes.
   const ids = new Map(nodes.map((n, i) => [n.key, `${n.shape === "box" ? "r" : "a"}${i}`]));
-  const lines = ["flowchart LR"];
+  // A title is YAML front matter: quoted, with `"` and `\` escaped as JSON escapes them.
+  const lines = [
+    ...(title ? ["---", `title: ${JSON.stringify(title)}`, "---"] : []),
+    "flowchart LR",
+  ];
   for (const n of nodes) {
     const label = `"${n.lines.map(mermaidText).join("<br/>")}"`;
     lines.push(`  ${ids.get(n.key)}${n.shape === "box" ? `[${label}]` : `([${label}])`}`);
   }
-  for (const [from, to] of edges) lines.push(`  ${ids.get(from)} --> ${ids.get(to)}`);
+  for (const { from, to, label } of edges) {
+    const text = label.length > 0 ? `|"${label.map(mermaidText).join("<br/>")}"|` : "";
+    lines.push(`  ${ids.get(from)} -->${text} ${ids.get(to)}`);
+  }
   const external = nodes.filter((n) => n.external).map((n) => ids.get(n.key));
   if (external.length > 0) {
     lines.push(
@@ -101,18 +89,18 @@ const toMermaid = (lineage: Lineage): string => {
 type Graphviz = { dot: (source: string, format?: "svg") => string };
 let graphviz: Promise<Graphviz> | undefined;
 
-const toSvg = async (lineage: Lineage): Promise<string> => {
+const toSvg = async (picture: GraphStructure): Promise<string> => {
   // Kept once loaded; forgotten if loading fails, so a later call tries again.
   graphviz ??= import("@hpcc-js/wasm-graphviz").then((m) => m.Graphviz.load()).catch((e) => {
     graphviz = undefined;
     throw e;
   });
-  return (await graphviz).dot(toDot(lineage), "svg");
+  return (await graphviz).dot(toDot(picture), "svg");
 };
 
 /**
- * Renders a lineage graph as DOT, Mermaid or SVG text; an unknown format rejects
- * with `QueryError`.
+ * Renders a lineage graph as DOT, Mermaid or SVG text, a node per run or (with
+ * `{ by: "step" }`) per step; an unknown format rejects with `QueryError`.
  *
  * @example The lineage of `skims` as DOT
  * ```ts
@@ -128,14 +116,18 @@ const toSvg = async (lineage: Lineage): Promise<string> => {
  * }).pipe(Effect.provide(ObjectStore.layer({ root: ".cairn" })))
  * ```
  */
-export const graphOf = (lineage: Lineage, format: GraphFormat): Promise<string> => {
+export const graphOf = (
+  lineage: Lineage,
+  format: GraphFormat,
+  options: GraphOptions = {},
+): Promise<string> => {
   switch (format) {
     case "dot":
-      return Promise.resolve(toDot(lineage));
+      return Promise.resolve(toDot(structure(lineage, options)));
     case "mermaid":
-      return Promise.resolve(toMermaid(lineage));
+      return Promise.resolve(toMermaid(structure(lineage, options)));
     case "svg":
-      return toSvg(lineage);
+      return toSvg(structure(lineage, options));
     default:
       // The CLI passes what the user typed.
       return Promise.reject(

@@ -10,8 +10,8 @@ import { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import type { LineageView } from "./lineage_view.ts";
 import { QueryError } from "./query_error.ts";
+import { findInvocation } from "./find_invocation.ts";
 import { resolveTarget } from "./resolve_target.ts";
-import { scenarioHistory } from "./scenarios.ts";
 import { decodeRunRecord } from "../model/run_record.ts";
 
 /** One captured stream. */
@@ -31,13 +31,6 @@ export interface Logs {
   readonly stdout: LogStream | null;
   readonly stderr: LogStream | null;
 }
-
-const parseStepAt = (text: string): { step: string; iteration: number | null } => {
-  const at = text.lastIndexOf("@");
-  if (at < 0) return { step: text, iteration: null };
-  const iteration = Number(text.slice(at + 1));
-  return { step: text.slice(0, at), iteration: Number.isInteger(iteration) ? iteration : null };
-};
 
 const read = (ids: { stdout: string; stderr: string }) =>
   Effect.gen(function* () {
@@ -62,26 +55,8 @@ export const commandLogs = (
     let run: string;
     let hitOf: string | null = null;
     if (stepAt !== undefined) {
-      const { step, iteration } = parseStepAt(stepAt);
-      const [newest] = yield* scenarioHistory(target, 1);
-      if (!newest) {
-        return yield* Effect.fail(
-          new QueryError({
-            detail: `Cannot find scenario "${target}"; list them with "cairn scenarios"`,
-          }),
-        );
-      }
-      const inv = [...newest.invocations].reverse().find((i) =>
-        i.step === step && i.iteration === iteration
-      );
-      if (!inv) {
-        return yield* Effect.fail(
-          new QueryError({
-            detail:
-              `Cannot find ${stepAt} in the newest run of scenario "${target}"; give step@iteration as "cairn runs --scenario ${target}" lists them`,
-          }),
-        );
-      }
+      const inv = yield* findInvocation(target, stepAt);
+      const { step, iteration } = inv;
       if (!inv.run) {
         const failed = inv.logs;
         if (!failed) {

@@ -14,7 +14,7 @@ export {
   type OutputChange,
   type ScenarioDiff,
 } from "./diff_scenarios.ts";
-export { type GraphFormat, graphOf } from "./graph.ts";
+export { type GraphFormat, graphOf, type GraphOptions } from "./graph.ts";
 export { type Impact, impactOf, type ImpactRun } from "./impact.ts";
 export {
   type Lineage,
@@ -23,6 +23,7 @@ export {
   lineageOf,
   type LineageRun,
 } from "./lineage.ts";
+export { requireOutputName, requireRunFilterNames } from "./known_names.ts";
 export { type LineageView, loadLineageView } from "./lineage_view.ts";
 export { commandLogs, type Logs, type LogStream } from "./logs.ts";
 export {

@@ -15,8 +15,12 @@ import type { ArtifactRef } from "../model/artifact.ts";
 import { summaryOfRecord } from "../model/lineage_entry.ts";
 import { decodeRunRecord } from "../model/run_record.ts";
 import type { LineageView } from "./lineage_view.ts";
+import { createHash } from "node:crypto";
+import { scenarioHistory, scenarioNames } from "./scenarios.ts";
 
 const PRODUCER = "cairn";
+const ERROR_FACET =
+  "https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet";
 // Spec 2-0-x keeps its definitions under `$defs` (1-0-x had `definitions`): the
 // schema URLs point there.
 const SPEC = "https://openlineage.io/spec/2-0-2/OpenLineage.json";
@@ -25,11 +29,23 @@ const SPEC = "https://openlineage.io/spec/2-0-2/OpenLineage.json";
 export interface CairnRunFacet {
   readonly _producer: string;
   readonly _schemaURL: string;
-  /** The run record's object id (the `runId` is derived from it). */
+  /**
+   * The run record's object id (the `runId` is derived from it); for a failed
+   * invocation, which has none, the scenario record that lists it.
+   */
   readonly record: string;
   readonly scenario: string | null;
   readonly iteration: number | null;
   readonly durationMs: number;
+}
+
+/** OpenLineage's standard error facet, on the FAIL event of a failed invocation. */
+export interface ErrorMessageRunFacet {
+  readonly _producer: string;
+  readonly _schemaURL: string;
+  /** The error the scenario record stored. */
+  readonly message: string;
+  readonly programmingLanguage: string;
 }
 
 /** The `cairn_artifact` dataset facet. */
@@ -55,7 +71,13 @@ export interface OpenLineageDataset {
 export interface OpenLineageRunEvent {
   readonly eventType: "START" | "COMPLETE" | "FAIL";
   readonly eventTime: string;
-  readonly run: { readonly runId: string; readonly facets: { readonly cairn_run: CairnRunFacet } };
+  readonly run: {
+    readonly runId: string;
+    readonly facets: {
+      readonly cairn_run: CairnRunFacet;
+      readonly errorMessage?: ErrorMessageRunFacet;
+    };
+  };
   readonly job: { readonly namespace: string; readonly name: string };
   readonly inputs: readonly OpenLineageDataset[];
   readonly outputs: readonly OpenLineageDataset[];
@@ -154,6 +176,58 @@ export const openLineageEvents = (
         { eventType: "START", eventTime: s.startedAt, ...base },
         { eventType: failed ? "FAIL" : "COMPLETE", eventTime: endedAt, ...base },
       );
+    }
+    // A failed invocation has no run record: its scenario record lists it with its
+    // error. Each gets a START and a FAIL (with OpenLineage's errorMessage facet), its
+    // runId derived from the scenario record and its place in it.
+    for (const name of yield* scenarioNames) {
+      for (const entry of yield* scenarioHistory(name, Infinity)) {
+        const endedAt = new Date(Date.parse(entry.startedAt) + entry.durationMs).toISOString();
+        entry.invocations.forEach((invocation, k) => {
+          if (invocation.status !== "failed") return;
+          const id = createHash("sha256").update(`${entry.id}:${k}`).digest("hex");
+          const base = {
+            run: {
+              runId: uuidOf(id),
+              facets: {
+                cairn_run: {
+                  _producer: PRODUCER,
+                  _schemaURL: `${SPEC}#/$defs/RunFacet`,
+                  record: entry.id,
+                  scenario: entry.name,
+                  iteration: invocation.iteration,
+                  durationMs: invocation.durationMs,
+                },
+              },
+            },
+            job: { namespace, name: invocation.step },
+            inputs: [],
+            outputs: [],
+            producer: PRODUCER,
+            schemaURL: `${SPEC}#/$defs/RunEvent`,
+          };
+          events.push(
+            { eventType: "START", eventTime: entry.startedAt, ...base },
+            {
+              eventType: "FAIL",
+              eventTime: endedAt,
+              ...base,
+              run: {
+                ...base.run,
+                facets: {
+                  ...base.run.facets,
+                  errorMessage: {
+                    _producer: PRODUCER,
+                    _schemaURL: ERROR_FACET,
+                    message: invocation.error ?? "failed",
+                    programmingLanguage: "TypeScript",
+                  },
+                },
+              },
+            },
+          );
+        });
+      }
     }
     // Stable: a run's START stays before its end when both fall in the same millisecond.
     return events.sort((a, b) =>

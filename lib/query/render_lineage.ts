@@ -33,17 +33,21 @@ const short = (id: string) => id.slice(0, 12);
  * run of the same iteration. So an iterative chain prints as a column, with each
  * iteration's own steps one level in, not as a staircase; a run that continues
  * the column is referred to as "shown below" where an input nested under the same
- * run reads it. Every run is printed once; later references say on which line.
+ * run reads it. The runs of a column are drawn as siblings — `├─` each, `└─` the
+ * last — so a `└─` is always a last child, and what hangs off it is indented with
+ * spaces. Every run is printed once; later references say on which line.
  */
 export const renderLineage = (lineage: Lineage): string[] => {
   const lines: string[] = [];
   const shownRuns = new Map<string, number>();
   // Runs reserved to continue a column further down.
   const below = new Set<string>();
-  const artifactLine = (id: string) => {
+  // An element of a list input is named by its place in the list (`choices[3]`).
+  const artifactLine = (id: string, slot?: string) => {
     const a = lineage.artifacts[id]!;
     const extra = a.producers > 1 ? `  (made by ${a.producers} runs)` : "";
-    return `${a.name}  ${a.kind} ${short(id)}  ${a.codec}  ${formatBytes(a.size)}${
+    const name = slot !== undefined && /\[\d+\]$/.test(slot) ? slot : a.name;
+    return `${name}  ${a.kind} ${short(id)}  ${a.codec}  ${formatBytes(a.size)}${
       a.producer ? "" : "  (external input)"
     }${extra}`;
   };
@@ -76,26 +80,29 @@ export const renderLineage = (lineage: Lineage): string[] => {
         lines.push(`${prefix}└─ ${runLine(run)}  (${where})`);
         return;
       }
-      lines.push(`${prefix}└─ ${runLine(run)}`);
-      shownRuns.set(run, lines.length);
       const inputs = Object.entries(r.inputs);
       let next: string | null = null;
       let nextInput: string | null = null;
+      let nextSlot: string | undefined;
       let best = 0;
-      for (const [, id] of inputs) {
+      for (const [slot, id] of inputs) {
         const p = id ? producerOf(id) : null;
-        const score = p ? rank(r, p) : 0;
+        const score = p && p !== run ? rank(r, p) : 0;
         if (
           score > best ||
           (score === best && score > 0 &&
             lineage.runs[p!]!.startedAt > lineage.runs[next!]!.startedAt)
         ) {
-          [next, nextInput, best] = [p, id, score];
+          [next, nextInput, nextSlot, best] = [p, id, slot, score];
         }
       }
+      // A run the column continues with is a sibling below: `├─`, and `│` beside
+      // this run's inputs; the column's last run is `└─`, its inputs beside spaces.
+      lines.push(`${prefix}${next ? "├─" : "└─"} ${runLine(run)}`);
+      shownRuns.set(run, lines.length);
       if (next) below.add(next);
       const others = inputs.filter(([, id]) => nextInput === null || id !== nextInput);
-      const inner = prefix + "   ";
+      const inner = prefix + (next ? "│  " : "   ");
       others.forEach(([name, id], i) => {
         const last = i === others.length - 1 && nextInput === null;
         const branch = last ? "└─ " : "├─ ";
@@ -103,11 +110,11 @@ export const renderLineage = (lineage: Lineage): string[] => {
           lines.push(`${inner}${branch}${name}  (absent optional input)`);
           return;
         }
-        lines.push(inner + branch + artifactLine(id));
+        lines.push(inner + branch + artifactLine(id, name));
         const p = producerOf(id);
         if (p) block(p, inner + (last ? "   " : "│  "));
       });
-      if (nextInput) lines.push(`${inner}└─ ${artifactLine(nextInput)}`);
+      if (nextInput) lines.push(`${inner}└─ ${artifactLine(nextInput, nextSlot)}`);
       if (next) below.delete(next);
       run = next;
     }

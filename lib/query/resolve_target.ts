@@ -12,6 +12,8 @@ import type { StoreError } from "../../store/errors.ts";
 import { hashObject } from "../../store/object_id.ts";
 import { hashFile } from "../../store/objects.ts";
 import { encodeTree, type TreeEntry } from "../../store/tree.ts";
+import { closestNames } from "./did_you_mean.ts";
+import { outputNames } from "./known_names.ts";
 import type { LineageView } from "./lineage_view.ts";
 import { QueryError } from "./query_error.ts";
 import { scenarioHistory, scenarioNames } from "./scenarios.ts";
@@ -55,10 +57,29 @@ const pathId = (target: string): string | undefined => {
   }
 };
 
-const notFound = (target: string) =>
+const notFound = (target: string, close: readonly string[]) =>
   new QueryError({
     detail:
-      `Cannot find "${target}": it is not an object id, a scenario, an output name or a path to a stored file; list them with "cairn scenarios" and "cairn artifacts"`,
+      `Cannot find "${target}": it is not an object id, a scenario, an output name or a path to a stored file${
+        close.length > 0 ? ` (did you mean ${close.map((c) => `"${c}"`).join(" or ")}?)` : ""
+      }; list them with "cairn scenarios" and "cairn artifacts"`,
+  });
+
+// The scenario and output names closest to a target that names nothing; for
+// `<scenario>:<output>` each side is corrected on its own.
+const closeTo = (target: string, view: LineageView) =>
+  Effect.gen(function* () {
+    const scenarios = yield* scenarioNames;
+    const outputs = outputNames(view);
+    const colon = target.indexOf(":");
+    if (colon <= 0) return closestNames(target, [...scenarios, ...outputs]);
+    const [scenario, output] = [target.slice(0, colon), target.slice(colon + 1)];
+    const fix = (part: string, known: Iterable<string>, has: boolean) =>
+      has ? [part] : closestNames(part, known);
+    return fix(scenario, scenarios, scenarios.includes(scenario))
+      .flatMap((s) => fix(output, outputs, outputs.has(output)).map((o) => `${s}:${o}`))
+      .filter((c) => c !== target)
+      .slice(0, 3);
   });
 
 /** The newest value of output `output` (optionally within scenario `scenario`). */
@@ -151,7 +172,7 @@ export const resolveTarget = (
     ) {
       return { kind: "artifact", id: byPath } as const;
     }
-    return yield* Effect.fail(notFound(target));
+    return yield* Effect.fail(notFound(target, yield* closeTo(target, view)));
   });
 
 /**

@@ -12,6 +12,7 @@ import type { StoreRecord } from "../../store/record.ts";
 import {
   decodeScenarioRecord,
   type Invocation,
+  type LoopOutcome,
   scenarioRecordProblem,
 } from "../model/scenario_record.ts";
 
@@ -27,6 +28,8 @@ export interface ScenarioEntry {
   readonly tags: readonly string[];
   readonly facets: Readonly<Record<string, unknown>>;
   readonly invocations: readonly ScenarioInvocation[];
+  /** How its `iterate` loops ended (empty for a record written before loops were recorded). */
+  readonly loops: readonly LoopOutcome[];
   readonly parent: string | null;
   readonly startedAt: string;
   readonly durationMs: number;
@@ -54,6 +57,7 @@ export const scenarioEntryOf = (id: string, record: StoreRecord): ScenarioEntry 
     tags: r.tags,
     facets: r.facets,
     invocations: r.invocations,
+    loops: r.loops ?? [],
     parent: r.parent,
     startedAt: r.startedAt,
     durationMs: r.durationMs,

@@ -1,7 +1,8 @@
 /**
  * Why a run missed the cache: the key components that differ from the nearest
- * earlier run of the same step — code units changed, config keys changed (old →
- * new), inputs changed (with the runs that produced them), env.
+ * earlier run of the same step at the same iteration (of the same scenario when
+ * it has one) — code units changed, config keys changed (old → new), inputs
+ * changed (with the runs that produced them), env.
  *
  * @module
  */
@@ -9,11 +10,11 @@ import * as Effect from "effect/Effect";
 import { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import { diffComponents, type KeyChange } from "../model/cache_key.ts";
-import { decodeRunRecord, runRecordProblem } from "../model/run_record.ts";
+import { decodeRunRecord, type RunRecord, runRecordProblem } from "../model/run_record.ts";
 import type { LineageView } from "./lineage_view.ts";
 import { QueryError } from "./query_error.ts";
+import { findInvocation } from "./find_invocation.ts";
 import { resolveTarget } from "./resolve_target.ts";
-import { scenarioHistory } from "./scenarios.ts";
 
 /** An input whose content differs, with the runs that produced each version. */
 export interface InputChange {
@@ -29,7 +30,10 @@ export interface Why {
   readonly iteration: number | null;
   /** Set when the invocation asked about was a hit: it reused this run. */
   readonly hitOf: string | null;
-  /** The nearest earlier run of the same step, or null for the first run. */
+  /**
+   * The nearest earlier run of the same step at the same iteration — the
+   * scenario's own if it has one, else another scenario's — or null for the first.
+   */
   readonly previous: string | null;
   readonly changes: readonly KeyChange[];
   readonly inputs: readonly InputChange[];
@@ -51,11 +55,28 @@ const runRecord = (id: string) =>
     );
   });
 
-const parseStepAt = (text: string): { step: string; iteration: number | null } => {
-  const at = text.lastIndexOf("@");
-  if (at < 0) return { step: text, iteration: null };
-  const iteration = Number(text.slice(at + 1));
-  return { step: text.slice(0, at), iteration: Number.isInteger(iteration) ? iteration : null };
+const startOf = (view: LineageView, run: string): string => view.runs.get(run)?.startedAt ?? "";
+
+/**
+ * The run to compare `run` with: the nearest earlier run of the same step at the
+ * same iteration — of the same scenario if it has one, else of any. Never a run of
+ * another iteration (iteration 12 reads other inputs than iteration 11 by design),
+ * and not another scenario's run when the scenario has its own: changes between
+ * scenarios (a sweep's parameter) are not why a scenario ran its step again.
+ */
+const previousRun = (
+  view: LineageView,
+  run: string,
+  record: RunRecord,
+): string | null => {
+  const earlier = (view.stepRuns.get(record.step) ?? [])
+    .filter((r) => r.run !== run && r.iteration === record.iteration)
+    .map((r) => ({ run: r.run, at: startOf(view, r.run) }))
+    .filter((r) => r.at <= record.startedAt)
+    // Index order is the order runs ended in; "nearest" is by start time.
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const own = earlier.filter((r) => view.runs.get(r.run)?.scenario === record.scenario);
+  return (own.length > 0 ? own : earlier).at(-1)?.run ?? null;
 };
 
 /**
@@ -70,23 +91,14 @@ export const why = (
     let run: string;
     let hitOf: string | null = null;
     if (stepAt !== undefined) {
-      const { step, iteration } = parseStepAt(stepAt);
-      const [newest] = yield* scenarioHistory(target, 1);
-      if (!newest) {
-        return yield* Effect.fail(
-          new QueryError({
-            detail: `Cannot find scenario "${target}"; list them with "cairn scenarios"`,
-          }),
-        );
-      }
-      const inv = [...newest.invocations].reverse().find((i) =>
-        i.step === step && i.iteration === iteration && i.run
-      );
-      if (!inv?.run) {
+      const inv = yield* findInvocation(target, stepAt);
+      if (!inv.run) {
         return yield* Effect.fail(
           new QueryError({
             detail:
-              `Cannot find ${stepAt} in the newest run of scenario "${target}"; give step@iteration as "cairn runs --scenario ${target}" lists them`,
+              `Cannot explain "${stepAt}" in scenario "${target}": it failed and left no run to compare (${
+                inv.error ?? "no error recorded"
+              }); see "cairn show ${target}"`,
           }),
         );
       }
@@ -105,14 +117,8 @@ export const why = (
       run = resolved.id;
     }
     const record = yield* runRecord(run);
-    const step = record.step;
-    const iteration = record.iteration;
-    const startedAt = record.startedAt;
-    const earlier = (view.stepRuns.get(step) ?? []).filter((r) =>
-      r.run !== run && (view.runs.get(r.run)?.startedAt ?? "") <= startedAt
-    );
-    const sameIteration = earlier.filter((r) => r.iteration === iteration);
-    const previous = (sameIteration.length ? sameIteration : earlier).at(-1)?.run ?? null;
+    const { step, iteration } = record;
+    const previous = previousRun(view, run, record);
     if (!previous) return { run, step, iteration, hitOf, previous: null, changes: [], inputs: [] };
     const before = yield* runRecord(previous);
     const changes = diffComponents(before.components, record.components);

@@ -5,6 +5,7 @@
 // Scenario "demo": `seed` makes x; then, per iteration, `grow` reads x and the
 // external input `zones.csv` (shared by every iteration) with config `{ rate }`,
 // and `smooth` turns its output into the next x.
+import assert from "node:assert/strict";
 import { Effect } from "effect";
 import {
   input,
@@ -126,6 +127,20 @@ export const cairn = async (args: readonly string[]): Promise<CliResult> => {
   }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+};
+
+/**
+ * Asserts that `result` is a question that cannot be answered as asked: exit 2, no
+ * stdout, and one line `error: ...` on stderr matching `pattern`, without a stack.
+ */
+export const assertOneErrorLine = (result: CliResult, pattern: RegExp): void => {
+  const lines = result.stderr.trim().split("\n");
+  assert.equal(result.code, 2, `exit 2, got ${result.code}:\n${result.stderr}${result.stdout}`);
+  assert.equal(result.stdout, "", "nothing on stdout");
+  assert.equal(lines.length, 1, `one line, got:\n${result.stderr}`);
+  assert.match(lines[0]!, /^error: /);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(result.stderr, /\bat .*\.ts:\d+/, "no stack trace");
 };
 
 /** Runs `cairn <args>`, expecting success; returns stdout. */

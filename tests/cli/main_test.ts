@@ -1,7 +1,7 @@
 // The entry point: help, and how errors end — one line on stderr and exit 2 for a
 // question that cannot be answered as asked.
 import assert from "node:assert/strict";
-import { cairn, CLI, runDemo, withTempDir } from "./_fixture.ts";
+import { assertOneErrorLine, cairn, CLI, runDemo, withTempDir } from "./_fixture.ts";
 
 const COMMANDS = [
   "lineage",
@@ -90,4 +90,70 @@ Deno.test("a usage error exits 2", async () => {
   const result = await cairn(["runs", "--no-such-flag"]);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /no-such-flag/);
+});
+
+Deno.test("a usage error prints the problem first and a short usage on stderr, not the help", async () => {
+  const cases: [string[], RegExp, RegExp][] = [
+    [["runs", "--no-such-flag"], /^error: .*--no-such-flag/, /^usage: cairn runs \[flags\]$/],
+    [["lineage"], /^error: Missing required argument: target$/, /^usage: cairn lineage /],
+    [["lineagee", "x"], /^error: .*"lineagee".*did you mean "lineage"\?$/, /^usage: cairn /],
+    [["runs", "--limit", "x"], /^error: .*--limit.*"x"/, /^usage: cairn runs /],
+  ];
+  for (const [args, problem, usage] of cases) {
+    const result = await cairn(args);
+    const lines = result.stderr.trimEnd().split("\n");
+    assert.equal(result.code, 2, `cairn ${args.join(" ")}`);
+    assert.equal(result.stdout, "", `cairn ${args.join(" ")}: the help is not printed`);
+    assert.match(lines[0]!, problem);
+    assert.match(lines[1]!, usage);
+    assert.match(
+      lines[2]!,
+      new RegExp(`^"cairn ${args[0] === "lineagee" ? "" : `${args[0]} `}--help" lists`),
+    );
+    assert.equal(lines.length, 3, result.stderr);
+  }
+});
+
+Deno.test("--store with an empty path is a usage error, not the default store", async () => {
+  await withTempDir(async (dir) => {
+    // A store in the working directory's default place must not be read.
+    await runDemo(`${dir}/.cairn`, { rate: 1.1, n: 1 });
+    for (const args of [["scenarios", "--store", ""], ["runs", "--store="]]) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-config", CLI, ...args],
+        cwd: dir,
+        env: { NO_COLOR: "1", CAIRN_PROGRESS: "0" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 2, `cairn ${args.join(" ")}: ${stderr}`);
+      assert.equal(out.stdout.length, 0);
+      assert.match(stderr.split("\n")[0]!, /^error: .*--store.*not an empty path/);
+    }
+  });
+});
+
+Deno.test("a target that names nothing suggests the closest scenario or output name", async () => {
+  await withTempDir(async (dir) => {
+    const root = `${dir}/store`;
+    await runDemo(root, { rate: 1.1, n: 1, name: "equilibrium" });
+    const store = ["--store", root];
+    assertOneErrorLine(
+      await cairn(["lineage", "equilibirum", ...store]),
+      /^error: Cannot find "equilibirum": .*\(did you mean "equilibrium"\?\); list them with/,
+    );
+    assertOneErrorLine(
+      await cairn(["show", "equilibrium:yy", ...store]),
+      /\(did you mean "equilibrium:y"\?\)/,
+    );
+    assertOneErrorLine(
+      await cairn(["diff", "equilibrium", "equilibirum~1", ...store]),
+      /^error: Cannot find scenario "equilibirum~1": .*did you mean "equilibrium~1"\?$/,
+    );
+    assertOneErrorLine(
+      await cairn(["artifacts", "--name", "yy", ...store]),
+      /^error: Cannot find output "yy": .*did you mean "y"\?$/,
+    );
+  });
 });

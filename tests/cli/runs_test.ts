@@ -1,7 +1,15 @@
 // `cairn runs`: invocations with filters, text and JSON telling the same.
 import assert from "node:assert/strict";
 import type { RunRow } from "../../lib/query/mod.ts";
-import { cairn, cairnJson, cairnOk, runDemo, short, withTempDir } from "./_fixture.ts";
+import {
+  assertOneErrorLine,
+  cairn,
+  cairnJson,
+  cairnOk,
+  runDemo,
+  short,
+  withTempDir,
+} from "./_fixture.ts";
 
 Deno.test("runs filters by step, iteration, hit and facet; text and JSON agree", async () => {
   await withTempDir(async (dir) => {
@@ -45,5 +53,38 @@ Deno.test("runs filters by step, iteration, hit and facet; text and JSON agree",
     const both = await cairn(["runs", "--hit", "--miss", ...store]);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /^error: .*--hit or --miss/);
+  });
+});
+
+Deno.test("runs with a misspelt step, scenario or tag exits 2 and names the closest; a known name matching nothing is an empty answer", async () => {
+  await withTempDir(async (dir) => {
+    const root = `${dir}/store`;
+    await runDemo(root, { rate: 1.1, n: 2, name: "equilibrium" });
+    await runDemo(root, { rate: 1.1, n: 1, name: "congestion" });
+    const store = ["--store", root];
+
+    assertOneErrorLine(
+      await cairn(["runs", "--step", "smoth", ...store]),
+      /^error: Cannot find step "smoth": .*; did you mean "smooth"\?$/,
+    );
+    assertOneErrorLine(
+      await cairn(["runs", "--scenario", "equilibirum", ...store]),
+      /^error: Cannot find scenario "equilibirum": .*; did you mean "equilibrium"\?$/,
+    );
+    assertOneErrorLine(
+      await cairn(["runs", "--scenario", "congestoin", "--json", ...store]),
+      /did you mean "congestion"\?$/,
+    );
+    assertOneErrorLine(await cairn(["runs", "--tag", "tset", ...store]), /did you mean "test"\?$/);
+    // Nothing close: the known names instead.
+    assertOneErrorLine(
+      await cairn(["runs", "--step", "assignment", ...store]),
+      /Cannot find step "assignment": .*its steps are "grow", "seed", "smooth"$/,
+    );
+
+    // Every name is known, and nothing matches: that is an answer.
+    const none = await cairn(["runs", "--scenario", "congestion", "--iteration", "1", ...store]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, "no runs match\n");
   });
 });

@@ -34,3 +34,35 @@ Deno.test("scenarios shows each history newest first with hits and misses", asyn
     assert.deepEqual(limited.map((s) => s.history.length), [1, 1]);
   });
 });
+
+Deno.test("scenarios shows how each record's loops ended: converged, not converged, or a count", async () => {
+  const { Effect } = await import("effect");
+  const { iterate, Pipeline, scenario } = await import("../../mod.ts");
+  await withTempDir(async (dir) => {
+    const root = `${dir}/store`;
+    const loop = (max: number) =>
+      scenario(
+        "settle",
+        {},
+        Effect.gen(function* () {
+          yield* iterate({ max, until: (_, next) => next >= 3 }, 0, (n) => Effect.succeed(n + 1));
+          yield* iterate({ times: 2 }, 0, (n) => Effect.succeed(n + 1));
+        }),
+      );
+    await Effect.runPromise(loop(10).pipe(Effect.provide(Pipeline.layerDisk({ root }))));
+    await Effect.runPromise(loop(2).pipe(Effect.provide(Pipeline.layerDisk({ root }))));
+    const json = await cairnJson<{ name: string; history: HistoryRow[] }[]>([
+      "scenarios",
+      "--store",
+      root,
+    ]);
+    assert.deepEqual(json[0]!.history.map((h) => h.loops), [
+      [{ iterations: 2, of: 2, converged: false }, { iterations: 2, of: 2, converged: null }],
+      [{ iterations: 3, of: 10, converged: true }, { iterations: 2, of: 2, converged: null }],
+    ]);
+    const text = await cairnOk(["scenarios", "--store", root]);
+    assert.match(text, /loops\s*$/m);
+    assert.match(text, /not converged 2\/2, 2\s*$/m);
+    assert.match(text, / {2}converged 3\/10, 2\s*$/m);
+  });
+});

@@ -40,3 +40,28 @@ Deno.test("show describes a run, a scenario and an artifact, in text and JSON", 
     assert.match(artifactText, /^read by \(2\)$/m);
   });
 });
+
+Deno.test("show of a scenario with a failed invocation prints the error the record stored", async () => {
+  const { Effect } = await import("effect");
+  const { iterate, Json, Pipeline, scenario, step } = await import("../../mod.ts");
+  const broken = step({
+    name: "broken",
+    outputs: { x: Json },
+    run: (_, __, ctx) => {
+      if (ctx.iteration === 1) throw new RangeError("the matrix is singular");
+      return { x: ctx.iteration };
+    },
+  });
+  await withTempDir(async (dir) => {
+    const root = `${dir}/store`;
+    await Effect.runPromiseExit(
+      scenario("failing", {}, iterate({ times: 3 }, null, () => Effect.as(broken({}), null)))
+        .pipe(Effect.provide(Pipeline.layerDisk({ root }))),
+    );
+    const text = await cairnOk(["show", "failing", "--store", root]);
+    assert.match(
+      text,
+      /error broken@1: Step "broken" failed in iteration 1 of scenario "failing": the matrix is singular/,
+    );
+  });
+});

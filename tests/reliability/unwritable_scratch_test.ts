@@ -119,7 +119,10 @@ Deno.test("a failed step's read-only leftovers: the step's own error is reported
     const end = await child.finished;
     figures.cases++;
     assert.equal(end.status.code, 1);
-    assert.match(end.stderr, /Step "locked_output" failed: the model diverged/);
+    assert.match(
+      end.stderr,
+      /Step "locked_output" failed in scenario "locked": the model diverged/,
+    );
     // Whether the run's own clean-up or gc removes the scratch directory, gc must run.
     const gc = await gcAsUser(wrapper, root);
     if (gc.code !== 0) figures.gcFailures++;

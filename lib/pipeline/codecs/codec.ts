@@ -22,6 +22,11 @@ export interface ValueCodec<T> {
   readonly encode: (value: T) => Uint8Array | Promise<Uint8Array>;
   /** Decodes stored bytes into the value `run` sees. */
   readonly decode: (bytes: Uint8Array) => T | Promise<T>;
+  /**
+   * Codecs that read the same values from other encodings, by the name artifacts
+   * record (`Table` reads `table-csv` artifacts with its CSV variant).
+   */
+  readonly variants?: Readonly<Record<string, ValueCodec<T>>>;
 }
 
 /** A codec whose artifacts are files (`kind: "blob"`) or directories (`kind: "tree"`) on disk. */
@@ -66,8 +71,46 @@ export interface Optional<C extends Codec> {
  */
 export const optional = <C extends Codec>(codec: C): Optional<C> => ({ _tag: "optional", codec });
 
-/** A declared input: a codec, or an optional one. */
-export type InputSpec = Codec | Optional<Codec>;
+/** An input declared as a list: an ordered list of artifacts of one codec (a summary over every iteration). */
+export interface List<C extends Codec> {
+  /** Marks a list input. */
+  readonly _tag: "list";
+  /** The codec of every element. */
+  readonly codec: C;
+}
 
-/** The codec of an input spec. */
-export const codecOf = (spec: InputSpec): Codec => (spec._tag === "optional" ? spec.codec : spec);
+/**
+ * Declares a list input: invoked with an array of artifacts, keyed by their ids in
+ * order, decoded for `run` as an array of values (or paths). Lineage names each
+ * element `name[i]`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict"
+ * import { list, Table } from "cairn"
+ *
+ * const inputs = { choices: list(Table) }
+ * assert.equal(inputs.choices._tag, "list")
+ * ```
+ */
+export const list = <C extends Codec>(codec: C): List<C> => ({ _tag: "list", codec });
+
+/** A declared input: a codec, an optional one, or a list. */
+export type InputSpec = Codec | Optional<Codec> | List<Codec>;
+
+/** The codec of an input spec (of each element, for a list). */
+export const codecOf = (spec: InputSpec): Codec =>
+  spec._tag === "optional" || spec._tag === "list" ? spec.codec : spec;
+
+/**
+ * The name under which element `i` of list input `name` is keyed and recorded: `name[i]`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict"
+ * import { elementName } from "cairn"
+ *
+ * assert.equal(elementName("choices", 3), "choices[3]")
+ * ```
+ */
+export const elementName = (name: string, i: number): string => `${name}[${i}]`;

@@ -159,6 +159,7 @@ const defect = (invocation: StepInvocation, exit: Exit.Exit<unknown, unknown>): 
     new StepFailed({
       step: invocation.step,
       iteration: invocation.iteration,
+      scenario: invocation.scenario,
       cause: new Error(
         Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "the step ended without a result",
       ),

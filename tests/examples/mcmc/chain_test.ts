@@ -82,3 +82,37 @@ Deno.test("extending the chain from 10 to 15 blocks reuses 0–9, runs 10–14, 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("run until the block means settle: the blocks already run are reused, and it stops at the first settled pair", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "cairn-mcmc-" });
+  try {
+    const root = `${dir}/store`;
+    await chainIn(root, 15);
+    const settle = { max: 40, tolerance: 0.01 };
+    const settled = await Effect.runPromise(
+      runChain(settle).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
+    );
+    const blocks = blockInvocations(settled);
+    assert.ok(blocks.slice(0, 15).every((i) => i.hit), "blocks 0–14 reused");
+    const n = settled.samples.length;
+    // The block means, computed here from the stored tables: the loop stopped at the
+    // first block whose mean moved less than the tolerance from the one before.
+    const means: number[] = [];
+    for (const sample of settled.samples) {
+      const rows = await readTables(root, [sample.id]);
+      means.push(rows.reduce((s, r) => s + Number(r.x0), 0) / rows.length);
+    }
+    const settledAt = means.findIndex((m, k) => k > 0 && Math.abs(m - means[k - 1]!) < 0.01);
+    assert.ok(settledAt > 0 && settledAt < 40, `settles within 40 blocks (at ${settledAt})`);
+    assert.equal(n, settledAt + 1);
+    const record = await Effect.runPromise(
+      Effect.gen(function* () {
+        const { store } = yield* Pipeline;
+        return yield* store.readRecord((yield* store.readRef("scenarios/mcmc"))!);
+      }).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
+    );
+    assert.deepEqual(record.loops, [{ iterations: n, of: 40, converged: true }]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -35,7 +35,7 @@ Deno.test("the demo runs end to end, extends with reuse, and a second run is all
       assert.match(Deno.readTextFileSync(`${dir}/demo-output/baseline-plots/${svg}`), /^<svg/);
     }
     assert.ok(Deno.statSync(`${dir}/demo-output/extended-skims/zarr.json`).isFile);
-    assert.match(first, /└─ traffic_simulation@9 {2}run [0-9a-f]{12} {2}baseline/);
+    assert.match(first, /├─ traffic_simulation@9 {2}run [0-9a-f]{12} {2}baseline/);
     assert.match(first, /deeper than --depth 4/);
     assert.match(first, /^ +logsums +15 +0–14$/m, "impact of zones: every logsums run");
 

@@ -69,3 +69,24 @@ Deno.test("canonicalConfig() accepts deep nesting of plain data", () => {
   for (let i = 0; i < 500; i++) deep = { d: deep };
   assert.ok(text(deep).startsWith('{"d":{"d":'));
 });
+
+Deno.test("configFromCanonical gives back the value a canonical config stands for", async () => {
+  const { configFromCanonical } = await import("../../../lib/model/canonical_config.ts");
+  const value = {
+    at: new Date(5),
+    big: 12345678901234567890n,
+    bytes: new Uint8Array([1, 2, 3]),
+    map: new Map<unknown, unknown>([["b", 2], ["a", 1]]),
+    set: new Set([3, 1, 2]),
+    $dollar: { $date: "not a tag: escaped" },
+    list: [1, "two", null, { nested: true }],
+  };
+  const back = configFromCanonical(canonicalConfig(value)) as typeof value;
+  assert.deepEqual(back, {
+    ...value,
+    map: new Map([["a", 1], ["b", 2]]),
+    set: new Set([1, 2, 3]),
+  });
+  assert.ok(back.at instanceof Date);
+  assert.deepEqual(canonicalConfig(back), canonicalConfig(value));
+});

@@ -94,7 +94,10 @@ Deno.test("a step failing at iteration 3 is reported, recorded, and resumed from
       assert.equal(error.reason.step, "advance");
       assert.equal(error.reason.iteration, 3);
     }
-    assert.match(error.message, /Step "advance" failed in iteration 3: injected fault/);
+    assert.match(
+      error.message,
+      /Step "advance" failed in iteration 3 of scenario "resume": injected fault/,
+    );
 
     assert.equal(failed.record.status, "failed");
     const invocations = failed.record.invocations as unknown as Invocation[];

@@ -110,7 +110,7 @@ Deno.test("one failing scenario does not stop the others: each runs to its end, 
   assert.ok(error.failures[0]!.error instanceof PipelineError);
   assert.match(
     error.message,
-    /^Sweep "settling": 1 of 3 scenarios failed — settling\/bad: Step "sweep.settle" failed: rate -1 is negative/,
+    /^Sweep "settling": 1 of 3 scenarios failed — settling\/bad: Step "sweep.settle" failed in scenario "settling\/bad": rate -1 is negative/,
   );
 });
 

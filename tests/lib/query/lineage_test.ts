@@ -159,10 +159,10 @@ const chainLineage = (iterations: number, depth: number | null = null) => {
 
 Deno.test("renderLineage() prints an iterative chain as a column, iteration by iteration", () => {
   const lines = renderLineage(chainLineage(50));
-  const column = lines.filter((l) => l.startsWith("└─ ")).map((l) => l.split("  ")[0]);
+  const column = lines.filter((l) => /^[├└]─ /.test(l)).map((l) => l.split("  ")[0]);
   assert.deepEqual(
     column,
-    [...Array.from({ length: 50 }, (_, i) => `└─ b@${49 - i}`), "└─ a@0"],
+    [...Array.from({ length: 50 }, (_, i) => `├─ b@${49 - i}`), "└─ a@0"],
     "the loop-carried producer continues the column; at iteration 0, the same iteration's",
   );
   const printed = lines.filter((l) =>
@@ -176,7 +176,7 @@ Deno.test("renderLineage() prints an iterative chain as a column, iteration by i
 
 Deno.test("renderLineage() at a depth does not continue a column with a run of another iteration", () => {
   const lines = renderLineage(chainLineage(10, 4));
-  const column = lines.filter((l) => l.startsWith("└─ ")).map((l) => l.split("  ")[0]);
-  assert.deepEqual(column, ["└─ b@9", "└─ b@8", "└─ b@7", "└─ b@6"]);
+  const column = lines.filter((l) => /^[├└]─ /.test(l)).map((l) => l.split("  ")[0]);
+  assert.deepEqual(column, ["├─ b@9", "├─ b@8", "├─ b@7", "└─ b@6"]);
   assert.ok(lines.some((l) => l.includes("deeper than --depth 4")));
 });

@@ -35,3 +35,15 @@ Deno.test("Table refuses rows with differing columns and columns of mixed types"
 Deno.test("Table round-trips an empty table", async () => {
   assert.deepEqual(await Table.decode(await Table.encode([])), []);
 });
+
+Deno.test("Table.csv keeps text that does not read back as the same number as text (zone ids)", async () => {
+  const bytes = new TextEncoder().encode(
+    "zone,ratio,count,code\n00501,1.50,42,1e3\n00502,-0.25,7,12\n",
+  );
+  assert.deepEqual(await Table.csv.decode(bytes), [
+    { zone: "00501", ratio: "1.50", count: 42, code: "1e3" },
+    { zone: "00502", ratio: -0.25, count: 7, code: 12 },
+  ]);
+  const again = await Table.csv.decode(await Table.csv.encode(await Table.csv.decode(bytes)));
+  assert.equal(again[0]!.zone, "00501", "written back and read, the id is the id");
+});

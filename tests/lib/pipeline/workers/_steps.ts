@@ -1,6 +1,6 @@
 // Steps the worker-pool tests run: declared at module level, so a worker that
 // imports this module finds them by their addresses.
-import { Json, step } from "../../../../mod.ts";
+import { Json, list, step } from "../../../../mod.ts";
 
 // Writes `me` into the meeting directory, then waits for `other`: two of these can
 // only both finish when they run at the same time.
@@ -117,4 +117,19 @@ export const counted = step({
     await new Promise((r) => setTimeout(r, c.ms));
     return { y: 42 };
   },
+});
+
+export const scaled = step({
+  name: "scaled",
+  inputs: { x: Json },
+  outputs: { y: Json, pid: Json },
+  config: { factor: 1, when: new Date(0) },
+  run: ({ x }, c) => ({ y: x * c.factor + (c.when instanceof Date ? 0 : 1000), pid: Deno.pid }),
+});
+
+export const total = step({
+  name: "total",
+  inputs: { xs: list(Json) },
+  outputs: { sum: Json, pid: Json },
+  run: ({ xs }) => ({ sum: xs.reduce((s: number, x: number) => s + x, 0), pid: Deno.pid }),
 });
