@@ -22,6 +22,7 @@ export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: numb
 const USER_REASONS = new Set([
   "AmbiguousId",
   "UnsupportedStore",
+  "Unsupported",
   "InvalidInput",
   "InvalidRefName",
   "DestinationExists",
