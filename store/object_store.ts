@@ -40,7 +40,6 @@ import { decodeTree } from "./tree_decoder.ts";
 import { readDirOrEmpty } from "./_fs.ts";
 import { closureChecker, listObjects } from "./_walk.ts";
 import { verifyClosure } from "./verify.ts";
-import type { S3StoreOptions } from "./s3/s3_store.ts";
 
 // A span for a trace of where time goes; no stack trace is captured (on the hit path
 // that would cost more than the rest of the span).
@@ -484,20 +483,6 @@ export class ObjectStore
   /** The store on disk at `options.root` (default `$CAIRN_STORE` or `./.cairn`). */
   static layer(options: StoreOptions = {}): Layer.Layer<ObjectStore, StoreError> {
     return Layer.effect(ObjectStore, open(options));
-  }
-
-  /**
-   * The store in an S3 bucket (AWS, or an S3-compatible server at `endpoint`), laid
-   * out as the README's store-format section says. The SDK is imported when the
-   * layer is built, not with this module: it costs ~90 ms that local use never pays.
-   */
-  static layerS3(options: S3StoreOptions): Layer.Layer<ObjectStore, StoreError> {
-    return Layer.effect(
-      ObjectStore,
-      Effect.promise(() => import("./s3/s3_store.ts")).pipe(
-        Effect.flatMap((m) => m.openS3Store(options)),
-      ),
-    );
   }
 
   /** A fresh store in a temporary directory, removed when the layer is released. */

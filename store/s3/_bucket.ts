@@ -32,7 +32,8 @@ export type Condition = { readonly ifNoneMatch: "*" } | { readonly ifMatch: stri
 const statusOf = (e: unknown): number | undefined =>
   (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 
-const describe = (e: unknown): Error => {
+/** An SDK error as an Error whose message says the status and, where it can, what to check. */
+export const describe = (e: unknown): Error => {
   if (!(e instanceof Error)) return new Error(String(e));
   const status = statusOf(e);
   const hint = /ECONNREFUSED|ConnectionRefused|connect/i.test(`${e.name} ${e.message}`)

@@ -1,7 +1,7 @@
 /**
  * The object store over the S3 API (AWS S3, Ceph radosgw, MinIO, R2, …): the same
  * `ObjectStoreApi` as the disk store, laid out under `s3://bucket/prefix/` as the
- * README's store-format section says. Loaded only by `ObjectStore.layerS3` (the SDK
+ * README's store-format section says. Loaded only by `layerS3` (the SDK
  * costs ~90 ms to import, which no command that stays local should pay).
  *
  * What a bucket cannot do is refused with `Unsupported` rather than pretended: no
@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import {
   AmbiguousId,
   InvalidInput,
+  IoFailure,
   type StoreError,
   storeError,
   toStoreError,
@@ -29,7 +30,7 @@ import type { ObjectId } from "../object_id.ts";
 import type { ObjectStoreApi } from "../object_store.ts";
 import { decodeRecord, encodeRecord } from "../record.ts";
 import { decodeTree } from "../tree_decoder.ts";
-import { type Bucket, getObject, headObject, listKeys, putObject } from "./_bucket.ts";
+import { type Bucket, describe, getObject, headObject, listKeys, putObject } from "./_bucket.ts";
 import { idOfObjectKey, keysOf, S3_FORMAT_LINE } from "./_keys.ts";
 import { materializeS3, putS3Dir, putS3File } from "./s3_files.ts";
 import { s3Index } from "./s3_index.ts";
@@ -51,22 +52,7 @@ import {
   verifyObject,
 } from "./s3_objects.ts";
 import { listS3Refs, readS3Ref, readS3Reflog, updateS3Ref } from "./s3_refs.ts";
-
-/** Where an S3 store is and how to reach it. */
-export interface S3StoreOptions {
-  /** The bucket. */
-  readonly bucket: string;
-  /** A key prefix for the store inside the bucket (default: none). */
-  readonly prefix?: string;
-  /** An S3-compatible server's URL (default: AWS, or `AWS_ENDPOINT_URL_S3`/`AWS_ENDPOINT_URL`). */
-  readonly endpoint?: string;
-  /** The region (default `AWS_REGION`, `AWS_DEFAULT_REGION`, else `us-east-1`). */
-  readonly region?: string;
-  /** Keys (default: the SDK's chain — environment, `~/.aws` files, instance roles). */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  /** Create the bucket and the store when missing (default true). */
-  readonly create?: boolean;
-}
+import type { S3StoreOptions } from "./s3_store_options.ts";
 
 const unsupported = (url: string, op: string, detail: string) =>
   Effect.fail(storeError(new Unsupported({ op, backend: url, detail })));
@@ -87,7 +73,7 @@ const ensureBucket = (b: Bucket, create: boolean) =>
         await b.client.send(new CreateBucketCommand({ Bucket: b.bucket }), { abortSignal });
       }
     },
-    catch: toStoreError("open bucket", b.url),
+    catch: (e) => storeError(new IoFailure({ op: "open bucket", path: b.url, cause: describe(e) })),
   });
 
 const ensureFormat = (ctx: S3Context, create: boolean): Effect.Effect<void, StoreError> =>

@@ -9,6 +9,7 @@ import * as Result from "effect/Result";
 import type { StoreError } from "../../store/errors.ts";
 import { hashObject } from "../../store/object_id.ts";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
+import { layerS3 } from "../../store/s3/layer_s3.ts";
 import { storeContract } from "../store/contract/store_contract.ts";
 import { guarded, remoteTest, remoteTestOptions, s3Server } from "./_server.ts";
 
@@ -22,7 +23,7 @@ storeContract({
   fresh: () => {
     const server = s3Server();
     return {
-      layer: ObjectStore.layerS3({
+      layer: layerS3({
         bucket: BUCKET,
         prefix: `contract/${crypto.randomUUID()}`,
         endpoint: server.endpoint,
@@ -54,7 +55,7 @@ const use = <A, E>(f: (store: ObjectStoreApi) => Effect.Effect<A, E>) =>
   });
 
 const freshLayer = () =>
-  ObjectStore.layerS3({
+  layerS3({
     bucket: BUCKET,
     prefix: `remote/${crypto.randomUUID()}`,
     endpoint: s3Server().endpoint,
@@ -244,7 +245,7 @@ remoteTest(
   "a store under another format is refused; the layout is under the prefix only",
   async () => {
     const prefix = `remote/${crypto.randomUUID()}`;
-    const layer = ObjectStore.layerS3({
+    const layer = layerS3({
       bucket: BUCKET,
       prefix,
       endpoint: s3Server().endpoint,
