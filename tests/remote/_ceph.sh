@@ -39,6 +39,8 @@ for tool in ceph-mon ceph-osd radosgw monmaptool ceph radosgw-admin; do
 done
 
 mkdir -p "$dir"/{run,log,mon,osd}
+# A failed step says which, and where its daemon's log is.
+trap 'echo "ceph.sh: line $LINENO failed: $BASH_COMMAND (logs in $dir/log)" >&2' ERR
 fsid=$(cat "$dir/fsid" 2>/dev/null || { uuidgen || cat /proc/sys/kernel/random/uuid; } | tee "$dir/fsid")
 mon_port=${CEPH_MON_PORT:-6789}
 cat > "$conf" <<EOF
@@ -89,7 +91,9 @@ if [[ ! -d $dir/mon/ceph-a ]]; then
   ceph-mon -c "$conf" --mkfs -i a --monmap "$dir/monmap" >/dev/null 2>&1
 fi
 ceph-mon -c "$conf" -i a >>"$dir/log/start.log" 2>&1
-for _ in $(seq 1 100); do ceph_ mon stat >/dev/null 2>&1 && break; sleep 0.2; done
+# Waits are generous: on a loaded 2-core machine the monitor has taken over 20 s.
+for _ in $(seq 1 300); do ceph_ mon stat >/dev/null 2>&1 && break; sleep 0.2; done
+ceph_ mon stat >/dev/null 2>&1 || { echo "ceph.sh: the monitor did not answer in 60 s (see $dir/log)" >&2; stop; exit 1; }
 
 if [[ ! -f $dir/osd/id ]]; then
   uuid=$({ uuidgen || cat /proc/sys/kernel/random/uuid; })
@@ -107,10 +111,11 @@ ceph-osd -c "$conf" -i "$id" >>"$dir/log/start.log" 2>&1 || {
   sleep 1
   ceph-osd -c "$conf" -i "$id" >>"$dir/log/start.log" 2>&1
 }
-for _ in $(seq 1 150); do
+for _ in $(seq 1 300); do
   ceph_ osd stat 2>/dev/null | grep -q " 1 up" && break
   sleep 0.2
 done
+ceph_ osd stat 2>/dev/null | grep -q " 1 up" || { echo "ceph.sh: the OSD did not come up in 60 s (see $dir/log)" >&2; stop; exit 1; }
 
 radosgw -c "$conf" -n client.rgw >>"$dir/log/start.log" 2>&1
 for _ in $(seq 1 300); do

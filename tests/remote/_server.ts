@@ -58,6 +58,11 @@ const start = async (): Promise<void> => {
   const m = /endpoint=(\S+) access=(\S+) secret=(\S+)/.exec(text);
   if (!out.success || !m) {
     const why = new TextDecoder().decode(out.stderr).trim();
+    const logs = await new Deno.Command("sh", {
+      args: ["-c", `tail -n 5 "${dir}"/log/*.log 2>/dev/null`],
+      stdout: "piped",
+    }).output();
+    console.error(new TextDecoder().decode(logs.stdout));
     await stop();
     throw new Error(`Cannot start Ceph for the remote tests: ${why || text}`);
   }
