@@ -107,7 +107,8 @@ Deno.test("on a terminal with workers, the line shows what each busy worker runs
     const tty = await new Deno.Command("script", {
       args: ["-qec", `${Deno.execPath()} run -A pipeline.ts`, "/dev/null"],
       cwd: p.dir,
-      env: { CAIRN_STORE: p.store, CAIRN_WORKERS: "2", TERM: "dumb", COLUMNS: "200" },
+      // CAIRN_PROGRESS set: another test module of this process may have silenced it.
+      env: { CAIRN_STORE: p.store, CAIRN_WORKERS: "2", CAIRN_PROGRESS: "1", TERM: "dumb" },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
