@@ -56,6 +56,7 @@ export const exitCodeOf = (cause: Cause.Cause<unknown>): number => {
         // effect/cli printed the help and, for a usage error, what was wrong.
         return (error as unknown as { errors: readonly unknown[] }).errors.length > 0 ? 2 : 0;
       case "QueryError":
+      case "RemoteError":
         stderr(`error: ${oneLine(error.message)}`);
         return 2;
       case "StoreError": {

@@ -136,6 +136,39 @@ export const openS3Store = (
     return makeS3Api(ctx);
   });
 
+// Ids sharing a fan-out directory with at least this many others are answered by
+// listing it (one request per 1,000 keys) rather than by a HEAD each.
+const LIST_AT = 8;
+
+const missingObjects = (ctx: S3Context, ids: readonly ObjectId[]) =>
+  Effect.gen(function* () {
+    const groups = new Map<string, ObjectId[]>();
+    for (const id of new Set(ids)) {
+      const group = groups.get(id.slice(0, 2)) ?? [];
+      group.push(id);
+      groups.set(id.slice(0, 2), group);
+    }
+    const present = new Set<ObjectId>();
+    const listed = [...groups].filter(([, g]) => g.length >= LIST_AT);
+    const single = [...groups].filter(([, g]) => g.length < LIST_AT).flatMap(([, g]) => g);
+    yield* Effect.forEach(listed, ([fan]) =>
+      listKeys(ctx.bucket, `${ctx.keys.objects}${fan}/`).pipe(
+        Effect.map((keys) => {
+          for (const k of keys) {
+            const id = idOfObjectKey(ctx.keys.objects, k.key);
+            if (id) present.add(id);
+          }
+        }),
+      ), { concurrency: 8, discard: true });
+    yield* Effect.forEach(single, (id) =>
+      headObject(ctx.bucket, ctx.keys.object(id)).pipe(
+        Effect.map((h) => {
+          if (h !== undefined) present.add(id);
+        }),
+      ), { concurrency: 16, discard: true });
+    return ids.filter((id) => !present.has(id));
+  });
+
 const makeS3Api = (ctx: S3Context): ObjectStoreApi => {
   const { url } = ctx;
   const has = (id: ObjectId) =>
@@ -150,6 +183,7 @@ const makeS3Api = (ctx: S3Context): ObjectStoreApi => {
     putFile: (path, options) => putS3File(ctx, path, options?.move ?? false),
     putDir: (path, options) => putS3Dir(ctx, path, options?.move ?? false),
     has,
+    missing: (ids) => missingObjects(ctx, ids),
     listObjects: () =>
       listKeys(ctx.bucket, ctx.keys.objects).pipe(
         Effect.map((keys) => keys.flatMap((k) => idOfObjectKey(ctx.keys.objects, k.key) ?? [])),

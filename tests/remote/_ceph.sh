@@ -5,6 +5,8 @@
 #
 #   ceph.sh start DIR [PORT]   start it (prints "endpoint=… access=… secret=…" when ready)
 #   ceph.sh stop DIR           stop every daemon it started, by pid
+#   ceph.sh rgw-stop DIR       stop only the S3 gateway (by pid), as a server gone mid-request
+#   ceph.sh rgw-start DIR      start the gateway again on its port (the cluster kept running)
 #
 # Needs Debian's ceph-mon, ceph-osd and radosgw. Cold start ~20 s; stop ~6 s.
 set -euo pipefail
@@ -17,7 +19,7 @@ access=cairn-test-access
 secret=cairn-test-secret
 
 stop() {
-  for name in rgw osd mon; do
+  for name in ${*:-rgw osd mon}; do
     pidfile="$dir/run/$name.pid"
     [[ -f $pidfile ]] || continue
     pid=$(cat "$pidfile")
@@ -29,8 +31,22 @@ stop() {
 }
 
 if [[ $cmd == stop ]]; then
-  stop
+  stop rgw osd mon
   exit 0
+fi
+if [[ $cmd == rgw-stop ]]; then
+  stop rgw
+  exit 0
+fi
+if [[ $cmd == rgw-start ]]; then
+  port=$(sed -n 's/^rgw_frontends = beast endpoint=127.0.0.1:\([0-9]*\)$/\1/p' "$conf")
+  radosgw -c "$conf" -n client.rgw >>"$dir/log/start.log" 2>&1
+  for _ in $(seq 1 300); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && exit 0
+    sleep 0.2
+  done
+  echo "ceph.sh: radosgw did not answer again on port $port (see $dir/log)" >&2
+  exit 1
 fi
 [[ $cmd == start ]] || { echo "usage: ceph.sh start|stop DIR [PORT]" >&2; exit 2; }
 

@@ -92,6 +92,25 @@ export const s3Server = (): S3Server => {
   return server;
 };
 
+/** Stops the S3 gateway only (by pid), as a server that goes away mid-request. */
+export const stopGateway = async (): Promise<void> => {
+  if (dir === undefined) throw new Error("the Ceph fixture is not running");
+  const out = await new Deno.Command("bash", { args: [SCRIPT, "rgw-stop", dir] }).output();
+  if (!out.success) throw new Error("Cannot stop radosgw");
+};
+
+/** Starts the S3 gateway again on its port (the cluster kept its data). */
+export const startGateway = async (): Promise<void> => {
+  if (dir === undefined) throw new Error("the Ceph fixture is not running");
+  const out = await new Deno.Command("bash", {
+    args: [SCRIPT, "rgw-start", dir],
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`Cannot start radosgw again: ${new TextDecoder().decode(out.stderr)}`);
+  }
+};
+
 /** What a remote test registers with: ignored-with-a-note without Ceph, failing under CI. */
 export const remoteTestOptions = (): Omit<Deno.TestDefinition, "name" | "fn"> => ({
   sanitizeOps: false,

@@ -153,6 +153,21 @@ export const storeContract = (backend: Backend): void => {
       assert.equal(reasonOf(yield* Effect.flip(store.resolve("xyz"))), "InvalidInput");
     }));
 
+  test("missing() names exactly the absent ids, in the order given, few or many to a fan-out directory", (store) =>
+    Effect.gen(function* () {
+      const present: string[] = [];
+      for (let i = 0; i < 3; i++) present.push((yield* store.putBlob(te.encode(`m${i}`))).id);
+      // Absent ids beside the first present one (so a backend that lists a directory
+      // for many ids takes that path), and one alone in its own directory.
+      const fan = present[0]!.slice(0, 2);
+      const crowd = Array.from({ length: 12 }, (_, i) => fan + i.toString(16).padStart(62, "f"));
+      const alone = (fan === "00" ? "01" : "00") + "e".repeat(62);
+      const asked = [crowd[0]!, present[0]!, ...crowd.slice(1), present[1]!, alone, present[2]!];
+      assert.deepEqual(yield* store.missing(asked), [...crowd, alone]);
+      assert.deepEqual(yield* store.missing(present), []);
+      assert.deepEqual(yield* store.missing([]), []);
+    }));
+
   test("every read is verified: a damaged object fails with IntegrityMismatch and is never returned", (store) =>
     Effect.gen(function* () {
       const bytes = te.encode("precious results");
