@@ -5,90 +5,11 @@
 // byte, after which the same program on the second store is all cache hits.
 import assert from "node:assert/strict";
 import * as Effect from "effect/Effect";
-import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
-import { layerS3 } from "../../store/s3/layer_s3.ts";
-import { CLI, runDemo } from "../cli/_fixture.ts";
+import { runDemo } from "../cli/_fixture.ts";
+import { cairnWith, closure, inRemote, inStore, json, ok, withDirs } from "./_cli.ts";
 import { remoteTest, s3Server } from "./_server.ts";
 
 const BUCKET = "cairn-push";
-
-/** Runs `cairn <args>` with the server's keys in the environment. */
-export const cairnWith = async (args: readonly string[]) => {
-  const { credentials } = s3Server();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-config", CLI, ...args],
-    env: {
-      NO_COLOR: "1",
-      CAIRN_PROGRESS: "0",
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const td = new TextDecoder();
-  return { code: out.code, stdout: td.decode(out.stdout), stderr: td.decode(out.stderr) };
-};
-
-const ok = async (args: readonly string[]): Promise<string> => {
-  const r = await cairnWith(args);
-  if (r.code !== 0) throw new Error(`cairn ${args.join(" ")} exited ${r.code}:\n${r.stderr}`);
-  return r.stdout;
-};
-
-// deno-lint-ignore no-explicit-any
-const json = async (args: readonly string[]): Promise<any> =>
-  JSON.parse(await ok([...args, "--json"]));
-
-const inStore = <A>(root: string, f: (s: ObjectStoreApi) => Effect.Effect<A, unknown>) =>
-  Effect.runPromise(
-    Effect.gen(function* () {
-      return yield* f(yield* ObjectStore);
-    }).pipe(Effect.provide(ObjectStore.layer({ root }))) as Effect.Effect<A>,
-  );
-
-const inRemote = <A>(prefix: string, f: (s: ObjectStoreApi) => Effect.Effect<A, unknown>) =>
-  Effect.runPromise(
-    Effect.gen(function* () {
-      return yield* f(yield* ObjectStore);
-    }).pipe(
-      Effect.provide(
-        layerS3({
-          bucket: BUCKET,
-          prefix,
-          endpoint: s3Server().endpoint,
-          credentials: s3Server().credentials,
-          create: false,
-        }),
-      ),
-    ) as Effect.Effect<A>,
-  );
-
-/** Every object the scenario's newest record reaches, in the store at `root`. */
-const closure = (root: string, scenario: string) =>
-  inStore(root, (s) =>
-    Effect.gen(function* () {
-      const seen = new Set<string>();
-      const stack = [(yield* s.readRef(`scenarios/${scenario}`))!];
-      while (stack.length > 0) {
-        const id = stack.pop()!;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const kind = yield* s.identify(id);
-        if (kind === "record") stack.push(...((yield* s.readRecord(id)).links ?? []));
-        if (kind === "tree") stack.push(...(yield* s.readTree(id)).map((e) => e.id));
-      }
-      return seen;
-    }));
-
-const withDirs = async (f: (dir: string) => Promise<void>) => {
-  const dir = Deno.makeTempDirSync({ prefix: "cairn-push-" });
-  try {
-    await f(dir);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-};
 
 remoteTest(
   "push sends a scenario's closure and its cache entries, then only what the remote lacks; refs move forward by CAS",
@@ -112,7 +33,7 @@ remoteTest(
       assert.ok(pushed.bytes > 0);
       const runs = new Set(first.invocations.map((i) => i.run));
       assert.equal(pushed.cacheEntries, runs.size, "a cache entry per run");
-      const remote = await inRemote(prefix, (s) =>
+      const remote = await inRemote(BUCKET, prefix, (s) =>
         Effect.gen(function* () {
           return {
             ref: yield* s.readRef("scenarios/demo"),
@@ -148,7 +69,10 @@ remoteTest(
       const r = JSON.parse(refused.stdout);
       assert.equal(r.refs[0].result, "rejected");
       assert.equal(r.objects, 0, "nothing is sent for a rejected ref");
-      assert.equal(await inRemote(prefix, (s) => s.readRef("scenarios/demo")), second.record);
+      assert.equal(
+        await inRemote(BUCKET, prefix, (s) => s.readRef("scenarios/demo")),
+        second.record,
+      );
       assert.equal((await cairnWith(["push", "nosuch", "--store", c])).code, 2);
     }),
 );
