@@ -9,7 +9,8 @@
 #   ceph.sh rgw-start DIR      start the gateway again on its port (the cluster kept running)
 #
 # Needs Debian's ceph-mon, ceph-osd and radosgw. Cold start ~20 s; stop ~6 s.
-set -euo pipefail
+# -E: the ERR trap below also fires inside functions (ceph_), which failed silently before.
+set -Eeuo pipefail
 
 cmd=${1:?usage: ceph.sh start|stop DIR [PORT]}
 dir=$(realpath -m "${2:?usage: ceph.sh start|stop DIR [PORT]}")
@@ -101,6 +102,16 @@ rgw_frontends = beast endpoint=127.0.0.1:$port
 rgw_dns_name = 127.0.0.1
 EOF
 ceph_() { ceph -c "$conf" --connect-timeout 5 "$@"; }
+# A setup command the monitor refused right after its start (measured: "handle_command on
+# fsid 00000000-…", a silent exit before -E) is tried again; each of them is idempotent.
+ceph_retry() {
+  local n
+  for n in 1 2 3 4 5; do
+    ceph_ "$@" && return 0
+    sleep 1
+  done
+  ceph_ "$@"
+}
 
 if [[ ! -d $dir/mon/ceph-a ]]; then
   monmaptool --create --clobber --addv a "[v1:127.0.0.1:$mon_port]" --fsid "$fsid" "$dir/monmap" >/dev/null
@@ -113,12 +124,12 @@ ceph_ mon stat >/dev/null 2>&1 || { echo "ceph.sh: the monitor did not answer in
 
 if [[ ! -f $dir/osd/id ]]; then
   uuid=$({ uuidgen || cat /proc/sys/kernel/random/uuid; })
-  id=$(ceph_ osd new "$uuid")
+  id=$(ceph_retry osd new "$uuid")
   mkdir -p "$dir/osd/ceph-$id"
   ceph-osd -c "$conf" -i "$id" --mkfs --osd-uuid "$uuid" >/dev/null 2>&1
-  ceph_ osd crush add-bucket localhost host >/dev/null 2>&1
-  ceph_ osd crush move localhost root=default >/dev/null 2>&1
-  ceph_ osd crush add "osd.$id" 1.0 host=localhost >/dev/null 2>&1
+  ceph_retry osd crush add-bucket localhost host >/dev/null 2>&1
+  ceph_retry osd crush move localhost root=default >/dev/null 2>&1
+  ceph_retry osd crush add "osd.$id" 1.0 host=localhost >/dev/null 2>&1
   echo "$id" > "$dir/osd/id"
 fi
 id=$(cat "$dir/osd/id")

@@ -64,7 +64,11 @@ const start = async (): Promise<void> => {
     }).output();
     console.error(new TextDecoder().decode(logs.stdout));
     await stop();
-    throw new Error(`Cannot start Ceph for the remote tests: ${why || text}`);
+    throw new Error(
+      `Cannot start Ceph for the remote tests (exit ${out.code}${
+        out.signal ? `, ${out.signal}` : ""
+      }): ${why || text}`,
+    );
   }
   const credentials = { accessKeyId: m[2]!, secretAccessKey: m[3]! };
   server = {
