@@ -134,10 +134,14 @@ if [[ ! -f $dir/osd/id ]]; then
 fi
 id=$(cat "$dir/osd/id")
 # Its first start right after the monitor's can fail ("wrong fsid"): try again.
-ceph-osd -c "$conf" -i "$id" >>"$dir/log/start.log" 2>&1 || {
-  sleep 1
-  ceph-osd -c "$conf" -i "$id" >>"$dir/log/start.log" 2>&1
-}
+# Under --parallel (three clusters starting on two cores) two tries were not enough:
+# five, two seconds apart.
+started=
+for _ in 1 2 3 4 5; do
+  ceph-osd -c "$conf" -i "$id" >>"$dir/log/start.log" 2>&1 && { started=1; break; }
+  sleep 2
+done
+[[ -n $started ]] || ceph-osd -c "$conf" -i "$id" >>"$dir/log/start.log" 2>&1
 for _ in $(seq 1 300); do
   ceph_ osd stat 2>/dev/null | grep -q " 1 up" && break
   sleep 0.2
