@@ -44,6 +44,8 @@ export type { RepairReport } from "./store/repair.ts";
 export type { LeaseHolder } from "./store/lease.ts";
 export type { MaterializeOptions, MaterializeResult } from "./store/materialize.ts";
 export type { DirPutResult } from "./store/ingest_dir.ts";
+export type { S3StoreOptions } from "./store/s3/s3_store_options.ts";
+export { layerS3 } from "./store/s3/layer_s3.ts";
 export type { FilePutResult, PutResult } from "./store/objects.ts";
 export {
   defaultStoreRoot,

@@ -23,6 +23,7 @@ export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: numb
 const USER_REASONS = new Set([
   "AmbiguousId",
   "UnsupportedStore",
+  "Unsupported",
   "InvalidInput",
   "InvalidRefName",
   "DestinationExists",
@@ -56,6 +57,7 @@ export const exitCodeOf = (cause: Cause.Cause<unknown>): number => {
         // Printed already: the help, or for a usage error what was wrong (_usage.ts).
         return (error as unknown as { errors: readonly unknown[] }).errors.length > 0 ? 2 : 0;
       case "QueryError":
+      case "RemoteError":
         stderr(`error: ${oneLine(error.message)}`);
         return 2;
       case "StoreError": {

@@ -21,7 +21,10 @@ import { impactCommand } from "./impact.ts";
 import { lineageCommand } from "./lineage.ts";
 import { logsCommand } from "./logs.ts";
 import { materializeCommand } from "./materialize.ts";
+import { pullCommand } from "./pull.ts";
+import { pushCommand } from "./push.ts";
 import { reindexCommand } from "./reindex.ts";
+import { remoteCommand } from "./remote.ts";
 import { runsCommand } from "./runs.ts";
 import { scenariosCommand } from "./scenarios.ts";
 import { showCommand } from "./show.ts";
@@ -50,6 +53,9 @@ export const cairn = Command.make("cairn").pipe(
     gcCommand,
     fsckCommand,
     reindexCommand,
+    remoteCommand,
+    pushCommand,
+    pullCommand,
   ]),
 );
 

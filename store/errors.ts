@@ -175,6 +175,21 @@ export class UnreadableRoot extends Data.TaggedError("UnreadableRoot")<{
   }
 }
 
+/** The store's backend does not offer an operation (a remote store has no local gc, say). */
+export class Unsupported extends Data.TaggedError("Unsupported")<{
+  /** What was asked: "collect garbage", "check store", ... */
+  readonly op: string;
+  /** Which backend refused it: `s3://bucket/prefix`, ... */
+  readonly backend: string;
+  /** Why, and what to do instead. */
+  readonly detail: string;
+}> {
+  /** What failed, why, and what to do. */
+  override get message(): string {
+    return `Cannot ${this.op} on "${this.backend}": ${this.detail}`;
+  }
+}
+
 /** Every reason a store operation can fail. */
 export type StoreErrorReason =
   | ObjectNotFound
@@ -189,6 +204,7 @@ export type StoreErrorReason =
   | UnsupportedStore
   | AmbiguousId
   | UnreadableRoot
+  | Unsupported
   | IoFailure;
 
 /**

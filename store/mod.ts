@@ -20,6 +20,8 @@ export type { RepairReport } from "./repair.ts";
 export { WouldBlock, WriterSession } from "./session.ts";
 export type { MaterializeOptions, MaterializeResult } from "./materialize.ts";
 export type { DirPutResult } from "./ingest_dir.ts";
+export type { S3StoreOptions } from "./s3/s3_store_options.ts";
+export { layerS3 } from "./s3/layer_s3.ts";
 export type { FilePutResult, PutResult, StoreContext } from "./objects.ts";
 export {
   defaultStoreRoot,

@@ -119,6 +119,11 @@ export interface ObjectStoreApi {
   ) => Effect.Effect<DirPutResult, StoreError>;
   /** Whether object `id` is present (not verified). */
   readonly has: (id: ObjectId) => Effect.Effect<boolean, StoreError>;
+  /**
+   * The ids of `ids` the store lacks (not verified), in the order given: one call for
+   * many ids, which a remote answers with listings and lookups in parallel.
+   */
+  readonly missing: (ids: readonly ObjectId[]) => Effect.Effect<readonly ObjectId[], StoreError>;
   /** Every object id in the store. */
   readonly listObjects: () => Effect.Effect<readonly ObjectId[], StoreError>;
   /** Which kind object `id` is, proven by hashing. */
@@ -311,6 +316,7 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
         ),
     listObjects: () => attempt("list objects", root, () => listObjects(ctx).ids),
     has: (id) => attempt("check object", id, () => hasObject(ctx, id)),
+    missing: (ids) => attempt("check objects", root, () => ids.filter((id) => !hasObject(ctx, id))),
     identify: (id) => attempt("identify object", id, () => identify(ctx, id)),
     removeDamaged: (id) => attempt("remove damaged object", id, () => removeDamaged(ctx, id)),
     verify: (id, kind) => attempt("verify object", id, () => verifyClosure(ctx, id, kind)),

@@ -56,9 +56,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   "lib/identity": ["store", "lib/model"],
   "lib/pipeline": ["store", "lib/model", "lib/identity"],
   "lib/query": ["store", "lib/model"],
-  lib: ["store", "lib/model", "lib/identity", "lib/pipeline", "lib/query"],
-  cli: ["store", "lib", "lib/model", "lib/identity", "lib/pipeline", "lib/query"],
-  mod: ["store", "lib", "lib/model", "lib/identity", "lib/pipeline", "lib/query"],
+  "lib/remote": ["store", "lib/model"],
+  lib: ["store", "lib/model", "lib/identity", "lib/pipeline", "lib/query", "lib/remote"],
+  cli: ["store", "lib", "lib/model", "lib/identity", "lib/pipeline", "lib/query", "lib/remote"],
+  mod: ["store", "lib", "lib/model", "lib/identity", "lib/pipeline", "lib/query", "lib/remote"],
 };
 
 const graph = new Map(FILES.map((f) => [f, importsOf(f)]));

@@ -37,6 +37,7 @@ const {
   storeError,
   UnreadableRoot,
   UnsafePath,
+  Unsupported,
   UnsupportedStore,
 } = StoreErrors;
 
@@ -69,6 +70,7 @@ const storeReasons = [
   new AmbiguousId({ prefix: "abcd", matches: 2 }),
   new IoFailure({ op: "read index", path: "/s/index/cache.log", cause: new Error("EIO") }),
   new UnreadableRoot({ root: 'ref "x"', id: ID, linkedFrom: null, detail: "damaged" }),
+  new Unsupported({ op: "collect garbage", backend: "s3://b/p", detail: "not yet" }),
 ];
 
 const reasons = [

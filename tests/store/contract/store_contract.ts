@@ -24,11 +24,20 @@ export interface Backend {
   readonly fresh: () => FreshStore;
   /** Replaces the stored bytes of object `id` with `bytes` (bypassing the store's checks). */
   readonly corrupt: (store: ObjectStoreApi, id: string, bytes: Uint8Array) => Promise<void>;
-  /** Skip contract cases whose operation the backend does not offer. */
-  readonly lacks?: readonly ("materialize" | "putFile" | "gc")[];
+  /**
+   * Operations the backend does not offer. Their contract cases do not run; in their
+   * place the contract checks that the operation is refused with `Unsupported` (a
+   * message saying so), never pretended: `gc` covers gc, fsck and repair.
+   */
+  readonly lacks?: readonly Capability[];
   /** Extra Deno.test options (sanitizers, ignore when the backend is not available). */
   readonly testOptions?: Omit<Deno.TestDefinition, "name" | "fn">;
+  /** Wraps each test's body (a backend that needs a server says why it cannot run). */
+  readonly guard?: (fn: () => Promise<void>) => () => Promise<void>;
 }
+
+/** An operation a backend may lack. */
+export type Capability = "materialize" | "putFile" | "gc";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -48,13 +57,13 @@ export const storeContract = (backend: Backend): void => {
   const test = (
     name: string,
     body: (store: ObjectStoreApi, reopen: Reopen) => Effect.Effect<void, unknown>,
-    needs?: "materialize" | "putFile" | "gc",
+    needs?: Capability,
   ) =>
     Deno.test({
       ...backend.testOptions,
       name: `[${backend.name}] ${name}`,
       ignore: (backend.testOptions?.ignore ?? false) || (needs !== undefined && lacks.has(needs)),
-      fn: async () => {
+      fn: (backend.guard ?? ((fn) => fn))(async () => {
         const fresh = backend.fresh();
         // Layer.fresh: provided layers are memoised, and this must be another session.
         const reopen: Reopen = (program) => Effect.provide(program, Layer.fresh(fresh.layer));
@@ -67,8 +76,33 @@ export const storeContract = (backend: Backend): void => {
         } finally {
           fresh.dispose();
         }
-      },
+      }),
     });
+
+  /** For a lacked capability: the operation is refused with `Unsupported`, never pretended. */
+  const refused = (
+    capability: Capability,
+    ops: (store: ObjectStoreApi, dir: string) => Effect.Effect<unknown, StoreError>[],
+  ) => {
+    if (!lacks.has(capability)) return;
+    test(`it lacks ${capability}: the operation is refused with Unsupported, saying so`, (store) =>
+      Effect.gen(function* () {
+        const dir = Deno.makeTempDirSync({ prefix: "cairn-contract-" });
+        try {
+          Deno.writeTextFileSync(`${dir}/a.txt`, "alpha");
+          for (const op of ops(store, dir)) {
+            const error = yield* Effect.flip(op);
+            assert.equal(reasonOf(error), "Unsupported");
+            assert.match(error.message, /^Cannot .+ on ".+": /);
+          }
+        } finally {
+          Deno.removeSync(dir, { recursive: true });
+        }
+      }));
+  };
+  refused("gc", (store) => [store.gc({ dryRun: true }), store.fsck(), store.repair()]);
+  refused("putFile", (store, dir) => [store.putFile(`${dir}/a.txt`), store.putDir(dir)]);
+  refused("materialize", (store, dir) => [store.materialize("ab".repeat(32), `${dir}/out`)]);
 
   test("a put returns the content id; the same bytes give the same id and write nothing", (store) =>
     Effect.gen(function* () {
@@ -117,6 +151,21 @@ export const storeContract = (backend: Backend): void => {
       assert.equal(yield* store.resolve(id.slice(0, 10)), id);
       assert.equal(reasonOf(yield* Effect.flip(store.resolve("0000"))), "AmbiguousId");
       assert.equal(reasonOf(yield* Effect.flip(store.resolve("xyz"))), "InvalidInput");
+    }));
+
+  test("missing() names exactly the absent ids, in the order given, few or many to a fan-out directory", (store) =>
+    Effect.gen(function* () {
+      const present: string[] = [];
+      for (let i = 0; i < 3; i++) present.push((yield* store.putBlob(te.encode(`m${i}`))).id);
+      // Absent ids beside the first present one (so a backend that lists a directory
+      // for many ids takes that path), and one alone in its own directory.
+      const fan = present[0]!.slice(0, 2);
+      const crowd = Array.from({ length: 12 }, (_, i) => fan + i.toString(16).padStart(62, "f"));
+      const alone = (fan === "00" ? "01" : "00") + "e".repeat(62);
+      const asked = [crowd[0]!, present[0]!, ...crowd.slice(1), present[1]!, alone, present[2]!];
+      assert.deepEqual(yield* store.missing(asked), [...crowd, alone]);
+      assert.deepEqual(yield* store.missing(present), []);
+      assert.deepEqual(yield* store.missing([]), []);
     }));
 
   test("every read is verified: a damaged object fails with IntegrityMismatch and is never returned", (store) =>

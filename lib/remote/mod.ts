@@ -1,0 +1,12 @@
+/**
+ * Remotes: push scenarios to a store in an S3 bucket and pull them back, the
+ * destination never naming an object it does not fully hold.
+ *
+ * @module
+ */
+export { copyObjects, type CopyProgress, type CopyReport } from "./copy_objects.ts";
+export { push, type PushedRef, type PushOptions, type PushReport } from "./push.ts";
+export { pull, type PulledRef, type PullOptions, type PullReport } from "./pull.ts";
+export { RemoteError } from "./remote_error.ts";
+export { history, isAncestor } from "./scenario_history.ts";
+export { type TypedLink, typedLinks } from "./typed_links.ts";

@@ -1,0 +1,89 @@
+// The CLI as the remote tests run it (the server's keys in its environment) and
+// looks into the stores it works on.
+import * as Effect from "effect/Effect";
+import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
+import { layerS3 } from "../../store/s3/layer_s3.ts";
+import { CLI } from "../cli/_fixture.ts";
+import { s3Server } from "./_server.ts";
+
+/** Runs `cairn <args>` with the server's keys in the environment. */
+export const cairnWith = async (args: readonly string[]) => {
+  const { credentials } = s3Server();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-config", CLI, ...args],
+    env: {
+      NO_COLOR: "1",
+      CAIRN_PROGRESS: "0",
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const td = new TextDecoder();
+  return { code: out.code, stdout: td.decode(out.stdout), stderr: td.decode(out.stderr) };
+};
+
+export const ok = async (args: readonly string[]): Promise<string> => {
+  const r = await cairnWith(args);
+  if (r.code !== 0) throw new Error(`cairn ${args.join(" ")} exited ${r.code}:\n${r.stderr}`);
+  return r.stdout;
+};
+
+// deno-lint-ignore no-explicit-any
+export const json = async (args: readonly string[]): Promise<any> =>
+  JSON.parse(await ok([...args, "--json"]));
+
+export const inStore = <A>(root: string, f: (s: ObjectStoreApi) => Effect.Effect<A, unknown>) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      return yield* f(yield* ObjectStore);
+    }).pipe(Effect.provide(ObjectStore.layer({ root }))) as Effect.Effect<A>,
+  );
+
+export const inRemote = <A>(
+  bucket: string,
+  prefix: string,
+  f: (s: ObjectStoreApi) => Effect.Effect<A, unknown>,
+) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      return yield* f(yield* ObjectStore);
+    }).pipe(
+      Effect.provide(
+        layerS3({
+          bucket,
+          prefix,
+          endpoint: s3Server().endpoint,
+          credentials: s3Server().credentials,
+          create: false,
+        }),
+      ),
+    ) as Effect.Effect<A>,
+  );
+
+/** Every object the scenario's newest record reaches, in the store at `root`. */
+export const closure = (root: string, scenario: string) =>
+  inStore(root, (s) =>
+    Effect.gen(function* () {
+      const seen = new Set<string>();
+      const stack = [(yield* s.readRef(`scenarios/${scenario}`))!];
+      while (stack.length > 0) {
+        const id = stack.pop()!;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const kind = yield* s.identify(id);
+        if (kind === "record") stack.push(...((yield* s.readRecord(id)).links ?? []));
+        if (kind === "tree") stack.push(...(yield* s.readTree(id)).map((e) => e.id));
+      }
+      return seen;
+    }));
+
+export const withDirs = async (f: (dir: string) => Promise<void>) => {
+  const dir = Deno.makeTempDirSync({ prefix: "cairn-push-" });
+  try {
+    await f(dir);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+};
