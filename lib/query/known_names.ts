@@ -53,13 +53,20 @@ const listing = (what: string, names: Iterable<string>): string => {
 const namesInRecords = Effect.gen(function* () {
   const steps = new Set<string>();
   const tags = new Set<string>();
+  // Facet key → the values recorded for it (as `--facet key=value` writes them).
+  const facets = new Map<string, Set<string>>();
   for (const name of yield* scenarioNames) {
     for (const entry of yield* scenarioHistory(name)) {
       for (const inv of entry.invocations) steps.add(inv.step);
       for (const tag of entry.tags) tags.add(tag);
+      for (const [key, value] of Object.entries(entry.facets)) {
+        const values = facets.get(key) ?? new Set<string>();
+        values.add(typeof value === "string" ? value : JSON.stringify(value));
+        facets.set(key, values);
+      }
     }
   }
-  return { steps, tags };
+  return { steps, tags, facets };
 });
 
 /**
@@ -68,12 +75,19 @@ const namesInRecords = Effect.gen(function* () {
  */
 export const requireRunFilterNames = (
   view: LineageView,
-  filter: { readonly scenario?: string; readonly step?: string; readonly tag?: string },
+  filter: {
+    readonly scenario?: string;
+    readonly step?: string;
+    readonly tag?: string;
+    readonly facet?: string;
+  },
 ): Effect.Effect<void, QueryError | StoreError, ObjectStore> =>
   Effect.gen(function* () {
     if (filter.scenario !== undefined) yield* requireScenario(filter.scenario);
-    const { step, tag } = filter;
-    if ((step === undefined || view.stepRuns.has(step)) && tag === undefined) return;
+    const { step, tag, facet } = filter;
+    if (
+      (step === undefined || view.stepRuns.has(step)) && tag === undefined && facet === undefined
+    ) return;
     // A step whose every invocation failed has no run: the records know it.
     const known = yield* namesInRecords;
     if (step !== undefined && !view.stepRuns.has(step) && !known.steps.has(step)) {
@@ -85,6 +99,28 @@ export const requireRunFilterNames = (
           }`,
         }),
       );
+    }
+    if (facet !== undefined) {
+      const [key = "", value = ""] = facet.split("=", 2);
+      const values = known.facets.get(key);
+      if (!values) {
+        return yield* Effect.fail(
+          new QueryError({
+            detail: `Cannot find facet "${key}": no scenario run of this store records it; ${
+              didYouMean(key, known.facets.keys(), listing("facets", known.facets.keys()))
+            }`,
+          }),
+        );
+      }
+      if (!values.has(value)) {
+        return yield* Effect.fail(
+          new QueryError({
+            detail: `Cannot find facet ${key}=${value}: no scenario run of this store has it; ${
+              didYouMean(value, values, listing(`values of ${key}`, values))
+            }`,
+          }),
+        );
+      }
     }
     if (tag !== undefined && !known.tags.has(tag)) {
       return yield* Effect.fail(

@@ -82,6 +82,18 @@ Deno.test("runs with a misspelt step, scenario or tag exits 2 and names the clos
       /Cannot find step "assignment": .*its steps are "grow", "seed", "smooth"$/,
     );
 
+    // Facets: a misspelt key, and a value no run has.
+    assertOneErrorLine(
+      await cairn(["runs", "--facet", "rat=1.1", ...store]),
+      /^error: Cannot find facet "rat": .*; did you mean "rate"\?$/,
+    );
+    assertOneErrorLine(
+      await cairn(["runs", "--facet", "rate=1.2", ...store]),
+      /^error: Cannot find facet rate=1\.2: no scenario run of this store has it; did you mean "1\.1"\?$/,
+    );
+    const facet = await cairn(["runs", "--facet", "rate=1.1", ...store]);
+    assert.equal(facet.code, 0, facet.stderr);
+
     // Every name is known, and nothing matches: that is an answer.
     const none = await cairn(["runs", "--scenario", "congestion", "--iteration", "1", ...store]);
     assert.equal(none.code, 0, none.stderr);
