@@ -46,6 +46,15 @@ export interface StepDefinition {
     invocation: StepInvocation,
     pipeline: PipelineApi,
   ) => Effect.Effect<Body, PipelineError>;
+  /**
+   * For a `prepare` step: prepares the invocation here and says what differs from the
+   * key parts it was keyed with (undefined: nothing, and the body is kept for the run) —
+   * a worker refuses what differs, and the invocation runs where it was keyed.
+   */
+  readonly check?: (
+    invocation: StepInvocation,
+    pipeline: PipelineApi,
+  ) => Effect.Effect<string | undefined>;
   readonly config: unknown;
   readonly inputSpecs: Readonly<Record<string, InputSpec>>;
   readonly outputSpecs: Readonly<Record<string, Codec>>;

@@ -333,9 +333,10 @@ export const declareStep = <
   const local = registerStep({
     name: options.name,
     address,
-    ...(body.kind === "run"
-      ? { run: body.run as NonNullable<StepDefinition["run"]> }
-      : { prepare: preparedBody(options, body.prepare) }),
+    ...(body.kind === "run" ? { run: body.run as NonNullable<StepDefinition["run"]> } : {
+      prepare: preparedBody(options, body.prepare),
+      check: checkPrepared(options, body.prepare),
+    }),
     get config() {
       return fixed && !(fixed instanceof PipelineError) ? fixed.value : options.config;
     },
@@ -660,20 +661,16 @@ const pending = new Map<string, Prepared>();
 const pendingKey = (key: string, scenario: string | null, iteration: number | null) =>
   `${key}\0${scenario}\0${iteration}`;
 
-// The executor's side of a command: the body prepared with its key, when the invocation
-// comes from this process; else prepared afresh from the invocation — whose key parts
-// must then be the ones it was keyed by, or the run would be recorded under a key that
-// does not describe it.
-const preparedBody = (
+// A command prepared afresh from an invocation another process keyed: its body, or what
+// differs from the key parts it was keyed with (the run would be recorded under a key
+// that does not describe it).
+const prepareAgain = (
   declaration: StepDeclaration,
   prepare: (invocation: PreparedInvocation) => Effect.Effect<Prepared, PipelineError>,
-) =>
-(invocation: StepInvocation, pipeline: PipelineApi): Effect.Effect<Body, PipelineError> =>
+  invocation: StepInvocation,
+  pipeline: PipelineApi,
+): Effect.Effect<{ readonly body: Body } | { readonly difference: string }, PipelineError> =>
   Effect.gen(function* () {
-    const ready = pending.get(
-      pendingKey(invocation.key, invocation.scenario, invocation.iteration),
-    );
-    if (ready) return ready.body;
     const inputs = Object.fromEntries(
       Object.entries(invocation.inputs).map(([name, a]) => [name, a ?? undefined]),
     );
@@ -689,20 +686,65 @@ const preparedBody = (
     });
     const keyed = comparable(invocation.components);
     const changes = diffComponents(keyed, { ...keyed, ...again.key });
-    if (changes.length > 0) {
-      return yield* Effect.fail(
-        pipelineError(
-          new InvalidStep({
-            step: declaration.name,
-            detail: `its command here differs from the one its key was computed with (${
-              describeChanges(changes).join("; ")
-            }); run it where it was invoked, or make the executor's machine match`,
-          }),
-        ),
-      );
-    }
-    return again.body;
+    return changes.length > 0
+      ? { difference: describeChanges(changes).join("; ") }
+      : { body: again.body };
   });
+
+// The executor's side of a command: the body prepared with its key, when the invocation
+// comes from this process (or was checked here, see checkPrepared); else prepared
+// afresh from the invocation, and refused when it differs from what the key holds.
+const preparedBody = (
+  declaration: StepDeclaration,
+  prepare: (invocation: PreparedInvocation) => Effect.Effect<Prepared, PipelineError>,
+) =>
+(invocation: StepInvocation, pipeline: PipelineApi): Effect.Effect<Body, PipelineError> =>
+  Effect.gen(function* () {
+    const slot = pendingKey(invocation.key, invocation.scenario, invocation.iteration);
+    const checked = checkedBodies.get(slot);
+    if (checked) {
+      checkedBodies.delete(slot);
+      return checked;
+    }
+    const ready = pending.get(slot);
+    if (ready) return ready.body;
+    const again = yield* prepareAgain(declaration, prepare, invocation, pipeline);
+    if ("body" in again) return again.body;
+    return yield* Effect.fail(
+      pipelineError(
+        new InvalidStep({
+          step: declaration.name,
+          detail:
+            `its command here differs from the one its key was computed with (${again.difference}); run it where it was invoked, or make the executor's machine match`,
+        }),
+      ),
+    );
+  });
+
+// Bodies a worker prepared while checking an invocation (see checkPrepared), kept for the
+// execution that follows the check.
+const checkedBodies = new Map<string, Body>();
+
+// A worker's check of a command before it runs one another process keyed: undefined
+// when its command here is the keyed one (the body is kept for the run), else what
+// differs — the worker then refuses the invocation, which runs where it was keyed.
+const checkPrepared = (
+  declaration: StepDeclaration,
+  prepare: (invocation: PreparedInvocation) => Effect.Effect<Prepared, PipelineError>,
+) =>
+(invocation: StepInvocation, pipeline: PipelineApi): Effect.Effect<string | undefined> =>
+  prepareAgain(declaration, prepare, invocation, pipeline).pipe(
+    Effect.map((again) => {
+      if ("difference" in again) return `its command here differs (${again.difference})`;
+      checkedBodies.set(
+        pendingKey(invocation.key, invocation.scenario, invocation.iteration),
+        again.body,
+      );
+      return undefined;
+    }),
+    // A command that cannot be prepared here (a tool missing) fails as it runs.
+    Effect.orElseSucceed(() => undefined),
+  );
 
 // An invocation's components as diffComponents compares them (every part, as it is).
 const comparable = (c: StepInvocation["components"]): ComparableComponents => ({

@@ -21,7 +21,7 @@ import { toFileUrl } from "../../identity/paths.ts";
 import { decodeStepInvocation, type StepInvocation } from "../../model/step_invocation.ts";
 import { inProcess } from "../execute.ts";
 import { PipelineError, pipelineError, StepFailed } from "../errors.ts";
-import { Pipeline } from "../pipeline.ts";
+import { Pipeline, type PipelineApi } from "../pipeline.ts";
 import type { Progress } from "../progress.ts";
 import { findStep } from "../registry.ts";
 import { encodePipelineError } from "../wire_error.ts";
@@ -68,18 +68,27 @@ const load = (module: string): Promise<string | undefined> => {
 };
 
 // The reason this process must not run the invocation, or undefined.
-const refusal = (invocation: StepInvocation): string | undefined => {
+const refusal = async (
+  invocation: StepInvocation,
+  check: (effect: Effect.Effect<string | undefined>) => Promise<string | undefined>,
+): Promise<string | undefined> => {
   const definition = findStep(invocation);
   if (!definition) {
     return `no step is declared at ${invocation.address} once its module is imported here`;
   }
-  // A command checks itself as it prepares: a differing command line, source or tool
-  // there fails the invocation, saying what differs.
-  if (definition.prepare) return undefined;
+  // A command is prepared here to compare its command line, sources and tools with the
+  // keyed ones (the prepared body is kept for the run).
+  if (definition.prepare) {
+    return definition.check ? await check(definition.check(invocation, pipelineOf())) : undefined;
+  }
   if (!definition.keyFor) return `the step at ${invocation.address} cannot say its key here`;
   const here = definition.keyFor(invocation);
   return here.key === invocation.key ? undefined : `its key here differs (${here.difference})`;
 };
+
+// This worker's interpreter, once set up.
+let current: PipelineApi | undefined;
+const pipelineOf = (): PipelineApi => current!;
 
 // The declared environment variables as the pipeline process had them when it keyed
 // the invocation.
@@ -113,6 +122,7 @@ const main = async (socket: string, token: string): Promise<void> => {
     const pipeline = await runtime.runPromise(Effect.gen(function* () {
       return yield* Pipeline;
     }));
+    current = pipeline;
     const here = inProcess(pipeline);
     for (;;) {
       const message = await channel.receive();
@@ -125,7 +135,8 @@ const main = async (socket: string, token: string): Promise<void> => {
         continue;
       }
       const unloadable = await load(message.module);
-      const reason = unloadable ?? refusal(invocation);
+      const reason = unloadable ??
+        await refusal(invocation, (effect) => runtime.runPromise(effect));
       if (reason !== undefined) {
         await channel.send({ type: "refused", id, reason });
         continue;

@@ -110,3 +110,54 @@ Deno.test("a worker whose command differs from the keyed one (a source edited in
     );
   });
 });
+
+// The same edit between keying and the worker, with the workers pool: the worker
+// refuses the invocation (as it refuses a plain step whose key differs there), and it
+// runs in the pipeline process, which finds its source changed since it was keyed.
+const POOLED = `import { Effect, Layer } from "effect";
+import { Executor, Pipeline, scenario, workers } from "cairn";
+import { model } from "./pipeline.ts";
+
+const editing = Layer.effect(Executor, Effect.gen(function* () {
+  const pool = yield* Executor;
+  return {
+    ...pool,
+    execute: (invocation) =>
+      Effect.andThen(
+        Effect.sync(() => Deno.writeTextFileSync("model.sh", 'echo "edited $1" > "$2"\\n')),
+        pool.execute(invocation),
+      ),
+  };
+})).pipe(Layer.provide(workers({ size: 1 })));
+
+const program = scenario("mutation", {}, Effect.gen(function* () {
+  const { result } = yield* model({});
+  const { store } = yield* Pipeline;
+  console.log(JSON.stringify({ text: new TextDecoder().decode(yield* store.readBlob(result.id)) }));
+}));
+await Effect.runPromise(program.pipe(Effect.provide(Pipeline.layerDisk({}).pipe(Layer.provide(editing)))));
+`;
+
+Deno.test("with the workers pool, a command whose worker finds it differs runs in the pipeline process, uncached", async () => {
+  const files = {
+    "pipeline.ts": PIPELINE,
+    "pooled.ts": POOLED,
+    "worker.ts": WORKER,
+    "model.sh": 'echo "n=$1" > "$2"\n',
+  };
+  await withProject(files, async (p) => {
+    const out = await p.run({ env: { PATH }, script: "pooled.ts" });
+    assert.deepEqual(out.steps, { model: "miss" });
+    assert.match(
+      out.stderr,
+      /model runs in the pipeline process: its command here differs \(sources\.model\.sh: changed/,
+    );
+    // Its sources are the project's files, edited now: as an edit during an in-process
+    // run, the result is used but not cached, and the next run computes it afresh.
+    assert.match(out.stderr, /model: not cached: model\.sh changed while the program ran/);
+    assert.ok(p.runRecord(out, "model").uncached !== undefined, "recorded as uncached");
+    const next = await p.run({ env: { PATH }, script: "pooled.ts" });
+    assert.deepEqual(next.steps, { model: "miss" });
+    assert.deepEqual(JSON.parse(next.stdout.trim()), { text: "edited 3\n" });
+  });
+});
