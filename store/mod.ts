@@ -12,7 +12,7 @@ export * from "./tree_decoder.ts";
 export * from "./record.ts";
 export { FORMAT_LINE, layoutOf, objectPath, openLayout, type StoreLayout } from "./layout.ts";
 export { type ReflogEntry, refNameProblem, validateRefName, ZERO_ID } from "./refs.ts";
-export { AppendIndex } from "./append_index.ts";
+export { AppendIndex, type IndexTail, readIndexTail } from "./append_index.ts";
 export { type FileIdResult, RACY_WINDOW_MS } from "./stat_cache.ts";
 export type { GcOptions, GcReport } from "./gc.ts";
 export type { FsckOptions, FsckProblem, FsckReport, IndexTarget } from "./fsck.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 import type { LineageView } from "./lineage_view.ts";
+import { type IndexedView, isIndexed } from "./indexed_view.ts";
 import { QueryError } from "./query_error.ts";
 
 /** One row: an output of a run. */
@@ -30,14 +31,30 @@ export interface ArtifactFilter {
   readonly name?: string;
 }
 
+// Run ids starting with `prefix` (two at most: enough to tell one from several), by index.
+const runsStartingWith = (view: IndexedView, prefix: string): string[] =>
+  (view.prepare(
+    "SELECT id FROM run_summaries WHERE id >= ? AND substr(id, 1, ?) = ? ORDER BY id LIMIT 2",
+  ).all(prefix, prefix.length, prefix) as { id: string }[]).map((r) => r.id);
+
+const countStartingWith = (view: IndexedView, prefix: string): number =>
+  (view.prepare("SELECT count(*) AS n FROM run_summaries WHERE substr(id, 1, ?) = ?").get(
+    prefix.length,
+    prefix,
+  ) as { n: number }).n;
+
 const resolveRun = (view: LineageView, prefix: string): string => {
   if (view.runs.has(prefix)) return prefix;
-  const matches = [...view.runs.keys()].filter((id) => id.startsWith(prefix));
+  const matches = isIndexed(view)
+    ? runsStartingWith(view, prefix)
+    : [...view.runs.keys()].filter((id) => id.startsWith(prefix));
   if (matches.length === 1) return matches[0]!;
   throw new QueryError({
     detail: matches.length === 0
       ? `Cannot find run "${prefix}": no run id starts with it; list runs with "cairn runs"`
-      : `Cannot choose run "${prefix}": ${matches.length} run ids start with it; give more characters`,
+      : `Cannot choose run "${prefix}": ${
+        isIndexed(view) ? countStartingWith(view, prefix) : matches.length
+      } run ids start with it; give more characters`,
   });
 };
 
@@ -63,8 +80,49 @@ export const listArtifacts = (
   view: LineageView,
   filter: ArtifactFilter = {},
 ): ArtifactRow[] => {
-  const runs = filter.run === undefined ? [...view.runs.keys()] : [resolveRun(view, filter.run)];
-  const rows: (ArtifactRow & { startedAt: string })[] = [];
+  const runs = filter.run === undefined ? undefined : [resolveRun(view, filter.run)];
+  const rows = isIndexed(view)
+    ? indexedRows(view, runs?.[0], filter.name)
+    : logRows(view, runs ?? [...view.runs.keys()], filter.name);
+  // Runs of one iteration can start in the same millisecond: later iterations first, then by id.
+  rows.sort((a, b) =>
+    compare(b.startedAt, a.startedAt) || (b.iteration ?? -1) - (a.iteration ?? -1) ||
+    compare(a.producer, b.producer) || compare(a.name, b.name)
+  );
+  return rows.map(({ startedAt: _, ...row }) => row);
+};
+
+type Unsorted = ArtifactRow & { startedAt: string };
+
+// The outputs of one run or of all, with a name or any, by index.
+const indexedRows = (
+  view: IndexedView,
+  run: string | undefined,
+  name: string | undefined,
+): Unsorted[] => {
+  const where = [
+    ...(run !== undefined ? ["o.run = :run"] : []),
+    ...(name !== undefined ? ["o.name = :name"] : []),
+  ];
+  const statement = view.prepare(
+    `SELECT o.artifact AS id, o.name, o.kind, o.codec, o.size, o.run AS producer, r.step,
+       r.iteration, r.scenario, r.started_at AS startedAt
+     FROM run_outputs o JOIN run_summaries r ON r.id = o.run
+     ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`,
+  );
+  return statement.all({
+    ...(run !== undefined ? { run } : {}),
+    ...(name !== undefined ? { name } : {}),
+  }) as unknown as Unsorted[];
+};
+
+const logRows = (
+  view: LineageView,
+  runs: readonly string[],
+  name: string | undefined,
+): Unsorted[] => {
+  const filter = { name };
+  const rows: Unsorted[] = [];
   for (const producer of runs) {
     const s = view.runs.get(producer)!;
     for (const [name, ref] of Object.entries(s.outputs)) {
@@ -83,12 +141,7 @@ export const listArtifacts = (
       });
     }
   }
-  // Runs of one iteration can start in the same millisecond: later iterations first, then by id.
-  rows.sort((a, b) =>
-    compare(b.startedAt, a.startedAt) || (b.iteration ?? -1) - (a.iteration ?? -1) ||
-    compare(a.producer, b.producer) || compare(a.name, b.name)
-  );
-  return rows.map(({ startedAt: _, ...row }) => row);
+  return rows;
 };
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -21,7 +21,7 @@ import { decodeRunRecord } from "../model/run_record.ts";
 import type { LineageView } from "./lineage_view.ts";
 import { QueryError } from "./query_error.ts";
 import { resolveTarget } from "./resolve_target.ts";
-import { readScenario, type ScenarioEntry, scenarioHistory, scenarioNames } from "./scenarios.ts";
+import { historyOf, type ScenarioEntry, scenarioNames, scenarioOf } from "./scenarios.ts";
 
 /** A facet whose value differs (`undefined`: the record has no such facet). */
 export interface FacetChange {
@@ -70,7 +70,7 @@ const pick = (view: LineageView, spec: string) =>
     const name = older ? older[1]! : spec;
     const back = older ? Number(older[2]) : 0;
     if ((yield* scenarioNames).includes(name)) {
-      const history = yield* scenarioHistory(name, back + 1);
+      const history = yield* historyOf(view, name, back + 1);
       if (history[back]) return history[back];
       return yield* Effect.fail(
         new QueryError({
@@ -83,7 +83,7 @@ const pick = (view: LineageView, spec: string) =>
     }
     if (!older && /^[0-9a-f]{4,64}$/.test(spec)) {
       const target = yield* resolveTarget(spec, view);
-      if (target.kind === "scenario") return yield* readScenario(target.id);
+      if (target.kind === "scenario") return yield* scenarioOf(view, target.id);
     }
     return yield* Effect.fail(
       new QueryError({

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect";
 import type { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import type { LineageView } from "./lineage_view.ts";
+import { isIndexed } from "./indexed_view.ts";
 import type { QueryError } from "./query_error.ts";
 import { resolveTarget } from "./resolve_target.ts";
 import { readScenario } from "./scenarios.ts";
@@ -145,8 +146,16 @@ export const lineage = (
     if (resolved.kind === "artifact") return lineageOf(view, [resolved.id], depth);
     let run: string | undefined = resolved.id;
     if (resolved.kind === "scenario") {
-      const scenario = yield* readScenario(resolved.id);
-      run = [...scenario.invocations].reverse().find((i) => i.run)?.run ?? undefined;
+      const indexed = isIndexed(view) && view.scenarioHead(resolved.id) !== undefined;
+      if (indexed) {
+        const row = view.prepare(
+          "SELECT run FROM scenario_invocations WHERE record = ? AND run IS NOT NULL AND run != '' ORDER BY ord DESC LIMIT 1",
+        ).get(resolved.id) as { run: string } | undefined;
+        run = row?.run;
+      } else {
+        const scenario = yield* readScenario(resolved.id);
+        run = [...scenario.invocations].reverse().find((i) => i.run)?.run ?? undefined;
+      }
     }
     const summary = run ? view.runs.get(run) : undefined;
     const outputs = summary ? Object.values(summary.outputs).map((o) => o.id) : [];

@@ -24,6 +24,8 @@ export {
   type LineageRun,
 } from "./lineage.ts";
 export { type LineageView, loadLineageView } from "./lineage_view.ts";
+export { IndexedView, isIndexed, type ScenarioHead } from "./indexed_view.ts";
+export { openQueryIndex, type QueryIndex, type QueryIndexOptions } from "./query_index.ts";
 export {
   type CairnArtifactFacet,
   type CairnRunFacet,
@@ -39,11 +41,16 @@ export { formatBytes, formatMs, renderLineage } from "./render_lineage.ts";
 export { resolveArtifact, resolveTarget, type Target } from "./resolve_target.ts";
 export { listRuns, type RunFilter, type RunRow } from "./runs.ts";
 export {
+  historyOf,
+  listScenarios,
   readScenario,
   type ScenarioEntry,
   scenarioHistory,
   type ScenarioInvocation,
+  type ScenarioListing,
   scenarioNames,
+  scenarioOf,
+  type ScenarioSummary,
 } from "./scenarios.ts";
 export { type Shown, type ShownArtifact, showTarget } from "./show.ts";
 export { type InputChange, type Why, why } from "./why.ts";

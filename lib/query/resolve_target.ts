@@ -13,6 +13,7 @@ import { hashObject } from "../../store/object_id.ts";
 import { hashFile } from "../../store/objects.ts";
 import { encodeTree, type TreeEntry } from "../../store/tree.ts";
 import type { LineageView } from "./lineage_view.ts";
+import { isIndexed } from "./indexed_view.ts";
 import { QueryError } from "./query_error.ts";
 import { scenarioHistory, scenarioNames } from "./scenarios.ts";
 
@@ -66,6 +67,24 @@ const newestOutput = (view: LineageView, output: string, scenario: string | unde
   Effect.gen(function* () {
     const names = scenario ? [scenario] : yield* scenarioNames;
     let best: { id: string; at: string } | undefined;
+    if (isIndexed(view)) {
+      const store = yield* ObjectStore;
+      // The newest record's last invocation whose run made an output of that name.
+      const last = view.prepare(
+        `SELECT o.artifact FROM scenario_invocations i
+         JOIN run_outputs o ON o.run = i.run AND o.name = ?
+         WHERE i.record = ? ORDER BY i.ord DESC LIMIT 1`,
+      );
+      for (const name of names) {
+        const [newest] = view.history(yield* store.readRef(`scenarios/${name}`), 1);
+        if (!newest) continue;
+        const row = last.get(output, newest.id) as { artifact: string } | undefined;
+        if (row && (!best || newest.startedAt > best.at)) {
+          best = { id: row.artifact, at: newest.startedAt };
+        }
+      }
+      return best?.id;
+    }
     for (const name of names) {
       const [newest] = yield* scenarioHistory(name, 1);
       if (!newest) continue;

@@ -13,7 +13,8 @@ import { decodeRunRecord, runRecordProblem } from "../model/run_record.ts";
 import type { LineageView } from "./lineage_view.ts";
 import { QueryError } from "./query_error.ts";
 import { resolveTarget } from "./resolve_target.ts";
-import { scenarioHistory } from "./scenarios.ts";
+import { historyOf } from "./scenarios.ts";
+import { type IndexedView, isIndexed } from "./indexed_view.ts";
 
 /** An input whose content differs, with the runs that produced each version. */
 export interface InputChange {
@@ -58,6 +59,40 @@ const parseStepAt = (text: string): { step: string; iteration: number | null } =
   return { step: text.slice(0, at), iteration: Number.isInteger(iteration) ? iteration : null };
 };
 
+// The nearest earlier run of the step: the newest of its iteration, else the newest.
+const previousOf = (
+  view: LineageView,
+  run: string,
+  step: string,
+  iteration: number | null,
+  startedAt: string,
+): string | null => {
+  const earlier = (view.stepRuns.get(step) ?? []).filter((r) =>
+    r.run !== run && (view.runs.get(r.run)?.startedAt ?? "") <= startedAt
+  );
+  const sameIteration = earlier.filter((r) => r.iteration === iteration);
+  return (sameIteration.length ? sameIteration : earlier).at(-1)?.run ?? null;
+};
+
+// The same two lookups as indexed queries (newest first, one row each).
+const previousIndexed = (
+  view: IndexedView,
+  run: string,
+  step: string,
+  iteration: number | null,
+  startedAt: string,
+): string | null => {
+  const base = `SELECT s.run FROM step_runs s LEFT JOIN run_summaries r ON r.id = s.run
+    WHERE s.step = ? AND s.run != ? AND coalesce(r.started_at, '') <= ?`;
+  const same = view.prepare(`${base} AND s.iteration IS ? ORDER BY s.seq DESC LIMIT 1`)
+    .get(step, run, startedAt, iteration) as { run: string } | undefined;
+  if (same) return same.run;
+  const any = view.prepare(`${base} ORDER BY s.seq DESC LIMIT 1`).get(step, run, startedAt) as
+    | { run: string }
+    | undefined;
+  return any?.run ?? null;
+};
+
 /**
  * Explains a run: `target` is a run id (or prefix), or `scenario` plus `step@iteration`.
  */
@@ -71,7 +106,7 @@ export const why = (
     let hitOf: string | null = null;
     if (stepAt !== undefined) {
       const { step, iteration } = parseStepAt(stepAt);
-      const [newest] = yield* scenarioHistory(target, 1);
+      const [newest] = yield* historyOf(view, target, 1);
       if (!newest) {
         return yield* Effect.fail(
           new QueryError({
@@ -108,11 +143,9 @@ export const why = (
     const step = record.step;
     const iteration = record.iteration;
     const startedAt = record.startedAt;
-    const earlier = (view.stepRuns.get(step) ?? []).filter((r) =>
-      r.run !== run && (view.runs.get(r.run)?.startedAt ?? "") <= startedAt
-    );
-    const sameIteration = earlier.filter((r) => r.iteration === iteration);
-    const previous = (sameIteration.length ? sameIteration : earlier).at(-1)?.run ?? null;
+    const previous = isIndexed(view)
+      ? previousIndexed(view, run, step, iteration, startedAt)
+      : previousOf(view, run, step, iteration, startedAt);
     if (!previous) return { run, step, iteration, hitOf, previous: null, changes: [], inputs: [] };
     const before = yield* runRecord(previous);
     const changes = diffComponents(before.components, record.components);

@@ -1,0 +1,128 @@
+/**
+ * The query index (`index/query.sqlite`): a SQLite database derived from the
+ * lineage index and the scenario records, so that a query costs what it prints.
+ * It is a cache — deleted freely, rebuilt from the logs and records by the next
+ * query or by `cairn reindex` — and `meta` records what it has absorbed:
+ *
+ * - `schema`: {@linkcode QUERY_INDEX_SCHEMA}; another value is rebuilt;
+ * - `lineage.ino`, `lineage.end`: the inode of `index/lineage.log` and the byte
+ *   offset read up to (a new inode means the log was compacted or pruned: rebuild);
+ * - `lineage.seq`: entries absorbed, the order the log view keeps ("oldest first").
+ *
+ * Tables mirror the log view entry for entry (`run_summaries` from `run:` entries,
+ * the newest value winning; `produced`, `consumed`, `step_runs` from theirs, first
+ * occurrence kept), plus the outputs and inputs of each summary, the scenario
+ * records reachable from `refs/scenarios/*` with their invocations, tags and facets,
+ * and `object_facts`: what a gc or fsck pass learned of an object (kind, size,
+ * mtime, inode, links), trusted by the next pass while the file is unchanged.
+ *
+ * The views are the documented surface of `cairn sql` (see README).
+ *
+ * @module
+ */
+
+/** The schema's version; an index of another version is rebuilt. */
+export const QUERY_INDEX_SCHEMA = "cairn-query-index 1";
+
+/** The index's file name under the store's `index/` directory. */
+export const QUERY_INDEX_FILE = "query.sqlite";
+
+/** Tables and indexes. */
+export const QUERY_INDEX_TABLES = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS run_summaries (
+  id TEXT PRIMARY KEY, seq INTEGER NOT NULL, step TEXT NOT NULL, iteration INTEGER,
+  scenario TEXT, started_at TEXT NOT NULL, duration_ms REAL NOT NULL, summary TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS run_summaries_started ON run_summaries (started_at);
+CREATE TABLE IF NOT EXISTS run_outputs (
+  run TEXT NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, artifact TEXT NOT NULL,
+  kind TEXT NOT NULL, codec TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (run, ord)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS run_outputs_artifact ON run_outputs (artifact);
+CREATE INDEX IF NOT EXISTS run_outputs_name ON run_outputs (name);
+CREATE TABLE IF NOT EXISTS run_inputs (
+  run TEXT NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, artifact TEXT,
+  kind TEXT, codec TEXT, size INTEGER, producer TEXT, PRIMARY KEY (run, ord)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS run_inputs_artifact ON run_inputs (artifact);
+CREATE TABLE IF NOT EXISTS produced (
+  artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (artifact, run)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS consumed (
+  artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (artifact, run)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS step_runs (
+  step TEXT NOT NULL, run TEXT NOT NULL, iteration INTEGER, seq INTEGER NOT NULL,
+  PRIMARY KEY (step, run)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scenario_records (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL,
+  ended_at TEXT NOT NULL, duration_ms REAL NOT NULL, host TEXT NOT NULL, parent TEXT,
+  config TEXT NOT NULL, tags TEXT NOT NULL, facets TEXT NOT NULL,
+  invocations INTEGER NOT NULL, hits INTEGER NOT NULL, failed INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scenario_invocations (
+  record TEXT NOT NULL, ord INTEGER NOT NULL, step TEXT NOT NULL, iteration INTEGER,
+  run TEXT, hit INTEGER NOT NULL, duration_ms REAL NOT NULL, status TEXT NOT NULL, error TEXT,
+  PRIMARY KEY (record, ord)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS scenario_invocations_run ON scenario_invocations (run);
+CREATE TABLE IF NOT EXISTS scenario_tags (
+  record TEXT NOT NULL, ord INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (record, ord)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scenario_facets (
+  record TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (record, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS object_facts (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, type TEXT, size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL, ino INTEGER NOT NULL, links TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
+/**
+ * The views `cairn sql` reads (documented in README, "The query index"):
+ *
+ * - `runs`: one row per run of the lineage index;
+ * - `artifacts`: one row per run output (an artifact made twice has two rows);
+ * - `edges`: run → artifact, `direction` `in` (an input) or `out` (an output);
+ * - `scenarios`: one row per scenario record reachable from a scenario ref;
+ * - `invocations`: the step invocations of each scenario record, in order;
+ * - `facets`: the facets and tags of each scenario record (`tag` rows have no value).
+ */
+export const QUERY_INDEX_VIEWS = `
+CREATE VIEW IF NOT EXISTS runs AS
+  SELECT id, step, iteration, scenario, started_at, duration_ms FROM run_summaries;
+CREATE VIEW IF NOT EXISTS artifacts AS
+  SELECT artifact AS id, name, kind, codec, size, run AS producer FROM run_outputs;
+CREATE VIEW IF NOT EXISTS edges AS
+  SELECT run, 'in' AS direction, name, artifact FROM run_inputs WHERE artifact IS NOT NULL
+  UNION ALL SELECT run, 'out', name, artifact FROM run_outputs;
+CREATE VIEW IF NOT EXISTS scenarios AS
+  SELECT id, name, status, started_at, ended_at, duration_ms, host, parent, config,
+    invocations, hits, invocations - hits AS misses, failed FROM scenario_records;
+CREATE VIEW IF NOT EXISTS invocations AS
+  SELECT record AS scenario_record, ord, step, iteration, run, hit, duration_ms, status, error
+  FROM scenario_invocations;
+CREATE VIEW IF NOT EXISTS facets AS
+  SELECT record AS scenario_record, 'facet' AS kind, name, value FROM scenario_facets
+  UNION ALL SELECT record, 'tag', tag, NULL FROM scenario_tags;
+`;
+
+/** The tables (and views) a rebuild drops, in an order that works. */
+export const QUERY_INDEX_OBJECTS = {
+  views: ["runs", "artifacts", "edges", "scenarios", "invocations", "facets"],
+  tables: [
+    "meta",
+    "run_summaries",
+    "run_outputs",
+    "run_inputs",
+    "produced",
+    "consumed",
+    "step_runs",
+    "scenario_records",
+    "scenario_invocations",
+    "scenario_tags",
+    "scenario_facets",
+    "object_facts",
+  ],
+} as const;
