@@ -23,6 +23,7 @@ import { reindexCommand } from "./reindex.ts";
 import { runsCommand } from "./runs.ts";
 import { scenariosCommand } from "./scenarios.ts";
 import { showCommand } from "./show.ts";
+import { sqlCommand } from "./sql.ts";
 import { whyCommand } from "./why.ts";
 
 const VERSION = "0.1.0";
@@ -47,6 +48,7 @@ export const cairn = Command.make("cairn").pipe(
     gcCommand,
     fsckCommand,
     reindexCommand,
+    sqlCommand,
   ]),
 );
 

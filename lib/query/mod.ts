@@ -53,4 +53,5 @@ export {
   type ScenarioSummary,
 } from "./scenarios.ts";
 export { type Shown, type ShownArtifact, showTarget } from "./show.ts";
+export { runSql, type SqlResult } from "./sql_query.ts";
 export { type InputChange, type Why, why } from "./why.ts";

@@ -118,6 +118,10 @@ export const resolveTarget = (
         if (view.runs.has(id)) {
           return { kind: "run", id } as const;
         }
+        const head = isIndexed(view) ? view.scenarioHead(id) : undefined;
+        if (head) {
+          return { kind: "scenario", id, name: head.name } as const;
+        }
         const kind = yield* store.identify(id);
         if (kind === "record") {
           const record = yield* store.readRecord(id);
@@ -145,8 +149,13 @@ export const resolveTarget = (
       if (id) {
         // A ref under scenarios/ is meant to name a scenario record; one that names
         // something else is a question asked wrongly (exit 2), not damage (exit 1).
-        const kind = yield* store.identify(id);
-        const type = kind === "record" ? (yield* store.readRecord(id)).type : undefined;
+        const indexed = isIndexed(view) && view.scenarioHead(id) !== undefined;
+        const kind = indexed ? "record" : yield* store.identify(id);
+        const type = indexed
+          ? "scenario"
+          : kind === "record"
+          ? (yield* store.readRecord(id)).type
+          : undefined;
         if (type !== "scenario") {
           const what = type === undefined ? `a ${kind}` : `a record of type "${type}"`;
           return yield* Effect.fail(
