@@ -88,6 +88,7 @@ export class IndexedView implements LineageView {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   readonly #summaries = new Map<string, RunSummary | null>();
+  #summaryLookup: StatementSync | undefined;
 
   /** A view over `db`, an index brought up to date. */
   constructor(db: DatabaseSync) {
@@ -97,13 +98,17 @@ export class IndexedView implements LineageView {
       () => this.#streamSummaries(),
       () => this.#count("run_summaries"),
     );
-    const edges = (table: "produced" | "consumed") =>
-      new LazyMap<readonly string[]>(
+    const edges = (table: "produced" | "consumed") => {
+      // A walk asks for the same artifact more than once (to follow it, to describe it).
+      const seen = new Map<string, readonly string[] | undefined>();
+      const lookup = this.prepare(`SELECT run FROM ${table} WHERE artifact = ? ORDER BY seq`);
+      return new LazyMap<readonly string[]>(
         (artifact) => {
-          const rows = this.prepare(
-            `SELECT run FROM ${table} WHERE artifact = ? ORDER BY seq`,
-          ).all(artifact) as { run: string }[];
-          return rows.length === 0 ? undefined : rows.map((r) => r.run);
+          if (seen.has(artifact)) return seen.get(artifact);
+          const rows = lookup.all(artifact) as { run: string }[];
+          const runs = rows.length === 0 ? undefined : rows.map((r) => r.run);
+          seen.set(artifact, runs);
+          return runs;
         },
         () =>
           grouped(
@@ -115,6 +120,7 @@ export class IndexedView implements LineageView {
             n: number;
           }).n,
       );
+    };
     this.producedBy = edges("produced");
     this.consumedBy = edges("consumed");
     this.stepRuns = new LazyMap(
@@ -148,7 +154,9 @@ export class IndexedView implements LineageView {
   summary(id: string): RunSummary | undefined {
     const cached = this.#summaries.get(id);
     if (cached !== undefined) return cached ?? undefined;
-    const row = this.prepare("SELECT summary FROM run_summaries WHERE id = ?").get(id) as
+    const row = (this.#summaryLookup ??= this.db.prepare(
+      "SELECT summary FROM run_summaries WHERE id = ?",
+    )).get(id) as
       | { summary: string }
       | undefined;
     const summary = row ? JSON.parse(row.summary) as RunSummary : undefined;
