@@ -35,7 +35,7 @@ export {
 } from "./pipeline/pipeline.ts";
 export type { Progress } from "./pipeline/progress.ts";
 export { run, type RunOptions } from "./pipeline/run.ts";
-export { Executor, type ExecutorApi } from "./pipeline/executor.ts";
+export { Executor, type ExecutorApi, requireAddress } from "./pipeline/executor.ts";
 export { inProcess } from "./pipeline/execute.ts";
 export {
   decodeStepInvocation,

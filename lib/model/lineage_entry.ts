@@ -16,10 +16,10 @@
  */
 import { encodeCanonicalJson, type JsonValue } from "../../store/canonical_json.ts";
 import type { ArtifactRef } from "./artifact.ts";
-import * as Result from "effect/Result";
 import * as Schema from "effect/Schema";
 import { ArtifactRefSchema, InputRefSchema, type RunRecord } from "./run_record.ts";
 import type { IndexTarget } from "../../store/fsck.ts";
+import { fastGuard } from "./_fast_guard.ts";
 
 /** Name of the derived lineage index. */
 export const LINEAGE_INDEX = "lineage";
@@ -37,7 +37,7 @@ export interface RunSummary {
   readonly outputs: Readonly<Record<string, ArtifactRef>>;
 }
 
-const RunSummarySchema = Schema.Struct({
+export const RunSummarySchema = Schema.Struct({
   step: Schema.String,
   iteration: Schema.NullOr(Schema.Number),
   scenario: Schema.NullOr(Schema.String),
@@ -46,7 +46,8 @@ const RunSummarySchema = Schema.Struct({
   inputs: Schema.Record(Schema.String, Schema.NullOr(InputRefSchema)),
   outputs: Schema.Record(Schema.String, ArtifactRefSchema),
 });
-const decodeSummary = Schema.decodeUnknownResult(RunSummarySchema);
+// One per run whenever a query loads the index: the guard compiled from the Schema.
+const isRunSummary = fastGuard(RunSummarySchema);
 
 /** The index entries of one run. */
 export const lineageEntries = (run: string, summary: RunSummary): [string, string][] => [
@@ -71,10 +72,7 @@ export const decodeRunSummary = (
   } catch {
     return undefined;
   }
-  const summary = decodeSummary(raw);
-  return Result.isSuccess(summary)
-    ? { run: value.slice(0, 64), summary: summary.success }
-    : undefined;
+  return isRunSummary(raw) ? { run: value.slice(0, 64), summary: raw } : undefined;
 };
 
 /** The summary of a run record (for rebuilding the index). */

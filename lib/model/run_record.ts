@@ -19,6 +19,7 @@
 import * as Result from "effect/Result";
 import * as Schema from "effect/Schema";
 import type { StoreRecord } from "../../store/record.ts";
+import { fastGuard } from "./_fast_guard.ts";
 
 const Ref = {
   id: Schema.String,
@@ -76,6 +77,8 @@ export const RunRecordSchema = Schema.Struct({
 export type RunRecord = typeof RunRecordSchema.Type;
 
 const decode = Schema.decodeUnknownResult(RunRecordSchema);
+// Read on every cache hit: the guard compiled from the Schema, which accepts the same.
+const isRunRecord = fastGuard(RunRecordSchema);
 
 /**
  * Reads a store record as a run record; undefined when it is not one (another type,
@@ -94,10 +97,8 @@ const decode = Schema.decodeUnknownResult(RunRecordSchema);
  * decodeRunRecord(record)?.step // "logsums"
  * ```
  */
-export const decodeRunRecord = (record: unknown): RunRecord | undefined => {
-  const result = decode(record);
-  return Result.isSuccess(result) ? result.success : undefined;
-};
+export const decodeRunRecord = (record: unknown): RunRecord | undefined =>
+  isRunRecord(record) ? record : undefined;
 
 /** Why a store record is not a run record (for messages), or undefined when it is one. */
 export const runRecordProblem = (record: unknown): string | undefined => {

@@ -14,6 +14,7 @@
 import * as Result from "effect/Result";
 import * as Schema from "effect/Schema";
 import type { StoreRecord } from "../../store/record.ts";
+import { fastGuard } from "./_fast_guard.ts";
 
 /** One step invocation, as the scenario record lists it. */
 const InvocationSchema = Schema.Struct({
@@ -72,6 +73,8 @@ export const ScenarioRecordSchema = Schema.Struct({
 export type ScenarioRecord = typeof ScenarioRecordSchema.Type;
 
 const decode = Schema.decodeUnknownResult(ScenarioRecordSchema);
+// Queries read every scenario record of a name: the guard compiled from the Schema.
+const isScenarioRecord = fastGuard(ScenarioRecordSchema);
 
 /**
  * Reads a store record as a scenario record; undefined when it is not one.
@@ -83,10 +86,8 @@ const decode = Schema.decodeUnknownResult(ScenarioRecordSchema);
  * decodeScenarioRecord({ type: "note" }) // undefined
  * ```
  */
-export const decodeScenarioRecord = (record: unknown): ScenarioRecord | undefined => {
-  const result = decode(record);
-  return Result.isSuccess(result) ? result.success : undefined;
-};
+export const decodeScenarioRecord = (record: unknown): ScenarioRecord | undefined =>
+  isScenarioRecord(record) ? record : undefined;
 
 /** Why a store record is not a scenario record, or undefined when it is one. */
 export const scenarioRecordProblem = (record: unknown): string | undefined => {

@@ -16,7 +16,7 @@ import {
   StepFailed,
 } from "./errors.ts";
 import type { PipelineApi } from "./pipeline_api.ts";
-import type { ExecutorApi } from "./executor.ts";
+import { type ExecutorApi, noAddress } from "./executor.ts";
 import { findStep, type StepDefinition } from "./registry.ts";
 import type { StepInvocation } from "../model/step_invocation.ts";
 import type { StepContext } from "./step_context.ts";
@@ -84,13 +84,16 @@ export const inProcess = (pipeline: PipelineApi): ExecutorApi => ({
   execute: (invocation) => {
     const definition = findStep(invocation);
     if (!definition) {
+      // Sent from another process: a step made at run time there cannot be found here.
+      if (invocation.address === null) {
+        return Effect.fail(noAddress(invocation.step, "in-process"));
+      }
       return Effect.fail(
         pipelineError(
           new InvalidStep({
             step: invocation.step,
-            detail: `no declaration of it in this process (${
-              invocation.address ?? invocation.local
-            }); import the module that declares it`,
+            detail: `no declaration at ${invocation.address} in this process; import the ` +
+              "module that declares it (a worker must import the pipeline's modules)",
           }),
         ),
       );

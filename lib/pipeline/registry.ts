@@ -25,10 +25,14 @@ export interface StepDefinition {
 const byLocal = new Map<string, StepDefinition>();
 const byAddress = new Map<string, StepDefinition>();
 let counter = 0;
+// Handles carry this process's own token: one sent to another process (inside an
+// invocation) names nothing there, so it can never pick out another step of that
+// process, which numbers its declarations from 0 as this one does.
+const PROCESS = crypto.randomUUID();
 
 /** Registers a declaration; returns its handle in this process. */
 export const registerStep = (definition: StepDefinition): string => {
-  const local = `local:${counter++}`;
+  const local = `local:${PROCESS}:${counter++}`;
   byLocal.set(local, definition);
   // The first declaration at an address wins: a module is evaluated once per process.
   if (definition.address !== null && !byAddress.has(definition.address)) {

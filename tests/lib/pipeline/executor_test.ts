@@ -115,3 +115,56 @@ Deno.test("a trace names where a step's time goes: cairn.step, then cairn.hit or
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+// What an executor in another process receives: this process's invocation of `seed`,
+// its local handle meaning nothing there. Simulated here by a handle of the form this
+// process would give, which names another of its steps: it must not be run in its place.
+Deno.test("an invocation from another process is found by its address, never by a handle that means another step here", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "cairn-executor-" });
+  try {
+    const seen: StepInvocation[] = [];
+    const capturing: ExecutorApi = {
+      name: "capturing",
+      execute: (invocation) => {
+        seen.push(invocation);
+        return Effect.die("captured");
+      },
+    };
+    const layer = Pipeline.layerDisk({ root: `${dir}/store` }).pipe(
+      Layer.provide(Layer.succeed(Executor, capturing)),
+    );
+    const capture = Effect.gen(function* () {
+      yield* Effect.exit(seed({}));
+      yield* Effect.exit(madeAtRunTime()({}));
+      return inProcess(yield* Pipeline);
+    });
+    const here: ExecutorApi = await Effect.runPromise(capture.pipe(Effect.provide(layer)));
+    const [ofSeed, ofLate] = seen;
+    assert.ok(ofSeed && ofLate);
+    // Another process numbers its declarations from 0 as this one does: the handles
+    // it sends are this process's handles of the steps declared first.
+    const foreign = (i: StepInvocation, local: string): StepInvocation =>
+      decodeStepInvocation(JSON.parse(JSON.stringify({ ...i, local })))!;
+    for (const local of ["local:0", "local:1", "local:2"]) {
+      const x: Uint8Array = await Effect.runPromise(
+        Effect.gen(function* () {
+          const result = yield* here.execute(foreign(ofSeed, local));
+          return yield* (yield* Pipeline).store.readBlob(result.outputs.x!.id);
+        }).pipe(Effect.provide(layer)),
+      );
+      assert.deepEqual(JSON.parse(new TextDecoder().decode(x)), 21, `handle ${local}`);
+    }
+    // A step made at run time has no address: elsewhere it cannot be found, and the
+    // error says how to declare it so that it can.
+    const exit = await Effect.runPromiseExit(
+      Effect.provide(here.execute(foreign(ofLate, "local:999999")), layer),
+    );
+    assert.equal(exit._tag, "Failure");
+    const text = String(exit.cause);
+    assert.match(text, /late/);
+    assert.match(text, /module level/);
+    assert.match(text, /export const/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
