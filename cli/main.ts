@@ -18,6 +18,7 @@ import { gcCommand } from "./gc.ts";
 import { graphCommand } from "./graph.ts";
 import { impactCommand } from "./impact.ts";
 import { lineageCommand } from "./lineage.ts";
+import { logsCommand } from "./logs.ts";
 import { materializeCommand } from "./materialize.ts";
 import { reindexCommand } from "./reindex.ts";
 import { runsCommand } from "./runs.ts";
@@ -37,6 +38,7 @@ export const cairn = Command.make("cairn").pipe(
     lineageCommand,
     impactCommand,
     whyCommand,
+    logsCommand,
     runsCommand,
     showCommand,
     artifactsCommand,

@@ -31,6 +31,26 @@ const refRows = (label: string, map: Record<string, Ref | null>): string[][] => 
   ),
 ];
 
+// A command's run: where it ran, its command line, its sources, tools and image, and
+// where its logs are.
+const commandRows = (id: string, r: Json, components: Json): [string, string][] => {
+  const command = r.command as Json | undefined;
+  if (!command) return [];
+  const ids = (map: unknown) =>
+    Object.entries((map ?? {}) as Record<string, unknown>).map(([k, v]) =>
+      `${k} ${typeof v === "string" ? short(v) : short(String((v as Json).executable))}`
+    ).join(", ") || "-";
+  return [
+    ["command", `${command.runner}: ${((components.argv ?? []) as string[]).join(" ")}`],
+    ["sources", ids(components.sources)],
+    ["tools", ids(components.tools)],
+    ...(components.image
+      ? [["image", `${command.image} ${short(String(components.image))}`] as [string, string]]
+      : []),
+    ["logs", `cairn logs ${short(id)}`],
+  ];
+};
+
 const runLines = (id: string, r: Json): string[] => {
   const components = (r.components ?? {}) as Json;
   const code = (components.code ?? {}) as Json;
@@ -46,6 +66,7 @@ const runLines = (id: string, r: Json): string[] => {
       ["code", `${code.mode ?? "?"} ${short(String(code.identity ?? ""))}`],
       ["config", JSON.stringify(components.config ?? null)],
       ["env", JSON.stringify(components.env ?? {})],
+      ...commandRows(id, r, components),
     ]),
     ...table(null, [
       ...refRows("inputs", (r.inputs ?? {}) as Record<string, Ref | null>),

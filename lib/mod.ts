@@ -18,9 +18,16 @@ export {
 } from "./pipeline/codecs/codec.ts";
 export { Json } from "./pipeline/codecs/json.ts";
 export { Text } from "./pipeline/codecs/text.ts";
-export { Dir, File } from "./pipeline/codecs/path_codecs.ts";
+export { Dir, File, withExtension } from "./pipeline/codecs/path_codecs.ts";
 export { type Row, Table, type TableValue } from "./pipeline/codecs/table.ts";
 export * from "./pipeline/errors.ts";
+export {
+  type ArgvArgs,
+  command,
+  type CommandOptions,
+  type ContainerSpec,
+  type ToolSpec,
+} from "./pipeline/command.ts";
 export { input } from "./pipeline/input.ts";
 export { iterate, type IterateOptions } from "./pipeline/iterate.ts";
 export {

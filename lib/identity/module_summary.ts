@@ -38,7 +38,7 @@ export type ExportSource =
   | { readonly local: string }
   | { readonly source: string; readonly imported: string };
 
-/** A call whose first argument is an object literal with a `run` property. */
+/** A call whose first argument is an object literal with a `run` (or a command's `argv`) property. */
 export interface StepCall {
   readonly start: number;
   readonly end: number;
@@ -364,15 +364,19 @@ const declaredNames = (decl: Node): string[] => {
   return [...names];
 };
 
+// A step's `run`, or — for a `command`, which has none — its `argv` (so a command has an
+// address too; its identity is what argv renders, see lib/pipeline/command.ts).
 const runProperty = (call: Node): Node | undefined => {
   const arg = call.arguments?.[0];
   if (arg?.type !== "ObjectExpression") return undefined;
+  let argv: Node | undefined;
   for (const prop of arg.properties) {
     if (prop.type !== "Property" || prop.computed) continue;
     const key = prop.key.type === "Identifier" ? prop.key.name : prop.key.value;
     if (key === "run") return prop.value;
+    if (key === "argv") argv = prop.value;
   }
-  return undefined;
+  return argv;
 };
 
 // The syntax tree without what formatting changes: positions, and the raw text of

@@ -14,7 +14,14 @@
  *    files enter by their stat-cached content id — never by path;
  * 6. `iteration`: the iteration index, or `null` for steps declared
  *    `iterationInvariant` and steps outside `iterate`;
- * 7. `env`: the values of the declared environment variables (`null` if unset).
+ * 7. `env`: the values of the declared environment variables (`null` if unset);
+ * 8. for a `command` step only (a plain step has none of these members, so its key
+ *    is what it always was): `argv`, the command line with its inputs and outputs
+ *    as paths relative to the program's work directory (`in/volumes.csv`, never an
+ *    absolute or scratch path); `files`, where each input and output is staged;
+ *    `sources`, each declared source file's blob id and each declared directory's
+ *    tree id; `tools`, each declared tool's executable content (and a version
+ *    probe's output); `image`, the container image ID (`null` without one).
  *
  * The scenario name is not part of the key: a new scenario reuses the runs of an
  * earlier one wherever code, config and inputs agree. No absolute path enters.
@@ -45,7 +52,20 @@ export interface KeyComponents {
   readonly iteration: number | null;
   /** The declared environment variables' values (null when unset). */
   readonly env: Readonly<Record<string, string | null>>;
+  /** A command's command line, inputs and outputs relative to its work directory. */
+  readonly argv?: readonly string[];
+  /** A command's staged files: input or output name → its path in the work directory. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** A command's declared sources: project path → blob id (a file) or tree id (`dir/`). */
+  readonly sources?: Readonly<Record<string, string>>;
+  /** A command's declared tools: name → executable blob id, or `{ executable, version }`. */
+  readonly tools?: Readonly<Record<string, string | { executable: string; version: string }>>;
+  /** A command's container image ID, or null when it runs on the host. */
+  readonly image?: string | null;
 }
+
+/** The optional parts a command step adds, in the order changes are reported. */
+const COMMAND_PARTS: readonly KeyChange["part"][] = ["argv", "files", "sources", "tools", "image"];
 
 /**
  * Computes the key of a step invocation.
@@ -116,7 +136,13 @@ export interface KeyChange {
     | "config"
     | "inputs"
     | "iteration"
-    | "env";
+    | "env"
+    // a command's parts:
+    | "argv"
+    | "files"
+    | "sources"
+    | "tools"
+    | "image";
   /** Dotted path of what changed (`config.mode.beta_time`, `inputs.skims`, `code.models.ts`). */
   readonly path: string;
   /** The earlier value (absent: the part did not exist). */
@@ -160,6 +186,14 @@ export interface ComparableComponents {
     readonly identity: string;
     readonly units?: Readonly<Record<string, string>> | undefined;
   };
+  /** A command's parts (absent for a plain step). */
+  readonly argv?: unknown;
+  readonly files?: unknown;
+  readonly sources?: unknown;
+  readonly tools?: unknown;
+  readonly image?: unknown;
+  /** Every file of a command's directory sources (explains a change; not hashed). */
+  readonly sourceFiles?: unknown;
 }
 
 /**
@@ -175,6 +209,11 @@ export const diffComponents = (
     const part of ["format", "step", "signature", "config", "inputs", "iteration", "env"] as const
   ) {
     diffValues(part, part, before[part] as JsonValue, after[part] as JsonValue, out);
+  }
+  for (const part of COMMAND_PARTS) {
+    if (part === "sources") diffSources(before, after, out);
+    else if (part === "argv") diffArgv(before.argv, after.argv, out);
+    else diffValues(part, part, before[part] as JsonValue, after[part] as JsonValue, out);
   }
   if (before.code.identity !== after.code.identity) {
     const a = before.code.units ?? {};
@@ -197,12 +236,79 @@ export const diffComponents = (
   return out;
 };
 
-/** One line per change, e.g. `config.beta: 1 → 2`. */
+const strings = (v: unknown): readonly string[] | undefined =>
+  Array.isArray(v) && v.every((x) => typeof x === "string") ? v : undefined;
+
+const ids = (v: unknown): Readonly<Record<string, string>> | undefined =>
+  isObject(v) && Object.values(v).every((x) => typeof x === "string")
+    ? v as Record<string, string>
+    : undefined;
+
+// A command's command line: position by position when only arguments changed.
+const diffArgv = (before: unknown, after: unknown, out: KeyChange[]) => {
+  const a = strings(before);
+  const b = strings(after);
+  if (a && b && a.length === b.length) {
+    a.forEach((arg, i) => {
+      if (arg !== b[i]) out.push({ part: "argv", path: `argv[${i}]`, before: arg, after: b[i] });
+    });
+  } else diffValues("argv", "argv", before as JsonValue, after as JsonValue, out);
+};
+
+// A command's sources: a directory source that changed is reported by the files in it
+// that differ (`sources.py/lib/helpers.py`) when both records list them.
+const diffSources = (
+  before: ComparableComponents,
+  after: ComparableComponents,
+  out: KeyChange[],
+) => {
+  if (before.sources === undefined && after.sources === undefined) return;
+  const a = ids(before.sources) ?? {};
+  const b = ids(after.sources) ?? {};
+  const listedA = ids(before.sourceFiles);
+  const listedB = ids(after.sourceFiles);
+  for (const path of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    if (a[path] === b[path]) continue;
+    const filesA = listedA ?? {};
+    const filesB = listedB ?? {};
+    const inside = path.endsWith("/") && a[path] && b[path] && listedA && listedB
+      ? [...new Set([...Object.keys(filesA), ...Object.keys(filesB)])].sort().filter((f) =>
+        f.startsWith(path) && filesA[f] !== filesB[f]
+      )
+      : [];
+    if (inside.length === 0) {
+      out.push({ part: "sources", path: `sources.${path}`, before: a[path], after: b[path] });
+    }
+    for (const file of inside) {
+      out.push({
+        part: "sources",
+        path: `sources.${file}`,
+        before: filesA[file],
+        after: filesB[file],
+      });
+    }
+  }
+};
+
+const ID = /^[0-9a-f]{64}$/;
+
+/** One line per change, e.g. `config.beta: 1 → 2`, `sources.py/bpr.py: changed (1a2b… → 3c4d…)`. */
 export const describeChanges = (changes: readonly KeyChange[]): string[] =>
   changes.map((c) => {
     const show = (
       v: JsonValue | undefined,
     ) => (v === undefined ? "(absent)" : JSON.stringify(v).slice(0, 80));
     if (c.part === "code") return `${c.path}: changed`;
+    const id = (v: JsonValue | undefined): string =>
+      v === undefined || v === null
+        ? "(absent)"
+        : typeof v === "string" && ID.test(v)
+        ? v.slice(0, 12)
+        : typeof v === "string" && v.includes("\n")
+        ? show(`${v.slice(0, v.indexOf("\n"))}…`)
+        : show(v);
+    if (c.part === "sources" || c.part === "tools" || c.part === "image") {
+      return `${c.path}: changed (${id(c.before)} → ${id(c.after)})`;
+    }
     return `${c.path}: ${show(c.before)} → ${show(c.after)}`;
   });

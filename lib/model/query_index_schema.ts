@@ -22,7 +22,7 @@
  */
 
 /** The schema's version; an index of another version is rebuilt. */
-export const QUERY_INDEX_SCHEMA = "cairn-query-index 1";
+export const QUERY_INDEX_SCHEMA = "cairn-query-index 2";
 
 /** The index's file name under the store's `index/` directory. */
 export const QUERY_INDEX_FILE = "query.sqlite";
@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS scenario_records (
 CREATE TABLE IF NOT EXISTS scenario_invocations (
   record TEXT NOT NULL, ord INTEGER NOT NULL, step TEXT NOT NULL, iteration INTEGER,
   run TEXT, hit INTEGER NOT NULL, duration_ms REAL NOT NULL, status TEXT NOT NULL, error TEXT,
-  PRIMARY KEY (record, ord)
+  log_stdout TEXT, log_stderr TEXT, PRIMARY KEY (record, ord)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS scenario_invocations_run ON scenario_invocations (run);
 CREATE TABLE IF NOT EXISTS scenario_tags (
@@ -86,7 +86,8 @@ CREATE TABLE IF NOT EXISTS object_facts (
  * - `artifacts`: one row per run output (an artifact made twice has two rows);
  * - `edges`: run → artifact, `direction` `in` (an input) or `out` (an output);
  * - `scenarios`: one row per scenario record reachable from a scenario ref;
- * - `invocations`: the step invocations of each scenario record, in order;
+ * - `invocations`: the step invocations of each scenario record, in order (a failed
+ *   command's captured `log_stdout` and `log_stderr` blob ids);
  * - `facets`: the facets and tags of each scenario record (`tag` rows have no value).
  */
 export const QUERY_INDEX_VIEWS = `
@@ -101,7 +102,8 @@ CREATE VIEW IF NOT EXISTS scenarios AS
   SELECT id, name, status, started_at, ended_at, duration_ms, host, parent, config,
     invocations, hits, invocations - hits AS misses, failed FROM scenario_records;
 CREATE VIEW IF NOT EXISTS invocations AS
-  SELECT record AS scenario_record, ord, step, iteration, run, hit, duration_ms, status, error
+  SELECT record AS scenario_record, ord, step, iteration, run, hit, duration_ms, status, error,
+    log_stdout, log_stderr
   FROM scenario_invocations;
 CREATE VIEW IF NOT EXISTS facets AS
   SELECT record AS scenario_record, 'facet' AS kind, name, value FROM scenario_facets

@@ -5,14 +5,17 @@
  *
  * ```
  * { type: "run", step, key, components, inputs, outputs, iteration, scenario,
- *   startedAt, endedAt, durationMs, host, status: "ok", uncached?, links }
+ *   startedAt, endedAt, durationMs, host, status: "ok", uncached?, command?, logs?,
+ *   links }
  * ```
  *
  * `components` are the cache key's parts with the code identity's units (so `why`
  * can name what changed); `inputs` map each declared input to the artifact it was
  * given (with its producer) or null; `outputs` each output to its artifact;
  * `uncached` says why no cache entry names the run (a source changed while it ran);
- * `links` lists every object the record depends on, for gc.
+ * a `command`'s run says where and how its program ran (`command`) and names its
+ * captured stdout and stderr (`logs`); `links` lists every object the record depends
+ * on, for gc (a command's logs and the sources it ran among them).
  *
  * @module
  */
@@ -54,6 +57,25 @@ export const RecordedComponentsSchema = Schema.StructWithRest(
   [Schema.Record(Schema.String, Schema.Unknown)],
 );
 
+/** How a command's program ran. */
+export const CommandRunSchema = Schema.Struct({
+  /** `plain` (on the host), `sandbox` (bubblewrap) or `container`. */
+  runner: Schema.Literals(["plain", "sandbox", "container"]),
+  /** The container runtime and the image as named (its ID is in the components). */
+  runtime: Schema.optionalKey(Schema.String),
+  image: Schema.optionalKey(Schema.String),
+  exit: Schema.Number,
+  /** The program's own run time. */
+  programMs: Schema.Number,
+  /** Each declared tool → the executable file hashed. */
+  tools: Schema.Record(Schema.String, Schema.String),
+  /** Files the program left in its work directory beyond its declared outputs. */
+  leftovers: Schema.Array(Schema.String),
+});
+
+/** A command's captured standard streams (blob ids). */
+export const CommandLogsSchema = Schema.Struct({ stdout: Schema.String, stderr: Schema.String });
+
 /** A run record, decoded. */
 export const RunRecordSchema = Schema.Struct({
   type: Schema.Literal("run"),
@@ -70,6 +92,8 @@ export const RunRecordSchema = Schema.Struct({
   host: Schema.String,
   status: Schema.Literal("ok"),
   uncached: Schema.optionalKey(Schema.String),
+  command: Schema.optionalKey(CommandRunSchema),
+  logs: Schema.optionalKey(CommandLogsSchema),
   links: Schema.Array(Schema.String),
 });
 

@@ -5,8 +5,8 @@
  *
  * ```
  * { type: "scenario", name, status, config, tags, facets, invocations: [{ step,
- *   iteration, run, hit, durationMs, status, error? }], parent, startedAt, endedAt,
- *   durationMs, host, links }
+ *   iteration, run, hit, durationMs, status, error?, logs? }], parent, startedAt,
+ *   endedAt, durationMs, host, links }
  * ```
  *
  * @module
@@ -26,6 +26,8 @@ const InvocationSchema = Schema.Struct({
   durationMs: Schema.Number,
   status: Schema.Literals(["ok", "failed"]),
   error: Schema.optionalKey(Schema.String),
+  /** A failed command's captured stdout and stderr (blob ids; the record links them). */
+  logs: Schema.optionalKey(Schema.Struct({ stdout: Schema.String, stderr: Schema.String })),
 });
 
 /** One step invocation, as the scenario record lists it. */
@@ -44,6 +46,8 @@ export interface Invocation {
   readonly status: "ok" | "failed";
   /** Why it failed, when it did. */
   readonly error?: string;
+  /** A failed command's captured stdout and stderr (blob ids; the record links them). */
+  readonly logs?: { readonly stdout: string; readonly stderr: string };
 }
 
 // The schema's type is the interface's: a mismatch fails to compile.

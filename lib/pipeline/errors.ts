@@ -114,6 +114,114 @@ export class InputModified extends Data.TaggedError("InputModified")<{
   }
 }
 
+/** How a command's program ended when it failed. */
+export type CommandEnd =
+  | { readonly code: number }
+  | { readonly signal: string }
+  | { readonly timeoutMs: number };
+
+/** The ids of a command's captured standard streams. */
+export interface CommandLogs {
+  /** The blob of its stdout. */
+  readonly stdout: string;
+  /** The blob of its stderr. */
+  readonly stderr: string;
+}
+
+/** A command's program exited non-zero, was killed by a signal, or ran past its timeout. */
+export class CommandFailed extends Data.TaggedError("CommandFailed")<{
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly end: CommandEnd;
+  /** The last lines of its stderr (at most 20). */
+  readonly stderrTail: readonly string[];
+  readonly stderrLines: number;
+  /** Its captured streams, kept in the store (null when they could not be stored). */
+  readonly logs: CommandLogs | null;
+  /** How to see the whole log (`cairn logs baseline congestion@3`). */
+  readonly seeLogs: string;
+  /**
+   * Paths it could not open that exist outside the view it ran in: undeclared files,
+   * named so they can be declared (`sources`) or passed as inputs.
+   */
+  readonly undeclared: readonly string[];
+  /** Where it ran: `plain`, `sandbox` or `container`. */
+  readonly runner: string;
+}> {
+  /** What failed, why, and what to do. */
+  override get message(): string {
+    const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
+    const end = "code" in this.end
+      ? `exited with code ${this.end.code}`
+      : "signal" in this.end
+      ? `was killed by ${this.end.signal}`
+      : `ran longer than its timeout (${formatMs(this.end.timeoutMs)}) and was stopped`;
+    const undeclared = this.undeclared.length === 0
+      ? ""
+      : `; it could not open ${this.undeclared.map((p) => `"${p}"`).join(", ")}, which ${
+        this.undeclared.length === 1 ? "exists" : "exist"
+      } but ${
+        this.runner === "plain"
+          ? "is not in its work directory (only declared sources, inputs and outputs are)"
+          : `is not visible in the ${this.runner} (only system directories, declared sources and tools, inputs and outputs are)`
+      }: add ${this.undeclared.length === 1 ? "it" : "them"} to \`sources\`, or pass ${
+        this.undeclared.length === 1 ? "it" : "them"
+      } as an input`;
+    const shown = this.stderrTail.length;
+    const tail = shown === 0
+      ? "\n(its stderr is empty)"
+      : `\n${
+        shown === this.stderrLines
+          ? shown === 1 ? "its stderr" : `its stderr (${shown} lines)`
+          : `the last ${shown} of its ${this.stderrLines} lines of stderr`
+      }:\n${this.stderrTail.map((l) => `  ${l}`).join("\n")}`;
+    const rest = this.logs ? `\nwhole log: ${this.seeLogs}` : "";
+    return `Command "${this.step}" failed${at}: it ${end}${undeclared}; nothing was cached — fix it and run again (steps that completed are cached)${tail}${rest}`;
+  }
+}
+
+/** A command's program exited 0 without creating a declared output. */
+export class CommandOutputMissing extends Data.TaggedError("CommandOutputMissing")<{
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly output: string;
+  /** Where the output was expected, relative to the program's work directory. */
+  readonly path: string;
+  readonly expected: "a file" | "a directory";
+  /** What is there instead, if anything (`a directory`). */
+  readonly found: string | null;
+  readonly seeLogs: string;
+}> {
+  /** What failed, why, and what to do. */
+  override get message(): string {
+    const at = this.iteration === null ? "" : ` in iteration ${this.iteration}`;
+    const found = this.found === null ? "nothing is there" : `${this.found} is there instead`;
+    return `Command "${this.step}" did not create its output "${this.output}"${at}: it exited 0, but ${this.expected} was expected at "${this.path}" (relative to its work directory) and ${found}; write the output to the path argv gives it (outputs.${this.output}); nothing was cached; its log: ${this.seeLogs}`;
+  }
+}
+
+/** A runner a command asked for (the sandbox, a container runtime) cannot start here. */
+export class RunnerUnavailable extends Data.TaggedError("RunnerUnavailable")<{
+  readonly step: string;
+  readonly runner: string;
+  readonly detail: string;
+  readonly fix: string;
+}> {
+  /** What failed, why, and what to do. */
+  override get message(): string {
+    return `Cannot run command "${this.step}" in the ${this.runner}: ${this.detail}; ${this.fix}`;
+  }
+}
+
+const formatMs = (ms: number): string =>
+  ms >= 3_600_000 && ms % 3_600_000 === 0
+    ? `${ms / 3_600_000} h`
+    : ms >= 60_000 && ms % 60_000 === 0
+    ? `${ms / 60_000} min`
+    : ms >= 1000
+    ? `${ms / 1000} s`
+    : `${ms} ms`;
+
 /** A scenario ran but its record could not be written (a full disk, a read-only store). */
 export class ScenarioNotRecorded extends Data.TaggedError("ScenarioNotRecorded")<{
   readonly scenario: string;
@@ -148,6 +256,9 @@ export type PipelineErrorReason =
   | InputModified
   | ScenarioNotRecorded
   | InputChanged
+  | CommandFailed
+  | CommandOutputMissing
+  | RunnerUnavailable
   | StoreError;
 
 /** The one error type of the pipeline layer; `reason` carries the detail. */

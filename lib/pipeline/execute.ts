@@ -17,7 +17,7 @@ import {
 } from "./errors.ts";
 import type { PipelineApi } from "./pipeline_api.ts";
 import { type ExecutorApi, noAddress } from "./executor.ts";
-import { findStep, type StepDefinition } from "./registry.ts";
+import { type Body, type BodyResult, findStep, type StepDefinition } from "./registry.ts";
 import type { StepInvocation } from "../model/step_invocation.ts";
 import type { StepContext } from "./step_context.ts";
 import { LINEAGE_INDEX, lineageEntries } from "../model/lineage_entry.ts";
@@ -31,7 +31,12 @@ export { LINEAGE_INDEX };
 interface ExecuteRequest {
   readonly pipeline: PipelineApi;
   readonly name: string;
-  readonly run: StepDefinition["run"];
+  readonly run?: StepDefinition["run"];
+  /**
+   * Instead of `run`: a body that stages its own inputs and returns the files of its
+   * outputs — value-codec outputs too, taken as the bytes written (`command`).
+   */
+  readonly body?: Body;
   readonly config: unknown;
   readonly inputSpecs: StepDefinition["inputSpecs"];
   readonly outputSpecs: StepDefinition["outputSpecs"];
@@ -98,10 +103,9 @@ export const inProcess = (pipeline: PipelineApi): ExecutorApi => ({
         ),
       );
     }
-    return executeStep({
+    const request = {
       pipeline,
       name: definition.name,
-      run: definition.run,
       config: definition.config,
       inputSpecs: definition.inputSpecs,
       outputSpecs: definition.outputSpecs,
@@ -112,9 +116,15 @@ export const inProcess = (pipeline: PipelineApi): ExecutorApi => ({
       components: invocation.components,
       key: invocation.key,
       sources: definition.sources,
-    });
+    };
+    const prepare = definition.prepare;
+    return prepare
+      ? Effect.flatMap(prepare(invocation, pipeline), (body) => executeStep({ ...request, body }))
+      : executeStep({ ...request, ...(definition.run ? { run: definition.run } : {}) });
   },
 });
+
+export type { BodyResult };
 
 const storeFailure = (e: StoreError) => pipelineError(e);
 
@@ -181,7 +191,12 @@ const stamp = (i: Deno.FileInfo) =>
 // An input whose object proved damaged or missing when it was read: withdraw the cache
 // entry of the run that made it (so that run is a miss next time and re-creates it)
 // and say exactly that.
-const inputDamaged = (req: ExecuteRequest, name: string, artifact: Artifact) => (e: StoreError) =>
+const inputDamaged = (
+  req: Pick<ExecuteRequest, "pipeline" | "name" | "iteration">,
+  name: string,
+  artifact: Artifact,
+) =>
+(e: StoreError) =>
   Effect.gen(function* () {
     const reason = e.reason._tag;
     if (reason !== "IntegrityMismatch" && reason !== "ObjectNotFound") return storeFailure(e);
@@ -198,6 +213,22 @@ const inputDamaged = (req: ExecuteRequest, name: string, artifact: Artifact) => 
     );
   }).pipe(Effect.flip);
 
+/**
+ * Copies input `name` to `path` (a reflink where the file system can; never a hard
+ * link), failing with `InputDamaged` — and withdrawing its producer's cache entry —
+ * when its object turns out damaged or missing.
+ */
+export const copyInput = (
+  req: Pick<ExecuteRequest, "pipeline" | "name" | "iteration">,
+  name: string,
+  artifact: Artifact,
+  path: string,
+): Effect.Effect<void, PipelineError> =>
+  req.pipeline.store.materialize(artifact.id, path, { kind: artifact.kind, link: "copy" }).pipe(
+    Effect.asVoid,
+    Effect.catch(inputDamaged(req, name, artifact)),
+  );
+
 /** Withdraws the cache entry that names `run` (a tombstone), if its key's entry does. */
 export const dropCacheEntry = (pipeline: PipelineApi, run: ObjectId) =>
   Effect.gen(function* () {
@@ -210,9 +241,17 @@ export const dropCacheEntry = (pipeline: PipelineApi, run: ObjectId) =>
 
 const execute = (req: ExecuteRequest, scratch: Scratch) =>
   Effect.gen(function* () {
-    const { store } = req.pipeline;
     const startedAt = new Date();
     const t0 = performance.now();
+    const body = req.body ? yield* req.body(scratch) : undefined;
+    const returned = body ? body.outputs : yield* runStep(req, scratch);
+    return yield* record(req, scratch, returned, body, startedAt, t0);
+  });
+
+// A plain step's run: decode its inputs, call it, check what it returned.
+const runStep = (req: ExecuteRequest, scratch: Scratch) =>
+  Effect.gen(function* () {
+    const { store } = req.pipeline;
     const hardlink = req.pipeline.link === "hardlink";
     const linked: LinkedFile[] = [];
     const makeScratchDir = Effect.try({
@@ -295,7 +334,7 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
     // Run: a value, a Promise or an Effect; anything thrown or failed is StepFailed,
     // except reading ctx.iteration in an iteration-invariant step, caught or not.
     const failed = (e: unknown) => (iterationRead ? invariantMisuse(req) : stepFailed(req, e));
-    const raw = yield* Effect.try({ try: () => req.run(decoded, req.config, ctx), catch: failed });
+    const raw = yield* Effect.try({ try: () => req.run!(decoded, req.config, ctx), catch: failed });
     const value = Effect.isEffect(raw)
       ? yield* Effect.mapError(raw as Effect.Effect<unknown, unknown>, failed)
       : raw instanceof Promise
@@ -314,11 +353,23 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
         );
       }
     }
+    return returned;
+  });
 
-    // Ingest outputs.
+// Ingest the outputs, write the run record, then index it.
+const record = (
+  req: ExecuteRequest,
+  scratch: Scratch,
+  returned: Readonly<Record<string, unknown>>,
+  body: BodyResult | undefined,
+  startedAt: Date,
+  t0: number,
+) =>
+  Effect.gen(function* () {
+    const { store } = req.pipeline;
     const outputs: Record<string, ArtifactRef> = {};
     for (const [name, codec] of Object.entries(req.outputSpecs)) {
-      if (codec._tag === "value") {
+      if (codec._tag === "value" && !body) {
         const v = returned[name];
         if (v === undefined) {
           return yield* Effect.fail(
@@ -349,13 +400,13 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
             req,
             new Error(
               `it did not write output "${name}" (expected ${
-                codec.kind === "tree" ? "a directory" : "a file"
+                codec._tag === "path" && codec.kind === "tree" ? "a directory" : "a file"
               } at ${path})`,
             ),
           ),
       });
       const move = path.startsWith(scratch.dir + "/");
-      if (codec.kind === "tree") {
+      if (codec._tag === "path" && codec.kind === "tree") {
         if (!info.isDirectory) {
           return yield* Effect.fail(
             stepFailed(req, new Error(`output "${name}" at ${path} is not a directory`)),
@@ -390,7 +441,8 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
       }
     }
     for (const o of Object.values(outputs)) links.add(o.id);
-    const uncached = sourcesChanged(req);
+    for (const id of body?.links ?? []) links.add(id);
+    const uncached = sourcesChanged(req) ?? body?.uncached;
     const record = yield* Effect.mapError(
       store.putRecord(encodeRunRecord({
         type: "run",
@@ -406,6 +458,7 @@ const execute = (req: ExecuteRequest, scratch: Scratch) =>
         durationMs,
         host: hostOf(),
         status: "ok",
+        ...body?.record,
         ...(uncached ? { uncached } : {}),
         links: [...links].sort(),
       })),

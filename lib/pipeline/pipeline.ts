@@ -40,6 +40,12 @@ export const CurrentIteration: Context.Reference<number | null> = Context.Refere
 const linkFromEnv = (): "copy" | "hardlink" =>
   Deno.env.get("CAIRN_LINK") === "hardlink" ? "hardlink" : "copy";
 
+// `CAIRN_SANDBOX=1` or `0`; anything else (or nothing) is "auto".
+const sandboxFromEnv = (): boolean | "auto" => {
+  const value = Deno.env.get("CAIRN_SANDBOX");
+  return value === "1" ? true : value === "0" ? false : "auto";
+};
+
 const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, ObjectStore> =>
   Effect.gen(function* () {
     const store = yield* ObjectStore;
@@ -51,6 +57,7 @@ const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, Objec
       debug: (Deno.env.get("CAIRN_DEBUG") ?? "").split(",").includes("cache"),
       link: options.link ?? linkFromEnv(),
       stepNames: new Map(),
+      sandbox: options.sandbox ?? sandboxFromEnv(),
     };
     const pipeline = api as PipelineApi;
     api.executor = provided._tag === "Some" ? provided.value : inProcess(pipeline);

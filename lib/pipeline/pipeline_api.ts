@@ -45,6 +45,13 @@ export interface PipelineOptions extends StoreOptions {
    * `$CAIRN_LINK`, else `copy`.
    */
   readonly link?: "copy" | "hardlink";
+  /**
+   * Where `command` steps that do not say run: `true` under the sandbox (bubblewrap;
+   * a command fails where it cannot start), `false` on the host, `"auto"` (default)
+   * under the sandbox where bubblewrap works, else on the host, said once. Default:
+   * `$CAIRN_SANDBOX` (`1`, `0` or `auto`), else `"auto"`.
+   */
+  readonly sandbox?: boolean | "auto";
 }
 
 /** The interpreter's services. */
@@ -67,4 +74,6 @@ export interface PipelineApi {
   readonly stepNames: Map<string, StepNameUse>;
   /** What runs misses (in process unless an `Executor` was provided). */
   readonly executor: ExecutorApi;
+  /** The sandbox default of `command` steps that do not say (see {@linkcode PipelineOptions}). */
+  readonly sandbox: boolean | "auto";
 }

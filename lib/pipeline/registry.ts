@@ -5,15 +5,47 @@
  *
  * @module
  */
+import type * as Effect from "effect/Effect";
+import type { ObjectId } from "../../store/object_id.ts";
+import type { RunRecord } from "../model/run_record.ts";
+import type { StepInvocation } from "../model/step_invocation.ts";
 import type { Codec, InputSpec } from "./codecs/codec.ts";
+import type { PipelineError } from "./errors.ts";
+import type { PipelineApi } from "./pipeline_api.ts";
+import type { Scratch } from "./scratch.ts";
 import type { StepContext } from "./step_context.ts";
+
+/** What a prepared body (a `command`) hands back to the miss path. */
+export interface BodyResult {
+  /** Output name → the file or directory it wrote (moved into the store). */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Fields the run record gets besides the usual ones. */
+  readonly record: Pick<RunRecord, "command" | "logs">;
+  /** Objects the run record must link (so gc keeps them): its logs and sources. */
+  readonly links: readonly ObjectId[];
+  /** Why the run must not be cached (a source changed while it ran), if so. */
+  readonly uncached?: string;
+}
+
+/** A miss body: it stages its own inputs and returns the files of its outputs. */
+export type Body = (scratch: Scratch) => Effect.Effect<BodyResult, PipelineError>;
 
 /** Everything needed to run a step, as its declaration gave it. */
 export interface StepDefinition {
   readonly name: string;
   /** `module.ts#binding`, or null for a step made at run time. */
   readonly address: string | null;
-  readonly run: (inputs: Record<string, unknown>, config: unknown, ctx: StepContext) => unknown;
+  /** A plain step's run: decoded inputs in, values (or files under ctx.outDir) out. */
+  readonly run?: (inputs: Record<string, unknown>, config: unknown, ctx: StepContext) => unknown;
+  /**
+   * Instead of `run` (a `command`): the body for an invocation, prepared from it — in
+   * the invoking process the one its key was computed with, elsewhere afresh (and
+   * checked against the invocation's key parts).
+   */
+  readonly prepare?: (
+    invocation: StepInvocation,
+    pipeline: PipelineApi,
+  ) => Effect.Effect<Body, PipelineError>;
   readonly config: unknown;
   readonly inputSpecs: Readonly<Record<string, InputSpec>>;
   readonly outputSpecs: Readonly<Record<string, Codec>>;

@@ -180,6 +180,10 @@ const recordScenario = <A, E, R>(
             ) => [f, canonicalConfig(facetValue(options.config, f) ?? null, f)]),
           );
           const runs = state.invocations.flatMap((i) => (i.run ? [i.run] : []));
+          // A failed command's logs are kept by the record that lists it.
+          const logs = state.invocations.flatMap((
+            i,
+          ) => (i.logs ? [i.logs.stdout, i.logs.stderr] : []));
           const write = Effect.gen(function* () {
             const parent = yield* pipeline.store.readRef(`scenarios/${name}`);
             const record = yield* pipeline.store.putRecord(encodeScenarioRecord({
@@ -197,13 +201,14 @@ const recordScenario = <A, E, R>(
                 durationMs: Math.round(i.durationMs * 1000) / 1000,
                 status: i.status,
                 ...(i.error ? { error: i.error } : {}),
+                ...(i.logs ? { logs: { stdout: i.logs.stdout, stderr: i.logs.stderr } } : {}),
               })),
               parent,
               startedAt: startedAt.toISOString(),
               endedAt: new Date().toISOString(),
               durationMs: Math.round(performance.now() - t0),
               host: hostname(),
-              links: [...new Set([...runs, ...(parent ? [parent] : [])])].sort(),
+              links: [...new Set([...runs, ...logs, ...(parent ? [parent] : [])])].sort(),
             }));
             yield* pipeline.store.updateRef(`scenarios/${name}`, record.id, {
               expected: parent,

@@ -10,6 +10,8 @@ import type { ObjectId } from "../../store/object_id.ts";
 import type { StoreError } from "../../store/errors.ts";
 import type { Artifact, ArtifactRef } from "../model/artifact.ts";
 import {
+  cacheKey,
+  type ComparableComponents,
   describeChanges,
   diffComponents,
   KEY_FORMAT,
@@ -19,8 +21,8 @@ import {
 } from "../model/cache_key.ts";
 import type { JsonValue } from "../../store/canonical_json.ts";
 import { canonicalConfig } from "../model/canonical_config.ts";
-import { callSiteOf, type CodeIdentity } from "../identity/code_identity.ts";
-import { declareStepCode } from "./step_code.ts";
+import { type CallSite, callSiteOf, type CodeIdentity } from "../identity/code_identity.ts";
+import { declareStepCode, type StepCode } from "./step_code.ts";
 import {
   type Codec,
   codecOf,
@@ -31,6 +33,7 @@ import {
 } from "./codecs/codec.ts";
 import {
   CodeIdentityFailed,
+  type CommandLogs,
   ConfigNotCanonical,
   InvalidStep,
   PipelineError,
@@ -39,7 +42,7 @@ import {
 import { CurrentIteration, CurrentScenario, Pipeline, type PipelineApi } from "./pipeline.ts";
 import { fromFileUrl } from "../identity/paths.ts";
 import { LINEAGE_INDEX } from "../model/lineage_entry.ts";
-import { registerStep, type StepDefinition } from "./registry.ts";
+import { type Body, registerStep, type StepDefinition } from "./registry.ts";
 import type { StepInvocation } from "../model/step_invocation.ts";
 import type { StepContext } from "./step_context.ts";
 
@@ -116,8 +119,58 @@ export interface Step<I extends Record<string, InputSpec>, O extends Record<stri
   readonly stepName: string;
 }
 
+/** One invocation, as a kind of step other than a plain one (`command`) sees it. */
+export interface PreparedInvocation {
+  readonly pipeline: PipelineApi;
+  readonly inputs: Readonly<Record<string, Artifact | undefined>>;
+  readonly iteration: number | null;
+  /** For a step declared `iterationInvariant`: the iteration it was invoked in. */
+  readonly invariantAt: number | null | undefined;
+  readonly scenario: string | null;
+}
+
+/** What such a kind adds to an invocation: key parts, their explanation, and its miss body. */
+export interface Prepared {
+  /** Extra key components (see `cache_key.ts`: `argv`, `files`, `sources`, `tools`, `image`). */
+  readonly key: Pick<KeyComponents, "argv" | "files" | "sources" | "tools" | "image">;
+  /** Kept in the run record beside the components to explain a change; not hashed. */
+  readonly details: Readonly<Record<string, JsonValue>>;
+  /** Runs the invocation in its scratch directory (a miss). */
+  readonly body: Body;
+}
+
+/**
+ * A declared step as the shared machinery (key, hit path, miss path, records) runs it:
+ * what `step` and `command` both declare.
+ */
+export interface StepDeclaration {
+  readonly name: string;
+  readonly inputSpecs: Record<string, InputSpec>;
+  readonly outputSpecs: Record<string, Codec>;
+  readonly config: unknown;
+  readonly env: readonly string[];
+  readonly iterationInvariant: boolean;
+  readonly validate: "lazy" | "eager" | undefined;
+  readonly site: CallSite | undefined;
+  readonly code: StepCode;
+  /**
+   * What two declarations under one name are compared by for the namesake warning
+   * (default: the code identity).
+   */
+  readonly sameness?: string;
+  /** A plain step's `run`, or a body prepared per invocation (`command`). */
+  readonly body:
+    | { readonly kind: "run"; readonly run: StepOptions<never, never, unknown>["run"] }
+    | {
+      readonly kind: "prepared";
+      readonly prepare: (
+        invocation: PreparedInvocation,
+      ) => Effect.Effect<Prepared, PipelineError>;
+    };
+}
+
 // What a declaration fixes at its first invocation.
-interface Prepared {
+interface Fixed {
   /** The config `run` receives: a copy of the declared one. */
   readonly value: unknown;
   readonly canonical: JsonValue;
@@ -170,8 +223,25 @@ export const step = <
   C = undefined,
 >(options: StepOptions<I, O, C>): Step<I, O> => {
   const site = callSiteOf(new Error().stack ?? "", LIB_DIR);
-  const inputSpecs: Record<string, InputSpec> = options.inputs ?? {};
-  const outputSpecs: Record<string, Codec> = options.outputs;
+  return declareStep({
+    name: options.name,
+    inputSpecs: options.inputs ?? {},
+    outputSpecs: options.outputs,
+    config: options.config,
+    env: options.env ?? [],
+    iterationInvariant: options.iterationInvariant ?? false,
+    validate: options.validate,
+    site,
+    code: declareStepCode(options, site),
+    body: { kind: "run", run: options.run as never },
+  });
+};
+
+/** Declares a step from its definition: the machinery `step` and `command` share. */
+export const declareStep = <I extends Record<string, InputSpec>, O extends Record<string, Codec>>(
+  options: StepDeclaration,
+): Step<I, O> => {
+  const { site, inputSpecs, outputSpecs } = options;
   const signature = {
     inputs: Object.fromEntries(
       Object.entries(inputSpecs).map((
@@ -180,18 +250,18 @@ export const step = <
     ),
     outputs: Object.fromEntries(Object.entries(outputSpecs).map(([k, c]) => [k, c.name])),
   };
-  const declared = declareStepCode(options, site);
+  const declared = options.code;
   const address = "address" in declared ? declared.address : null;
   const definition = {};
   // The config as both the key and the run see it, fixed at the first invocation:
   // canonicalised for the key and copied for the run, so a later edit of the object the
   // caller passed can change neither.
-  let prepared: Prepared | PipelineError | undefined;
-  const prepare = (code: CodeIdentity): Prepared | PipelineError => {
-    if (prepared) return prepared;
+  let fixed: Fixed | PipelineError | undefined;
+  const fix = (code: CodeIdentity): Fixed | PipelineError => {
+    if (fixed) return fixed;
     try {
       const canonical = canonicalConfig(options.config);
-      prepared = {
+      fixed = {
         value: options.config === undefined ? undefined : structuredClone(options.config),
         key: keyEncoder({
           format: KEY_FORMAT,
@@ -203,25 +273,28 @@ export const step = <
         canonical,
       };
     } catch (e) {
-      prepared = pipelineError(
+      fixed = pipelineError(
         e instanceof ConfigNotCanonical ? e : new ConfigNotCanonical({
           path: "config",
           detail: e instanceof Error ? e.message : String(e),
         }),
       );
     }
-    return prepared;
+    return fixed;
   };
+  const body = options.body;
   const local = registerStep({
     name: options.name,
     address,
-    run: options.run as StepDefinition["run"],
+    ...(body.kind === "run"
+      ? { run: body.run as NonNullable<StepDefinition["run"]> }
+      : { prepare: preparedBody(options, body.prepare) }),
     get config() {
-      return prepared && !(prepared instanceof PipelineError) ? prepared.value : options.config;
+      return fixed && !(fixed instanceof PipelineError) ? fixed.value : options.config;
     },
     inputSpecs,
     outputSpecs,
-    iterationInvariant: options.iterationInvariant ?? false,
+    iterationInvariant: options.iterationInvariant,
     sources: "files" in declared ? declared.files : [],
   });
   let fallbacksLogged = false;
@@ -284,26 +357,21 @@ export const step = <
         }
       }
       const code = yield* identityOf(pipeline);
-      warnOfNamesake(pipeline, options.name, definition, code, site);
-      const ready = prepare(code);
+      warnOfNamesake(pipeline, options.name, definition, options.sameness ?? code.identity, site);
+      const ready = fix(code);
       if (ready instanceof PipelineError) return yield* Effect.fail(ready);
-      const env = Object.fromEntries((options.env ?? []).map((v) => [v, Deno.env.get(v) ?? null]));
-      const components: KeyComponents = {
-        format: KEY_FORMAT,
-        step: options.name,
-        signature,
-        code: { mode: code.mode, identity: code.identity },
-        config: ready.canonical,
-        inputs: inputIds,
-        iteration,
-        env,
-      };
-      const key = ready.key(components);
+      const env = Object.fromEntries(options.env.map((v) => [v, Deno.env.get(v) ?? null]));
       const scenarioName = scenario?.name ?? null;
+      const invariantAt = options.iterationInvariant ? current : undefined;
       pipeline.progress.stepStarted(scenarioName, options.name, iteration);
       const started = performance.now();
       // Lists the invocation in the scenario record; returns its duration.
-      const note = (run: string | null, hit: boolean, error?: string): number => {
+      const note = (
+        run: string | null,
+        hit: boolean,
+        error?: string,
+        logs?: CommandLogs | null,
+      ): number => {
         const durationMs = performance.now() - started;
         scenario?.invocations.push({
           step: options.name,
@@ -313,9 +381,36 @@ export const step = <
           durationMs,
           status: error === undefined ? "ok" : "failed",
           ...(error === undefined ? {} : { error }),
+          ...(logs ? { logs } : {}),
         });
         return durationMs;
       };
+      const prepared = body.kind === "prepared"
+        ? yield* body.prepare({
+          pipeline,
+          inputs: given,
+          iteration,
+          invariantAt,
+          scenario: scenarioName,
+        }).pipe(
+          // A command that cannot be prepared (a tool not found) is listed as failed.
+          Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
+        )
+        : undefined;
+      const components: KeyComponents = {
+        format: KEY_FORMAT,
+        step: options.name,
+        signature,
+        code: { mode: code.mode, identity: code.identity },
+        config: ready.canonical,
+        inputs: inputIds,
+        iteration,
+        env,
+        ...prepared?.key,
+      };
+      // A command's parts vary per invocation: its key is computed whole.
+      const key = prepared ? cacheKey(components) : ready.key(components);
+      const recorded = { ...components, ...prepared?.details, code };
       const cache = pipeline.store.index(CACHE_INDEX);
 
       const cached = yield* Effect.mapError(cache.get(key), storeFailure);
@@ -336,8 +431,9 @@ export const step = <
       }
 
       if (pipeline.debug) {
-        yield* explainMiss(pipeline, options.name, iteration, key, { ...components, code });
+        yield* explainMiss(pipeline, options.name, iteration, key, recorded);
       }
+      if (prepared) pending.set(pendingKey(key, scenarioName, iteration), prepared);
       const result = yield* pipeline.executor.execute({
         address,
         local,
@@ -347,10 +443,15 @@ export const step = <
         invokedAt: current,
         scenario: scenarioName,
         key,
-        components: { ...components, code },
+        components: recorded,
       }).pipe(
         span("cairn.miss", { step: options.name, executor: pipeline.executor.name }),
-        Effect.tapError((error) => Effect.sync(() => note(null, false, error.message))),
+        Effect.tapError((error) =>
+          Effect.sync(() => note(null, false, error.message, logsOf(error)))
+        ),
+        Effect.ensuring(
+          Effect.sync(() => pending.delete(pendingKey(key, scenarioName, iteration))),
+        ),
       );
       const ms = note(result.run, false);
       pipeline.progress.stepFinished(scenarioName, options.name, iteration, false, ms);
@@ -372,12 +473,11 @@ const warnOfNamesake = (
   pipeline: PipelineApi,
   name: string,
   definition: object,
-  code: CodeIdentity,
+  identity: string,
   site: { readonly file: string; readonly line: number } | undefined,
 ): void => {
   const known = pipeline.stepNames.get(name);
   if (known?.definition === definition || known?.warned) return;
-  const identity = code.identity;
   const where = site ? `${site.file}:${site.line}` : "(a place that is not a file)";
   if (!known) {
     pipeline.stepNames.set(name, { definition, identity, where, warned: false });
@@ -390,6 +490,71 @@ const warnOfNamesake = (
   );
 };
 
+// A command's body prepared with its key, for the executor of this process to run: the
+// one whose key parts were computed (prepared again, its command line and sources could
+// differ). Keyed by the invocation (two concurrent ones with one key share a body).
+const pending = new Map<string, Prepared>();
+
+const pendingKey = (key: string, scenario: string | null, iteration: number | null) =>
+  `${key}\0${scenario}\0${iteration}`;
+
+// The executor's side of a command: the body prepared with its key, when the invocation
+// comes from this process; else prepared afresh from the invocation — whose key parts
+// must then be the ones it was keyed by, or the run would be recorded under a key that
+// does not describe it.
+const preparedBody = (
+  declaration: StepDeclaration,
+  prepare: (invocation: PreparedInvocation) => Effect.Effect<Prepared, PipelineError>,
+) =>
+(invocation: StepInvocation, pipeline: PipelineApi): Effect.Effect<Body, PipelineError> =>
+  Effect.gen(function* () {
+    const ready = pending.get(
+      pendingKey(invocation.key, invocation.scenario, invocation.iteration),
+    );
+    if (ready) return ready.body;
+    const inputs = Object.fromEntries(
+      Object.entries(invocation.inputs).map(([name, a]) => [name, a ?? undefined]),
+    );
+    const again = yield* prepare({
+      pipeline,
+      inputs,
+      iteration: invocation.iteration,
+      invariantAt: declaration.iterationInvariant ? invocation.invokedAt : undefined,
+      scenario: invocation.scenario,
+    });
+    const keyed = comparable(invocation.components);
+    const changes = diffComponents(keyed, { ...keyed, ...again.key });
+    if (changes.length > 0) {
+      return yield* Effect.fail(
+        pipelineError(
+          new InvalidStep({
+            step: declaration.name,
+            detail: `its command here differs from the one its key was computed with (${
+              describeChanges(changes).join("; ")
+            }); run it where it was invoked, or make the executor's machine match`,
+          }),
+        ),
+      );
+    }
+    return again.body;
+  });
+
+// An invocation's components as diffComponents compares them (every part, as it is).
+const comparable = (c: StepInvocation["components"]): ComparableComponents => ({
+  format: c.format,
+  step: c.step,
+  signature: c.signature,
+  config: c.config,
+  inputs: c.inputs,
+  iteration: c.iteration,
+  env: c.env,
+  ...c,
+});
+
+// The captured streams of a failed command, listed with its invocation in the scenario
+// record (which links them, so gc keeps them): `cairn logs <scenario> <step@i>`.
+const logsOf = (error: PipelineError): CommandLogs | null =>
+  error.reason._tag === "CommandFailed" ? error.reason.logs : null;
 // The invocation's inputs: every declared input, an absent optional one as null.
 const invocationInputs = (
   specs: Record<string, InputSpec>,
@@ -481,7 +646,7 @@ const explainMiss = (
   name: string,
   iteration: number | null,
   key: string,
-  components: KeyComponents & { code: CodeIdentity },
+  components: ComparableComponents,
 ) =>
   Effect.gen(function* () {
     const runs = yield* Effect.orElseSucceed(

@@ -184,8 +184,9 @@ export const absorbScenarios = (
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const invocation = db.prepare(
-      `INSERT INTO scenario_invocations (record, ord, step, iteration, run, hit, duration_ms, status, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO scenario_invocations (record, ord, step, iteration, run, hit, duration_ms, status,
+         error, log_stdout, log_stderr)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const tag = db.prepare("INSERT INTO scenario_tags (record, ord, tag) VALUES (?, ?, ?)");
     const facet = db.prepare("INSERT INTO scenario_facets (record, name, value) VALUES (?, ?, ?)");
@@ -224,6 +225,8 @@ export const absorbScenarios = (
             inv.durationMs,
             inv.status,
             inv.error ?? null,
+            inv.logs?.stdout ?? null,
+            inv.logs?.stderr ?? null,
           )
         );
         r.tags.forEach((t, ord) => tag.run(id, ord, t));

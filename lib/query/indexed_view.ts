@@ -241,6 +241,9 @@ export const invocationOf = (row: Row): ScenarioInvocation => ({
   durationMs: row.duration_ms as number,
   status: row.status as "ok" | "failed",
   ...(row.error !== null ? { error: row.error as string } : {}),
+  ...(row.log_stdout !== null
+    ? { logs: { stdout: row.log_stdout as string, stderr: row.log_stderr as string } }
+    : {}),
 });
 
 /** Whether `view` is answered by the query index. */

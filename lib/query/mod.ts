@@ -26,6 +26,7 @@ export {
 export { type LineageView, loadLineageView } from "./lineage_view.ts";
 export { IndexedView, isIndexed, type ScenarioHead } from "./indexed_view.ts";
 export { openQueryIndex, type QueryIndex, type QueryIndexOptions } from "./query_index.ts";
+export { commandLogs, type Logs, type LogStream } from "./logs.ts";
 export {
   type CairnArtifactFacet,
   type CairnRunFacet,

@@ -13,6 +13,7 @@
  */
 import { processIsAlive } from "../../store/_fs.ts";
 import { chainSection } from "./chain_bench.ts";
+import { commandSection } from "./command_bench.ts";
 import { hashSection } from "./hash_bench.ts";
 import { indexSection } from "./index_bench.ts";
 import { lineageSection } from "./lineage_bench.ts";
@@ -34,6 +35,7 @@ export const SECTIONS: readonly Section[] = [
   chainSection,
   lineageSection,
   queriesSection,
+  commandSection,
 ];
 
 const removeIfPresent = (path: string, recursive: boolean): void => {

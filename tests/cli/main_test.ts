@@ -7,6 +7,7 @@ const COMMANDS = [
   "lineage",
   "impact, consumers",
   "why",
+  "logs",
   "runs",
   "show",
   "artifacts",

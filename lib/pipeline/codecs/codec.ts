@@ -16,6 +16,8 @@ export interface ValueCodec<T> {
   readonly _tag: "value";
   /** Name recorded with each artifact (`table`, `table-csv`, `json`, `text`). */
   readonly name: string;
+  /** The file name extension of its bytes (`.csv`): how a `command` names such a file. */
+  readonly extension?: string;
   /** Encodes a value into the bytes stored. */
   readonly encode: (value: T) => Uint8Array | Promise<Uint8Array>;
   /** Decodes stored bytes into the value `run` sees. */
@@ -30,6 +32,8 @@ export interface PathCodec {
   readonly name: "file" | "dir";
   /** Stored as a blob (a file) or a tree (a directory). */
   readonly kind: "blob" | "tree";
+  /** The extension a `command` gives such a file or directory (`.html`, `.zarr`), if declared. */
+  readonly extension?: string;
 }
 
 /** Any codec. */

@@ -27,6 +27,7 @@ const decoder = new TextDecoder();
 export const Json: ValueCodec<any> = {
   _tag: "value",
   name: "json",
+  extension: ".json",
   encode: (value) => encoder.encode(encodeCanonicalJson(value)),
   decode: (bytes) => JSON.parse(decoder.decode(bytes)),
 };

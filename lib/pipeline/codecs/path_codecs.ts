@@ -32,3 +32,26 @@ export const File: PathCodec = { _tag: "path", name: "file", kind: "blob" };
  * ```
  */
 export const Dir: PathCodec = { _tag: "path", name: "dir", kind: "tree" };
+
+/**
+ * `File` or `Dir` with the extension a `command` gives it in its work directory
+ * (`out/report.html`, `in/skims.zarr`); the codec is otherwise the same.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict"
+ * import { File, withExtension } from "cairn"
+ *
+ * const Html = withExtension(File, ".html") // a command's output `report` is out/report.html
+ * assert.equal(Html.extension, ".html")
+ * assert.equal(Html.kind, "blob")
+ * ```
+ */
+export const withExtension = (codec: PathCodec, extension: string): PathCodec => {
+  if (!/^\.[A-Za-z0-9_.\-]+$/.test(extension)) {
+    throw new Error(
+      `Cannot use extension "${extension}": write a dot and letters, digits, _ - or . (".html")`,
+    );
+  }
+  return { ...codec, extension };
+};

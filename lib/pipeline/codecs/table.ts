@@ -67,6 +67,7 @@ const checkRows = (rows: TableValue, columns: readonly string[]): void => {
 const parquet: ValueCodec<TableValue> = {
   _tag: "value",
   name: "table",
+  extension: ".parquet",
   encode: (rows) => {
     const columns = columnsOf(rows);
     checkRows(rows, columns);
@@ -94,6 +95,7 @@ const decoder = new TextDecoder();
 const csv: ValueCodec<TableValue> = {
   _tag: "value",
   name: "table-csv",
+  extension: ".csv",
   encode: (rows) => {
     const columns = columnsOf(rows);
     checkRows(rows, columns);

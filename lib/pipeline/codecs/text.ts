@@ -22,6 +22,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 export const Text: ValueCodec<string> = {
   _tag: "value",
   name: "text",
+  extension: ".txt",
   encode: (value) => {
     if (typeof value !== "string") throw new Error(`expected a string, got ${typeof value}`);
     return encoder.encode(value);

@@ -78,6 +78,12 @@ Deno.test("diffComponents() of identical components is empty", () => {
   assert.deepEqual(diffComponents(base as never, base as never), []);
 });
 
+Deno.test("cacheKey() of a plain step's components is pinned: no change to the key format invalidates existing caches", () => {
+  // Computed before command steps added their own components: a plain step has none of
+  // them, so its key must stay byte-for-byte what it was.
+  assert.equal(cacheKey(base), "b8ff1699494bff2b270ba5a03d9790d81d555702c6aebfced44dd6fffcb8a4ac");
+});
+
 Deno.test("keyEncoder() gives exactly cacheKey() of the whole, for any inputs, iteration and env", async () => {
   const { cacheKey, KEY_FORMAT, keyEncoder } = await import("../../../lib/model/cache_key.ts");
   let seed = 7;
