@@ -22,29 +22,34 @@
  */
 
 /** The schema's version; an index of another version is rebuilt. */
-export const QUERY_INDEX_SCHEMA = "cairn-query-index 2";
+export const QUERY_INDEX_SCHEMA = "cairn-query-index 3";
 
 /** The index's file name under the store's `index/` directory. */
 export const QUERY_INDEX_FILE = "query.sqlite";
 
-/** Tables and indexes. */
+/**
+ * Tables, each with the key its lookups use. A run's summary is numbered by the
+ * position of its entry in the log (`seq`), and its outputs and inputs are keyed by
+ * that number: rows appended in order, not inserted at random by a 64-character
+ * id. Secondary indexes are apart
+ * ({@linkcode QUERY_INDEX_INDEXES}): a rebuild makes them after the bulk load,
+ * which sorts once instead of inserting at random 60,000 times. Scenario records
+ * are numbered (`n`) so that their invocations, tags and facets are keyed by a
+ * small integer rather than a 64-character id repeated on every row.
+ */
 export const QUERY_INDEX_TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS run_summaries (
-  id TEXT PRIMARY KEY, seq INTEGER NOT NULL, step TEXT NOT NULL, iteration INTEGER,
+  seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, step TEXT NOT NULL, iteration INTEGER,
   scenario TEXT, started_at TEXT NOT NULL, duration_ms REAL NOT NULL, summary TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS run_summaries_started ON run_summaries (started_at);
 CREATE TABLE IF NOT EXISTS run_outputs (
-  run TEXT NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, artifact TEXT NOT NULL,
-  kind TEXT NOT NULL, codec TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (run, ord)
+  seq INTEGER NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, artifact TEXT NOT NULL,
+  kind TEXT NOT NULL, codec TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (seq, ord)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS run_outputs_artifact ON run_outputs (artifact);
-CREATE INDEX IF NOT EXISTS run_outputs_name ON run_outputs (name);
 CREATE TABLE IF NOT EXISTS run_inputs (
-  run TEXT NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, artifact TEXT,
-  kind TEXT, codec TEXT, size INTEGER, producer TEXT, PRIMARY KEY (run, ord)
+  seq INTEGER NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, artifact TEXT,
+  kind TEXT, codec TEXT, size INTEGER, producer TEXT, PRIMARY KEY (seq, ord)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS run_inputs_artifact ON run_inputs (artifact);
 CREATE TABLE IF NOT EXISTS produced (
   artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (artifact, run)
 ) WITHOUT ROWID;
@@ -56,27 +61,30 @@ CREATE TABLE IF NOT EXISTS step_runs (
   PRIMARY KEY (step, run)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scenario_records (
-  id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL,
-  ended_at TEXT NOT NULL, duration_ms REAL NOT NULL, host TEXT NOT NULL, parent TEXT,
-  config TEXT NOT NULL, tags TEXT NOT NULL, facets TEXT NOT NULL,
-  invocations INTEGER NOT NULL, hits INTEGER NOT NULL, failed INTEGER NOT NULL
-) WITHOUT ROWID;
+  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, status TEXT NOT NULL,
+  started_at TEXT NOT NULL, ended_at TEXT NOT NULL, duration_ms REAL NOT NULL, host TEXT NOT NULL,
+  parent TEXT, config TEXT NOT NULL, tags TEXT NOT NULL, facets TEXT NOT NULL,
+  invocations INTEGER NOT NULL, hits INTEGER NOT NULL, failed INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS scenario_invocations (
-  record TEXT NOT NULL, ord INTEGER NOT NULL, step TEXT NOT NULL, iteration INTEGER,
+  rec INTEGER NOT NULL, ord INTEGER NOT NULL, step TEXT NOT NULL, iteration INTEGER,
   run TEXT, hit INTEGER NOT NULL, duration_ms REAL NOT NULL, status TEXT NOT NULL, error TEXT,
-  log_stdout TEXT, log_stderr TEXT, PRIMARY KEY (record, ord)
+  log_stdout TEXT, log_stderr TEXT, PRIMARY KEY (rec, ord)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS scenario_invocations_run ON scenario_invocations (run);
 CREATE TABLE IF NOT EXISTS scenario_tags (
-  record TEXT NOT NULL, ord INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (record, ord)
+  rec INTEGER NOT NULL, ord INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (rec, ord)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scenario_facets (
-  record TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (record, name)
+  rec INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (rec, name)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS object_facts (
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, type TEXT, size INTEGER NOT NULL,
   mtime_ms REAL NOT NULL, ino INTEGER NOT NULL, links TEXT NOT NULL
 ) WITHOUT ROWID;
+`;
+
+/** Secondary indexes (made after the bulk load of a rebuild; see {@linkcode QUERY_INDEX_TABLES}). */
+export const QUERY_INDEX_INDEXES = `
+CREATE INDEX IF NOT EXISTS run_outputs_name ON run_outputs (name);
 `;
 
 /**
@@ -94,24 +102,30 @@ export const QUERY_INDEX_VIEWS = `
 CREATE VIEW IF NOT EXISTS runs AS
   SELECT id, step, iteration, scenario, started_at, duration_ms FROM run_summaries;
 CREATE VIEW IF NOT EXISTS artifacts AS
-  SELECT artifact AS id, name, kind, codec, size, run AS producer FROM run_outputs;
+  SELECT o.artifact AS id, o.name, o.kind, o.codec, o.size, r.id AS producer
+  FROM run_outputs o JOIN run_summaries r ON r.seq = o.seq;
 CREATE VIEW IF NOT EXISTS edges AS
-  SELECT run, 'in' AS direction, name, artifact FROM run_inputs WHERE artifact IS NOT NULL
-  UNION ALL SELECT run, 'out', name, artifact FROM run_outputs;
+  SELECT r.id AS run, 'in' AS direction, i.name, i.artifact
+  FROM run_inputs i JOIN run_summaries r ON r.seq = i.seq WHERE i.artifact IS NOT NULL
+  UNION ALL SELECT r.id, 'out', o.name, o.artifact
+  FROM run_outputs o JOIN run_summaries r ON r.seq = o.seq;
 CREATE VIEW IF NOT EXISTS scenarios AS
   SELECT id, name, status, started_at, ended_at, duration_ms, host, parent, config,
     invocations, hits, invocations - hits AS misses, failed FROM scenario_records;
 CREATE VIEW IF NOT EXISTS invocations AS
-  SELECT record AS scenario_record, ord, step, iteration, run, hit, duration_ms, status, error,
-    log_stdout, log_stderr
-  FROM scenario_invocations;
+  SELECT r.id AS scenario_record, i.ord, i.step, i.iteration, i.run, i.hit, i.duration_ms,
+    i.status, i.error, i.log_stdout, i.log_stderr
+  FROM scenario_invocations i JOIN scenario_records r ON r.n = i.rec;
 CREATE VIEW IF NOT EXISTS facets AS
-  SELECT record AS scenario_record, 'facet' AS kind, name, value FROM scenario_facets
-  UNION ALL SELECT record, 'tag', tag, NULL FROM scenario_tags;
+  SELECT r.id AS scenario_record, 'facet' AS kind, f.name, f.value
+  FROM scenario_facets f JOIN scenario_records r ON r.n = f.rec
+  UNION ALL SELECT r.id, 'tag', t.tag, NULL
+  FROM scenario_tags t JOIN scenario_records r ON r.n = t.rec;
 `;
 
 /** The tables (and views) a rebuild drops, in an order that works. */
 export const QUERY_INDEX_OBJECTS = {
+  indexes: ["run_outputs_name"],
   views: ["runs", "artifacts", "edges", "scenarios", "invocations", "facets"],
   tables: [
     "meta",

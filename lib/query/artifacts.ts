@@ -101,13 +101,13 @@ const indexedRows = (
   name: string | undefined,
 ): Unsorted[] => {
   const where = [
-    ...(run !== undefined ? ["o.run = :run"] : []),
+    ...(run !== undefined ? ["r.id = :run"] : []),
     ...(name !== undefined ? ["o.name = :name"] : []),
   ];
   const statement = view.prepare(
-    `SELECT o.artifact AS id, o.name, o.kind, o.codec, o.size, o.run AS producer, r.step,
+    `SELECT o.artifact AS id, o.name, o.kind, o.codec, o.size, r.id AS producer, r.step,
        r.iteration, r.scenario, r.started_at AS startedAt
-     FROM run_outputs o JOIN run_summaries r ON r.id = o.run
+     FROM run_outputs o JOIN run_summaries r ON r.seq = o.seq
      ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`,
   );
   return statement.all({

@@ -199,7 +199,8 @@ export class IndexedView implements LineageView {
     if (!head) return undefined;
     const { invocationCount: _, hits: _h, failed: _f, ...rest } = head;
     const rows = this.prepare(
-      "SELECT * FROM scenario_invocations WHERE record = ? ORDER BY ord",
+      `SELECT i.* FROM scenario_invocations i
+       WHERE i.rec = (SELECT n FROM scenario_records WHERE id = ?) ORDER BY i.ord`,
     ).all(id) as Row[];
     return { ...rest, invocations: rows.map(invocationOf) };
   }

@@ -149,7 +149,9 @@ export const lineage = (
       const indexed = isIndexed(view) && view.scenarioHead(resolved.id) !== undefined;
       if (indexed) {
         const row = view.prepare(
-          "SELECT run FROM scenario_invocations WHERE record = ? AND run IS NOT NULL AND run != '' ORDER BY ord DESC LIMIT 1",
+          `SELECT run FROM scenario_invocations
+           WHERE rec = (SELECT n FROM scenario_records WHERE id = ?) AND run IS NOT NULL AND run != ''
+           ORDER BY ord DESC LIMIT 1`,
         ).get(resolved.id) as { run: string } | undefined;
         run = row?.run;
       } else {

@@ -21,12 +21,14 @@ import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import {
   QUERY_INDEX_FILE,
+  QUERY_INDEX_INDEXES,
   QUERY_INDEX_OBJECTS,
   QUERY_INDEX_SCHEMA,
   QUERY_INDEX_TABLES,
   QUERY_INDEX_VIEWS,
 } from "../model/query_index_schema.ts";
-import { absorbLineage, absorbScenarios, type LineageMark } from "./_index_absorb.ts";
+import { absorbLineage, type LineageMark } from "./_absorb_lineage.ts";
+import { absorbScenarios } from "./_absorb_scenarios.ts";
 import { IndexedView } from "./indexed_view.ts";
 
 /** Options of {@linkcode openQueryIndex}. */
@@ -146,6 +148,7 @@ const catchUp = (
         db.exec("DELETE FROM scenario_records");
       }
       yield* absorbScenarios(store, db);
+      db.exec(QUERY_INDEX_INDEXES);
       db.exec("COMMIT");
       committed = true;
     } finally {
@@ -161,6 +164,8 @@ const catchUp = (
 
 const LOCK_WAIT = Schedule.min([Schedule.exponential("2 millis"), Schedule.spaced("50 millis")]);
 
+const CACHE_KIB = 256 << 10;
+
 const openDb = (path: string): DatabaseSync => {
   const db = new DatabaseSync(path);
   // A reader never waits long inside SQLite (which would block the event loop);
@@ -168,6 +173,10 @@ const openDb = (path: string): DatabaseSync => {
   db.exec("PRAGMA busy_timeout = 100");
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
+  // Pages are cached up to this much (allocated as used, so a bounded query that reads a
+  // few pages stays small): a rebuild inserts at random into B-trees far larger than
+  // SQLite's default 2 MB cache, which made it read and write each page many times.
+  db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
   return db;
 };
 

@@ -72,8 +72,9 @@ const newestOutput = (view: LineageView, output: string, scenario: string | unde
       // The newest record's last invocation whose run made an output of that name.
       const last = view.prepare(
         `SELECT o.artifact FROM scenario_invocations i
-         JOIN run_outputs o ON o.run = i.run AND o.name = ?
-         WHERE i.record = ? ORDER BY i.ord DESC LIMIT 1`,
+         JOIN run_summaries r ON r.id = i.run
+         JOIN run_outputs o ON o.seq = r.seq AND o.name = ?
+         WHERE i.rec = (SELECT n FROM scenario_records WHERE id = ?) ORDER BY i.ord DESC LIMIT 1`,
       );
       for (const name of names) {
         const [newest] = view.history(yield* store.readRef(`scenarios/${name}`), 1);

@@ -106,7 +106,7 @@ const listRunsIndexed = (
       scenarios.push(...view.history(yield* store.readRef(`scenarios/${name}`)));
     }
     scenarios.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
-    const where = ["record = ?"];
+    const where = ["rec = (SELECT n FROM scenario_records WHERE id = ?)"];
     const args: (string | number)[] = [];
     if (filter.step) (where.push("step = ?"), args.push(filter.step));
     if (filter.iteration !== undefined) (where.push("iteration = ?"), args.push(filter.iteration));
