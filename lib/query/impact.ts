@@ -40,10 +40,11 @@ export const impactOf = (view: LineageView, artifact: string): Impact => {
         const s = view.runs.get(run);
         if (!s) continue;
         all.push({ run, step: s.step, iteration: s.iteration, scenario: s.scenario, distance });
-        for (const out of Object.values(s.outputs)) {
-          if (!visitedArtifacts.has(out.id)) {
-            visitedArtifacts.add(out.id);
-            next.push(out.id);
+        for (const name in s.outputs) {
+          const out = s.outputs[name]!.id;
+          if (!visitedArtifacts.has(out)) {
+            visitedArtifacts.add(out);
+            next.push(out);
           }
         }
       }

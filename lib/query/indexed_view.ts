@@ -10,6 +10,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { RunSummary } from "../model/lineage_entry.ts";
 import type { LineageView } from "./lineage_view.ts";
 import type { ScenarioEntry, ScenarioInvocation } from "./scenario_entry.ts";
+import { EdgeLookups, lookupBudget, SummaryLookups } from "./_index_lookups.ts";
 
 // A read-only map whose lookups are queries; iterating streams the table.
 class LazyMap<V> implements ReadonlyMap<string, V> {
@@ -87,29 +88,26 @@ export class IndexedView implements LineageView {
   /** The database, for the queries that read it directly. */
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
-  readonly #summaries = new Map<string, RunSummary | null>();
-  #summaryLookup: StatementSync | undefined;
+  readonly #summaries: SummaryLookups;
 
-  /** A view over `db`, an index brought up to date. */
-  constructor(db: DatabaseSync) {
+  /**
+   * A view over `db`, an index brought up to date. `lookupBudget`: how many lookups
+   * of one kind (summaries, producers, consumers) before that table is read whole
+   * (default: a sixteenth of the runs, at least 1,000).
+   */
+  constructor(db: DatabaseSync, options: { readonly lookupBudget?: number } = {}) {
     this.db = db;
+    const budget = lookupBudget(db, options.lookupBudget);
+    this.#summaries = new SummaryLookups(db, budget);
     this.runs = new LazyMap(
       (id) => this.summary(id),
       () => this.#streamSummaries(),
       () => this.#count("run_summaries"),
     );
     const edges = (table: "produced" | "consumed") => {
-      // A walk asks for the same artifact more than once (to follow it, to describe it).
-      const seen = new Map<string, readonly string[] | undefined>();
-      const lookup = this.prepare(`SELECT run FROM ${table} WHERE artifact = ? ORDER BY seq`);
+      const lookups = new EdgeLookups(db, table, budget);
       return new LazyMap<readonly string[]>(
-        (artifact) => {
-          if (seen.has(artifact)) return seen.get(artifact);
-          const rows = lookup.all(artifact) as { run: string }[];
-          const runs = rows.length === 0 ? undefined : rows.map((r) => r.run);
-          seen.set(artifact, runs);
-          return runs;
-        },
+        (artifact) => lookups.get(artifact),
         () =>
           grouped(
             this.prepare(`SELECT artifact AS k, run AS v FROM ${table} ORDER BY artifact, seq`)
@@ -152,16 +150,7 @@ export class IndexedView implements LineageView {
 
   /** Run `id`'s summary, or undefined when the lineage index has none. */
   summary(id: string): RunSummary | undefined {
-    const cached = this.#summaries.get(id);
-    if (cached !== undefined) return cached ?? undefined;
-    const row = (this.#summaryLookup ??= this.db.prepare(
-      "SELECT summary FROM run_summaries WHERE id = ?",
-    )).get(id) as
-      | { summary: string }
-      | undefined;
-    const summary = row ? JSON.parse(row.summary) as RunSummary : undefined;
-    this.#summaries.set(id, summary ?? null);
-    return summary;
+    return this.#summaries.get(id);
   }
 
   *#streamSummaries(): Generator<[string, RunSummary]> {

@@ -57,6 +57,11 @@ export interface Lineage {
 const runOf = (view: LineageView, id: string): LineageRun | undefined => {
   const s = view.runs.get(id);
   if (!s) return undefined;
+  // Loops, not entries and fromEntries: a full lineage makes this for every run.
+  const inputs: Record<string, string | null> = {};
+  for (const name in s.inputs) inputs[name] = s.inputs[name]?.id ?? null;
+  const outputs: Record<string, string> = {};
+  for (const name in s.outputs) outputs[name] = s.outputs[name]!.id;
   return {
     id,
     step: s.step,
@@ -64,8 +69,8 @@ const runOf = (view: LineageView, id: string): LineageRun | undefined => {
     scenario: s.scenario,
     durationMs: s.durationMs,
     startedAt: s.startedAt,
-    inputs: Object.fromEntries(Object.entries(s.inputs).map(([k, v]) => [k, v ? v.id : null])),
-    outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, v]) => [k, v.id])),
+    inputs,
+    outputs,
   };
 };
 
@@ -73,7 +78,9 @@ const runOf = (view: LineageView, id: string): LineageRun | undefined => {
 const describe = (view: LineageView, id: string, producer: string | null): LineageArtifact => {
   const producers = view.producedBy.get(id)?.length ?? 0;
   const made = producer ? view.runs.get(producer) : undefined;
-  for (const [name, ref] of Object.entries(made?.outputs ?? {})) {
+  const outputs = made?.outputs;
+  for (const name in outputs) {
+    const ref = outputs[name]!;
     if (ref.id === id) {
       return { id, name, kind: ref.kind, codec: ref.codec, size: ref.size, producer, producers };
     }

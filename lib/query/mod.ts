@@ -38,7 +38,7 @@ export {
 export { QueryError } from "./query_error.ts";
 export { reindex, type ReindexReport } from "./reindex.ts";
 export { type RepairedRun, type RepairResult, repairStore } from "./repair.ts";
-export { formatBytes, formatMs, renderLineage } from "./render_lineage.ts";
+export { formatBytes, formatMs, renderLineage, renderLineageTo } from "./render_lineage.ts";
 export { resolveArtifact, resolveTarget, type Target } from "./resolve_target.ts";
 export { listRuns, type RunFilter, type RunRow } from "./runs.ts";
 export {

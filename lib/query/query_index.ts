@@ -37,6 +37,11 @@ export interface QueryIndexOptions {
   readonly rebuild?: boolean;
   /** Show a progress bar on stderr while a large log is read (default: when stderr is a terminal). */
   readonly progress?: boolean;
+  /**
+   * How many lookups of one kind a walk makes before the view reads that table whole
+   * (default: a sixteenth of the runs, at least 1,000); for tests of both ways.
+   */
+  readonly lookupBudget?: number;
 }
 
 /** An open query index. */
@@ -273,5 +278,9 @@ export const openQueryIndex = (
       openAndCatchUp(store, options),
       ({ db }) => Effect.sync(() => closeQuietly(db)),
     );
-    return { view: new IndexedView(db), db, path };
+    const view = new IndexedView(
+      db,
+      options.lookupBudget === undefined ? {} : { lookupBudget: options.lookupBudget },
+    );
+    return { view, db, path };
   });
