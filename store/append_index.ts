@@ -87,6 +87,32 @@ export class AppendIndex {
     return this.#entries;
   }
 
+  /**
+   * Hands `each` every line of the log as it is now, valid or not, without keeping
+   * them: for a pass over a whole log (gc's pruning, fsck) that looks at most lines
+   * only long enough to see they are fine. {@linkcode parseIndexLine} tells which
+   * are entries.
+   */
+  scanLines(each: (line: string) => void): void {
+    const info = lstatOrUndefined(this.path);
+    if (!info) return;
+    if (info.isSymlink) throw this.#linked();
+    let bytes: Uint8Array;
+    try {
+      bytes = Deno.readFileSync(this.path);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    const text = decoder.decode(bytes);
+    for (let at = 0; at < text.length;) {
+      let end = text.indexOf("\n", at);
+      if (end < 0) end = text.length;
+      if (end > at) each(text.slice(at, end));
+      at = end + 1;
+    }
+  }
+
   /** Reads entries appended since the last read (all of them after a compaction). */
   refresh(): void {
     let info: Deno.FileInfo;
@@ -401,6 +427,9 @@ export const readIndexTail = (path: string, offset: number, maxBytes = 8 << 20):
     file.close();
   }
 };
+
+/** A log line's key and value, or undefined for a line that is not a valid entry (torn, garbled). */
+export const parseIndexLine = (line: string): [string, string] | undefined => parseLine(line);
 
 const parseLine = (line: string): [string, string] | undefined => {
   const last = line.lastIndexOf("\t");

@@ -15,6 +15,7 @@ export { type ReflogEntry, refNameProblem, validateRefName, ZERO_ID } from "./re
 export { AppendIndex, type IndexTail, readIndexTail } from "./append_index.ts";
 export { type FileIdResult, RACY_WINDOW_MS } from "./stat_cache.ts";
 export type { GcOptions, GcReport } from "./gc.ts";
+export { isRacy, type ObjectFact, type ObjectFacts, statOf } from "./object_facts.ts";
 export type { FsckOptions, FsckProblem, FsckReport, IndexTarget } from "./fsck.ts";
 export type { RepairReport } from "./repair.ts";
 export { WouldBlock, WriterSession } from "./session.ts";

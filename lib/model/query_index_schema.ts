@@ -13,8 +13,9 @@
  * the newest value winning; `produced`, `consumed`, `step_runs` from theirs, first
  * occurrence kept), plus the outputs and inputs of each summary, the scenario
  * records reachable from `refs/scenarios/*` with their invocations, tags and facets,
- * and `object_facts`: what a gc or fsck pass learned of an object (kind, size,
- * mtime, inode, links), trusted by the next pass while the file is unchanged.
+ * and `object_facts`: what a gc or fsck pass learned of an object (kind, record
+ * type, size, links — concatenated ids — and the file's `size mtime inode ctime`),
+ * trusted by the next pass while the file is unchanged (`store/object_facts.ts`).
  *
  * The views are the documented surface of `cairn sql` (see README).
  *
@@ -22,7 +23,7 @@
  */
 
 /** The schema's version; an index of another version is rebuilt. */
-export const QUERY_INDEX_SCHEMA = "cairn-query-index 3";
+export const QUERY_INDEX_SCHEMA = "cairn-query-index 4";
 
 /** The index's file name under the store's `index/` directory. */
 export const QUERY_INDEX_FILE = "query.sqlite";
@@ -78,7 +79,7 @@ CREATE TABLE IF NOT EXISTS scenario_facets (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS object_facts (
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, type TEXT, size INTEGER NOT NULL,
-  mtime_ms REAL NOT NULL, ino INTEGER NOT NULL, links TEXT NOT NULL
+  stat TEXT NOT NULL, links TEXT NOT NULL
 ) WITHOUT ROWID;
 `;
 

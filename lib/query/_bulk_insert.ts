@@ -21,7 +21,7 @@ export const bulkInsert = (
   db: DatabaseSync,
   table: string,
   columns: readonly string[],
-  verb: "INSERT" | "INSERT OR IGNORE" = "INSERT",
+  verb: "INSERT" | "INSERT OR IGNORE" | "INSERT OR REPLACE" = "INSERT",
 ): BulkInsert => {
   const tuple = `(${columns.map(() => "?").join(", ")})`;
   const head = `${verb} INTO ${table} (${columns.join(", ")}) VALUES `;

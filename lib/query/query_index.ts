@@ -15,7 +15,6 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import * as Effect from "effect/Effect";
-import * as Schedule from "effect/Schedule";
 import type * as Scope from "effect/Scope";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
@@ -30,6 +29,18 @@ import {
 import { absorbLineage, type LineageMark } from "./_absorb_lineage.ts";
 import { absorbScenarios } from "./_absorb_scenarios.ts";
 import { IndexedView } from "./indexed_view.ts";
+import {
+  BUSY,
+  Busy,
+  closeQuietly,
+  CORRUPT,
+  LOCK_WAIT,
+  LOCKED,
+  NOTADB,
+  openDb,
+  removeDb,
+  sqliteCode,
+} from "./_sqlite.ts";
 
 /** Options of {@linkcode openQueryIndex}. */
 export interface QueryIndexOptions {
@@ -52,21 +63,6 @@ export interface QueryIndex {
   readonly db: DatabaseSync;
   /** The file, or null when the store cannot be written and the index lives in memory. */
   readonly path: string | null;
-}
-
-// SQLite's result codes that matter here.
-const BUSY = 5;
-const LOCKED = 6;
-const CORRUPT = 11;
-const NOTADB = 26;
-
-const sqliteCode = (e: unknown): number | undefined => {
-  const code = (e as { errcode?: unknown } | null)?.errcode;
-  return typeof code === "number" ? code & 0xff : undefined;
-};
-
-class Busy {
-  readonly _tag = "Busy";
 }
 
 const meta = (db: DatabaseSync, key: string): string | undefined =>
@@ -166,42 +162,6 @@ const catchUp = (
       }
     }
   });
-
-const LOCK_WAIT = Schedule.min([Schedule.exponential("2 millis"), Schedule.spaced("50 millis")]);
-
-const CACHE_KIB = 256 << 10;
-
-const openDb = (path: string): DatabaseSync => {
-  const db = new DatabaseSync(path);
-  // A reader never waits long inside SQLite (which would block the event loop);
-  // the writer's transaction is retried asleep in the Effect runtime instead.
-  db.exec("PRAGMA busy_timeout = 100");
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = NORMAL");
-  // Pages are cached up to this much (allocated as used, so a bounded query that reads a
-  // few pages stays small): a rebuild inserts at random into B-trees far larger than
-  // SQLite's default 2 MB cache, which made it read and write each page many times.
-  db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
-  return db;
-};
-
-const removeDb = (path: string): void => {
-  for (const suffix of ["", "-wal", "-shm"]) {
-    try {
-      Deno.removeSync(path + suffix);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-  }
-};
-
-const closeQuietly = (db: DatabaseSync): void => {
-  try {
-    db.close();
-  } catch {
-    // Closed already.
-  }
-};
 
 // Opens the file and catches up; a corrupt file is replaced once; a store that
 // cannot hold the file (read-only, full) gets an index in memory.
