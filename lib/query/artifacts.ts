@@ -10,16 +10,23 @@ import { QueryError } from "./query_error.ts";
 
 /** One row: an output of a run. */
 export interface ArtifactRow {
+  /** The artifact's object id. */
   readonly id: string;
   /** The output name. */
   readonly name: string;
+  /** A blob (a file) or a tree (a directory). */
   readonly kind: "blob" | "tree";
+  /** The codec that wrote it. */
   readonly codec: string;
+  /** Its size in bytes. */
   readonly size: number;
   /** The run that produced it. */
   readonly producer: string;
+  /** The producing run's step. */
   readonly step: string;
+  /** The producing run's iteration (null outside `iterate`). */
   readonly iteration: number | null;
+  /** The producing run's scenario. */
   readonly scenario: string | null;
 }
 

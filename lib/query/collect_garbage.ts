@@ -25,6 +25,7 @@ import { type ScenarioEntry, scenarioEntryOf } from "./scenarios.ts";
 
 /** Options of {@linkcode collectGarbage}. */
 export interface CollectOptions {
+  /** Report what would be removed without removing anything. */
   readonly dryRun?: boolean;
   /** Keep the n newest records of each scenario. */
   readonly keepLast?: number;

@@ -25,27 +25,39 @@ import { historyOf, type ScenarioEntry, scenarioNames, scenarioOf } from "./scen
 
 /** A facet whose value differs (`undefined`: the record has no such facet). */
 export interface FacetChange {
+  /** The facet's name. */
   readonly name: string;
+  /** Its value in the first record. */
   readonly before: JsonValue | undefined;
+  /** Its value in the second record. */
   readonly after: JsonValue | undefined;
 }
 
 /** An output whose bytes differ; `null` where that side has no such output. */
 export interface OutputChange {
+  /** The step that made it. */
   readonly step: string;
+  /** The iteration (null outside `iterate`). */
   readonly iteration: number | null;
+  /** The output name. */
   readonly name: string;
+  /** Its object id in the first scenario. */
   readonly a: string | null;
+  /** Its object id in the second scenario. */
   readonly b: string | null;
 }
 
 /** What differs from scenario record `a` to scenario record `b`. */
 export interface ScenarioDiff {
+  /** The first scenario and the record compared. */
   readonly a: { readonly name: string; readonly id: string };
+  /** The second scenario and the record compared. */
   readonly b: { readonly name: string; readonly id: string };
   /** Config differences, `before` from `a` and `after` from `b` (paths like `config.mode.beta`). */
   readonly config: readonly KeyChange[];
+  /** Tags only the second record has (`added`) and only the first has (`removed`). */
   readonly tags: { readonly added: readonly string[]; readonly removed: readonly string[] };
+  /** Facets whose values differ. */
   readonly facets: readonly FacetChange[];
   /** Outputs that differ, in the order `a` made them, then those only `b` made. */
   readonly outputs: readonly OutputChange[];

@@ -8,9 +8,13 @@ import type { LineageView } from "./lineage_view.ts";
 
 /** A consuming run. */
 export interface ImpactRun {
+  /** The consuming run's id. */
   readonly run: string;
+  /** Its step. */
   readonly step: string;
+  /** Its iteration (null outside `iterate`). */
   readonly iteration: number | null;
+  /** Its scenario. */
   readonly scenario: string | null;
   /** 1 for a direct consumer, n for one n runs downstream. */
   readonly distance: number;
@@ -18,8 +22,11 @@ export interface ImpactRun {
 
 /** The impact of an artifact. */
 export interface Impact {
+  /** The artifact asked about. */
   readonly artifact: string;
+  /** The runs that read it (distance 1). */
   readonly direct: readonly ImpactRun[];
+  /** Every run downstream of it, direct ones included, nearest first. */
   readonly transitive: readonly ImpactRun[];
   /** step → the iterations in which it would re-run (null: outside iterate). */
   readonly byStep: Readonly<Record<string, readonly (number | null)[]>>;

@@ -71,13 +71,17 @@ type Row = Record<string, unknown>;
 
 /** A scenario record's facts without its invocations. */
 export interface ScenarioHead extends Omit<ScenarioEntry, "invocations"> {
+  /** How many invocations the record lists. */
   readonly invocationCount: number;
+  /** How many of them were cache hits. */
   readonly hits: number;
+  /** How many of them failed. */
   readonly failed: number;
 }
 
 /** The lineage view over an open query index. */
 export class IndexedView implements LineageView {
+  /** Run id → its summary, one indexed lookup each. */
   readonly runs: ReadonlyMap<string, RunSummary>;
   readonly producedBy: ReadonlyMap<string, readonly string[]>;
   readonly consumedBy: ReadonlyMap<string, readonly string[]>;

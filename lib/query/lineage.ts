@@ -16,10 +16,15 @@ import { readScenario } from "./scenarios.ts";
 
 /** An artifact in a lineage graph. */
 export interface LineageArtifact {
+  /** The artifact's object id. */
   readonly id: string;
+  /** Its output name (or input name, for an external input); `?` when no run names it. */
   readonly name: string;
+  /** `blob` or `tree` (`?` when no run names it). */
   readonly kind: string;
+  /** The codec that wrote it. */
   readonly codec: string;
+  /** Its size in bytes. */
   readonly size: number;
   /** The (newest) run that produced it; null for an external input. */
   readonly producer: string | null;
@@ -29,11 +34,17 @@ export interface LineageArtifact {
 
 /** A run in a lineage graph. */
 export interface LineageRun {
+  /** The run's id. */
   readonly id: string;
+  /** Its step. */
   readonly step: string;
+  /** Its iteration (null outside `iterate`). */
   readonly iteration: number | null;
+  /** Its scenario. */
   readonly scenario: string | null;
+  /** How long it ran. */
   readonly durationMs: number;
+  /** When it started (ISO 8601). */
   readonly startedAt: string;
   /** Input name → artifact id (null: an absent optional input). */
   readonly inputs: Readonly<Record<string, string | null>>;
@@ -47,10 +58,13 @@ export interface Lineage {
   readonly roots: readonly string[];
   /** The run the target named, if it named one. */
   readonly rootRun: string | null;
+  /** The `--depth` asked for (null: to the external inputs). */
   readonly depth: number | null;
   /** True when `depth` stopped the walk before the inputs ran out. */
   readonly truncated: boolean;
+  /** Every artifact of the walk, by id. */
   readonly artifacts: Readonly<Record<string, LineageArtifact>>;
+  /** Every run of the walk, by id. */
   readonly runs: Readonly<Record<string, LineageRun>>;
 }
 

@@ -24,6 +24,7 @@ export {
   type LineageRun,
 } from "./lineage.ts";
 export { type LineageView, loadLineageView } from "./lineage_view.ts";
+export type { RunSummary } from "../model/lineage_entry.ts";
 export { IndexedView, isIndexed, type ScenarioHead } from "./indexed_view.ts";
 export { openQueryIndex, type QueryIndex, type QueryIndexOptions } from "./query_index.ts";
 export { commandLogs, type Logs, type LogStream } from "./logs.ts";

@@ -13,29 +13,45 @@ import { ObjectStore } from "../../store/object_store.ts";
 
 /** Filters of {@linkcode listRuns}; all optional, combined with "and". */
 export interface RunFilter {
+  /** Only this scenario's history. */
   readonly scenario?: string;
+  /** Only this step. */
   readonly step?: string;
+  /** Only this iteration. */
   readonly iteration?: number;
+  /** Only invocations that ended so. */
   readonly status?: "ok" | "failed";
+  /** Only scenario records with this tag. */
   readonly tag?: string;
   /** `key=value` against the scenario's facets. */
   readonly facet?: string;
+  /** Only cache hits (true) or only runs that ran (false). */
   readonly hit?: boolean;
+  /** At most this many rows (at least one scenario record's worth is read). */
   readonly limit?: number;
 }
 
 /** One row: a step invocation in a scenario run. */
 export interface RunRow {
+  /** The run (a hit: the run it reused); null for an invocation that failed. */
   readonly run: string | null;
+  /** The step. */
   readonly step: string;
+  /** The iteration (null outside `iterate`). */
   readonly iteration: number | null;
+  /** The scenario. */
   readonly scenario: string;
   /** The scenario record listing this invocation. */
   readonly scenarioRecord: string;
+  /** Whether the invocation was a cache hit. */
   readonly hit: boolean;
+  /** How it ended. */
   readonly status: "ok" | "failed";
+  /** How long the invocation took. */
   readonly durationMs: number;
+  /** When the run started (a failed one: its scenario record's start). */
   readonly startedAt: string;
+  /** Output name → object id. */
   readonly outputs: Readonly<Record<string, string>>;
 }
 

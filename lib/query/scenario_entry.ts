@@ -10,14 +10,24 @@ export type ScenarioInvocation = Invocation;
 
 /** A scenario record with its id. */
 export interface ScenarioEntry {
+  /** The record's object id. */
   readonly id: string;
+  /** The scenario's name. */
   readonly name: string;
+  /** How the scenario run ended (`ok`, `failed`). */
   readonly status: string;
+  /** The scenario's config. */
   readonly config: unknown;
+  /** Its tags. */
   readonly tags: readonly string[];
+  /** Its facets. */
   readonly facets: Readonly<Record<string, unknown>>;
+  /** Every step invocation, in order. */
   readonly invocations: readonly ScenarioInvocation[];
+  /** The record before it in the history (null for the first). */
   readonly parent: string | null;
+  /** When the scenario run started (ISO 8601). */
   readonly startedAt: string;
+  /** How long it took. */
   readonly durationMs: number;
 }

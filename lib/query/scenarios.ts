@@ -86,21 +86,33 @@ export const scenarioHistory = (
 
 /** One record of a scenario's history, as `cairn scenarios` lists it. */
 export interface ScenarioSummary {
+  /** The record's object id. */
   readonly id: string;
+  /** When the scenario run started (ISO 8601). */
   readonly startedAt: string;
+  /** How it ended (`ok`, `failed`). */
   readonly status: string;
+  /** Invocations that were cache hits. */
   readonly hits: number;
+  /** Invocations that ran. */
   readonly misses: number;
+  /** Invocations that failed. */
   readonly failed: number;
+  /** How long it took. */
   readonly durationMs: number;
+  /** Its tags. */
   readonly tags: readonly string[];
+  /** Its facets. */
   readonly facets: Readonly<Record<string, unknown>>;
+  /** The record before it (null for the first). */
   readonly parent: string | null;
 }
 
 /** A scenario and its history, newest first. */
 export interface ScenarioListing {
+  /** The scenario's name. */
   readonly name: string;
+  /** Its records, newest first. */
   readonly history: readonly ScenarioSummary[];
 }
 

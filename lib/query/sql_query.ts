@@ -14,7 +14,9 @@ import { QueryError } from "./query_error.ts";
 
 /** The answer to a SQL query: column names and rows of values, in order. */
 export interface SqlResult {
+  /** The result's column names, in order. */
   readonly columns: readonly string[];
+  /** Each row's values, in the columns' order. */
   readonly rows: readonly (readonly unknown[])[];
 }
 

@@ -18,21 +18,29 @@ import { type IndexedView, isIndexed } from "./indexed_view.ts";
 
 /** An input whose content differs, with the runs that produced each version. */
 export interface InputChange {
+  /** The input's name. */
   readonly name: string;
+  /** What the earlier run was given, and which run made it. */
   readonly before: { readonly id: string | null; readonly producer: string | null };
+  /** What this run was given, and which run made it. */
   readonly after: { readonly id: string | null; readonly producer: string | null };
 }
 
 /** The answer to `why`. */
 export interface Why {
+  /** The run explained. */
   readonly run: string;
+  /** Its step. */
   readonly step: string;
+  /** Its iteration (null outside `iterate`). */
   readonly iteration: number | null;
   /** Set when the invocation asked about was a hit: it reused this run. */
   readonly hitOf: string | null;
   /** The nearest earlier run of the same step, or null for the first run. */
   readonly previous: string | null;
+  /** The parts of the cache key that differ from the earlier run's. */
   readonly changes: readonly KeyChange[];
+  /** The inputs whose content differs. */
   readonly inputs: readonly InputChange[];
 }
 
