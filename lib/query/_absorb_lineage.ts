@@ -206,9 +206,13 @@ export const absorbLineage = (
       tail = yield* index.tail(end);
     }
     w.finish();
-    const meta = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
-    meta.run("lineage.ino", ino === null ? "" : String(ino));
-    meta.run("lineage.end", String(end));
-    meta.run("lineage.seq", String(seq));
+    // Written only when they move: a query that finds nothing new writes nothing (no
+    // page to commit, no WAL for the last connection to checkpoint as it closes).
+    if (ino !== mark.ino || end !== mark.end || seq !== mark.seq) {
+      const meta = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+      meta.run("lineage.ino", ino === null ? "" : String(ino));
+      meta.run("lineage.end", String(end));
+      meta.run("lineage.seq", String(seq));
+    }
     return { ino, end, seq };
   });

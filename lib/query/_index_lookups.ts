@@ -52,13 +52,22 @@ export class EdgeLookups {
     if (this.#all) return this.#all.get(artifact);
     if (this.#seen.has(artifact)) return this.#seen.get(artifact);
     if (++this.#lookups > this.#budget()) {
+      // In key order — an artifact's rows together — each artifact's runs then put in
+      // log order here: SQLite's sort of every row by seq cost twice the read.
       const all = new Map<string, string[]>();
-      const rows = arrays(this.#db.prepare(`SELECT artifact, run FROM ${this.#table} ORDER BY seq`))
-        .all() as unknown as [string, string][];
-      for (const [a, run] of rows) {
-        const runs = all.get(a);
-        if (runs) runs.push(run);
-        else all.set(a, [run]);
+      const rows = arrays(
+        this.#db.prepare(`SELECT artifact, run, seq FROM ${this.#table} ORDER BY artifact`),
+      )
+        .all() as unknown as [string, string, number][];
+      for (let at = 0; at < rows.length;) {
+        const a = rows[at]![0];
+        let end = at + 1;
+        while (end < rows.length && rows[end]![0] === a) end++;
+        const group = end - at === 1
+          ? [rows[at]![1]]
+          : rows.slice(at, end).sort((x, y) => x[2] - y[2]).map((r) => r[1]);
+        all.set(a, group);
+        at = end;
       }
       this.#all = all;
       this.#seen.clear();
@@ -108,5 +117,115 @@ export class SummaryLookups {
     const summary = text === undefined ? undefined : JSON.parse(text) as RunSummary;
     this.#parsed.set(id, summary ?? null);
     return summary;
+  }
+}
+
+/** What an impact walk needs of a run (impact.ts): where it sits and what it made. */
+export interface RunHead {
+  readonly step: string;
+  readonly iteration: number | null;
+  readonly scenario: string | null;
+  /** Its outputs' artifact ids, in the order of its summary's outputs. */
+  readonly outputs: readonly string[];
+}
+
+// An object's keys in the order JavaScript gives them (integer-like names first, by
+// value): the order a walk over a parsed summary's outputs takes.
+const INDEX_LIKE = /^(?:0|[1-9]\d{0,9})$/;
+const inObjectOrder = (names: readonly string[], ids: readonly string[]): string[] => {
+  if (!names.some((n) => INDEX_LIKE.test(n) && Number(n) < 2 ** 32 - 1)) return [...ids];
+  const order = names.map((name, i) => ({ name, i }));
+  const index = (n: string) => (INDEX_LIKE.test(n) && Number(n) < 2 ** 32 - 1 ? Number(n) : -1);
+  order.sort((a, b) => {
+    const x = index(a.name);
+    const y = index(b.name);
+    if (x >= 0 && y >= 0) return x - y;
+    if (x >= 0 || y >= 0) return x >= 0 ? -1 : 1;
+    return a.i - b.i;
+  });
+  return order.map(({ i }) => ids[i]!);
+};
+
+/**
+ * Runs' heads by id, read from the summaries' columns and the outputs' rows (no
+ * summary parsed), one query each until the budget is spent, then whole.
+ */
+export class HeadLookups {
+  readonly #db: DatabaseSync;
+  readonly #budget: () => number;
+  readonly #seen = new Map<string, RunHead | null>();
+  #lookup: StatementSync | undefined;
+  #all = false;
+  #lookups = 0;
+
+  /** Lookups of run heads in `db`, read whole after `budget()` of them. */
+  constructor(db: DatabaseSync, budget: () => number) {
+    this.#db = db;
+    this.#budget = budget;
+  }
+
+  /** Run `id`'s head, or undefined when the index has no summary of it. */
+  get(id: string): RunHead | undefined {
+    const seen = this.#seen.get(id);
+    if (seen !== undefined) return seen ?? undefined;
+    if (this.#all) return undefined;
+    if (++this.#lookups > this.#budget()) {
+      this.#readAll();
+      return this.#seen.get(id) ?? undefined;
+    }
+    this.#lookup ??= arrays(this.#db.prepare(
+      `SELECT r.step, r.iteration, r.scenario, o.name, o.artifact
+       FROM run_summaries r LEFT JOIN run_outputs o ON o.seq = r.seq
+       WHERE r.id = ? ORDER BY o.ord`,
+    ));
+    const rows = this.#lookup.all(id) as unknown as [
+      string,
+      number | null,
+      string | null,
+      string | null,
+      string | null,
+    ][];
+    const first = rows[0];
+    const head = first === undefined ? null : {
+      step: first[0],
+      iteration: first[1],
+      scenario: first[2],
+      outputs: first[4] === null ? [] : inObjectOrder(
+        rows.map((r) => r[3]!),
+        rows.map((r) => r[4]!),
+      ),
+    };
+    this.#seen.set(id, head);
+    return head ?? undefined;
+  }
+
+  #readAll(): void {
+    const outputs = new Map<number, { names: string[]; ids: string[] }>();
+    // In key order: a run's outputs together, in their order.
+    const rows = arrays(
+      this.#db.prepare("SELECT seq, name, artifact FROM run_outputs ORDER BY seq, ord"),
+    )
+      .all() as unknown as [number, string, string][];
+    for (const [seq, name, artifact] of rows) {
+      const o = outputs.get(seq);
+      if (o) {
+        o.names.push(name);
+        o.ids.push(artifact);
+      } else outputs.set(seq, { names: [name], ids: [artifact] });
+    }
+    const runs = arrays(this.#db.prepare(
+      "SELECT id, seq, step, iteration, scenario FROM run_summaries",
+    )).all() as unknown as [string, number, string, number | null, string | null][];
+    for (const [id, seq, step, iteration, scenario] of runs) {
+      if (this.#seen.has(id)) continue;
+      const o = outputs.get(seq);
+      this.#seen.set(id, {
+        step,
+        iteration,
+        scenario,
+        outputs: o ? inObjectOrder(o.names, o.ids) : [],
+      });
+    }
+    this.#all = true;
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { LineageView } from "./lineage_view.ts";
+import { isIndexed } from "./indexed_view.ts";
 
 /** A consuming run. */
 export interface ImpactRun {
@@ -32,8 +33,21 @@ export interface Impact {
   readonly byStep: Readonly<Record<string, readonly (number | null)[]>>;
 }
 
+// What the walk reads: a run's place and outputs. The query index answers it from
+// columns and rows (impact of an early artifact reaches every run, and parsing every
+// summary was most of the time); the log view from its summaries.
+const headOf = (view: LineageView) =>
+  isIndexed(view) ? (run: string) => view.head(run) : (run: string) => {
+    const s = view.runs.get(run);
+    if (!s) return undefined;
+    const outputs: string[] = [];
+    for (const name in s.outputs) outputs.push(s.outputs[name]!.id);
+    return { step: s.step, iteration: s.iteration, scenario: s.scenario, outputs };
+  };
+
 /** Computes the runs downstream of `artifact`. */
 export const impactOf = (view: LineageView, artifact: string): Impact => {
+  const head = headOf(view);
   const seen = new Set<string>();
   const all: ImpactRun[] = [];
   let frontier = [artifact];
@@ -44,11 +58,10 @@ export const impactOf = (view: LineageView, artifact: string): Impact => {
       for (const run of view.consumedBy.get(id) ?? []) {
         if (seen.has(run)) continue;
         seen.add(run);
-        const s = view.runs.get(run);
+        const s = head(run);
         if (!s) continue;
         all.push({ run, step: s.step, iteration: s.iteration, scenario: s.scenario, distance });
-        for (const name in s.outputs) {
-          const out = s.outputs[name]!.id;
+        for (const out of s.outputs) {
           if (!visitedArtifacts.has(out)) {
             visitedArtifacts.add(out);
             next.push(out);

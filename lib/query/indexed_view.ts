@@ -10,7 +10,13 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { RunSummary } from "../model/lineage_entry.ts";
 import type { LineageView } from "./lineage_view.ts";
 import type { ScenarioEntry, ScenarioInvocation } from "./scenario_entry.ts";
-import { EdgeLookups, lookupBudget, SummaryLookups } from "./_index_lookups.ts";
+import {
+  EdgeLookups,
+  HeadLookups,
+  lookupBudget,
+  type RunHead,
+  SummaryLookups,
+} from "./_index_lookups.ts";
 
 // A read-only map whose lookups are queries; iterating streams the table.
 class LazyMap<V> implements ReadonlyMap<string, V> {
@@ -93,6 +99,7 @@ export class IndexedView implements LineageView {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   readonly #summaries: SummaryLookups;
+  readonly #heads: HeadLookups;
 
   /**
    * A view over `db`, an index brought up to date. `lookupBudget`: how many lookups
@@ -103,6 +110,7 @@ export class IndexedView implements LineageView {
     this.db = db;
     const budget = lookupBudget(db, options.lookupBudget);
     this.#summaries = new SummaryLookups(db, budget);
+    this.#heads = new HeadLookups(db, budget);
     this.runs = new LazyMap(
       (id) => this.summary(id),
       () => this.#streamSummaries(),
@@ -150,6 +158,14 @@ export class IndexedView implements LineageView {
       this.#statements.set(sql, statement);
     }
     return statement;
+  }
+
+  /**
+   * What an impact walk needs of run `id` (its step, iteration, scenario and outputs'
+   * ids), without parsing its summary; undefined when the index has none.
+   */
+  head(id: string): RunHead | undefined {
+    return this.#heads.get(id);
   }
 
   /** Run `id`'s summary, or undefined when the lineage index has none. */

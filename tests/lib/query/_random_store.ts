@@ -77,7 +77,14 @@ export const grow = (
         };
       }
       const outputs: Record<string, ArtifactRef> = {};
-      for (const name of rng.next() < 0.3 ? ["y", "summary"] : [rng.pick(["y", "out"])]) {
+      // Names like "10" and "2" too: an object lists them first, by value, whatever
+      // the order of the record's JSON (walks over outputs must keep that order).
+      const names = rng.next() < 0.3
+        ? ["y", "summary"]
+        : rng.next() < 0.15
+        ? ["y", "10", "2"]
+        : [rng.pick(["y", "out"])];
+      for (const name of names) {
         // A small value space: the same bytes are made by several runs now and then.
         const id = (yield* store.putBlob(encoder.encode(`${name} ${rng.int(40)}`))).id;
         outputs[name] = { id, kind: "blob", codec: "json", size: 3 + rng.int(5) };
