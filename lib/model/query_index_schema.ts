@@ -23,26 +23,38 @@
  */
 
 /** The schema's version; an index of another version is rebuilt. */
-export const QUERY_INDEX_SCHEMA = "cairn-query-index 4";
+export const QUERY_INDEX_SCHEMA = "cairn-query-index 5";
 
 /** The index's file name under the store's `index/` directory. */
 export const QUERY_INDEX_FILE = "query.sqlite";
 
 /**
+ * The key an index keeps of an object id: its first 8 bytes (`coalesce` keeps text
+ * that is not hex, which a damaged log can hold, as it is). Lookups name the id too
+ * (`… WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`), so the key only has to
+ * narrow the search. An index entry of 8 bytes instead of 64 characters is what
+ * makes a catch-up cheap: new runs insert at random places in every index keyed by
+ * an id, and each insert dirties a page that must be written twice (to the WAL and
+ * back); with small entries an index has 8 times fewer pages to dirty.
+ */
+export const idKey = (column: string): string =>
+  `coalesce(substr(unhex(${column}), 1, 8), ${column})`;
+
+/**
  * Tables, each with the key its lookups use. A run's summary is numbered by the
  * position of its entry in the log (`seq`), and its outputs and inputs are keyed by
- * that number: rows appended in order, not inserted at random by a 64-character
- * id. Secondary indexes are apart
- * ({@linkcode QUERY_INDEX_INDEXES}): a rebuild makes them after the bulk load,
- * which sorts once instead of inserting at random 60,000 times. Scenario records
+ * that number: rows appended in order, not inserted at random by a 64-character id.
+ * The edge tables are appended in log order too (their rowid order is their seq
+ * order), and looked up through indexes of {@linkcode idKey}s. Scenario records
  * are numbered (`n`) so that their invocations, tags and facets are keyed by a
  * small integer rather than a 64-character id repeated on every row.
  */
 export const QUERY_INDEX_TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS run_summaries (
-  seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, step TEXT NOT NULL, iteration INTEGER,
+  seq INTEGER PRIMARY KEY, id TEXT NOT NULL, step TEXT NOT NULL, iteration INTEGER,
   scenario TEXT, started_at TEXT NOT NULL, duration_ms REAL NOT NULL, summary TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS run_summaries_id ON run_summaries (${idKey("id")});
 CREATE TABLE IF NOT EXISTS run_outputs (
   seq INTEGER NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, artifact TEXT NOT NULL,
   kind TEXT NOT NULL, codec TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (seq, ord)
@@ -51,16 +63,14 @@ CREATE TABLE IF NOT EXISTS run_inputs (
   seq INTEGER NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, artifact TEXT,
   kind TEXT, codec TEXT, size INTEGER, producer TEXT, PRIMARY KEY (seq, ord)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS produced (
-  artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (artifact, run)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS consumed (
-  artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (artifact, run)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS produced (artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS produced_key ON produced (${idKey("artifact")}, ${idKey("run")});
+CREATE TABLE IF NOT EXISTS consumed (artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS consumed_key ON consumed (${idKey("artifact")}, ${idKey("run")});
 CREATE TABLE IF NOT EXISTS step_runs (
-  step TEXT NOT NULL, run TEXT NOT NULL, iteration INTEGER, seq INTEGER NOT NULL,
-  PRIMARY KEY (step, run)
-) WITHOUT ROWID;
+  step TEXT NOT NULL, run TEXT NOT NULL, iteration INTEGER, seq INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS step_runs_key ON step_runs (step, ${idKey("run")});
+CREATE INDEX IF NOT EXISTS step_runs_seq ON step_runs (step, seq);
 CREATE TABLE IF NOT EXISTS scenario_records (
   n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, status TEXT NOT NULL,
   started_at TEXT NOT NULL, ended_at TEXT NOT NULL, duration_ms REAL NOT NULL, host TEXT NOT NULL,

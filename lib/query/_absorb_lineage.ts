@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect";
 import type { ObjectStoreApi } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import { decodeRunSummary, LINEAGE_INDEX } from "../model/lineage_entry.ts";
-import { QUERY_INDEX_OBJECTS } from "../model/query_index_schema.ts";
+import { idKey, QUERY_INDEX_OBJECTS } from "../model/query_index_schema.ts";
 import { type BulkInsert, bulkInsert } from "./_bulk_insert.ts";
 
 /** Where the lineage log was absorbed up to. */
@@ -78,7 +78,9 @@ class LineageWriter {
       ["step", "run", "iteration", "seq"],
       "INSERT OR IGNORE",
     );
-    this.#find = db.prepare("SELECT seq FROM run_summaries WHERE id = ?");
+    this.#find = db.prepare(
+      `SELECT seq FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
+    );
     this.#update = db.prepare(
       `UPDATE run_summaries SET step = ?, iteration = ?, scenario = ?, started_at = ?,
          duration_ms = ?, summary = ? WHERE seq = ?`,

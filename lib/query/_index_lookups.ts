@@ -7,6 +7,7 @@
 // never reads more than it visits.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { RunSummary } from "../model/lineage_entry.ts";
+import { idKey } from "../model/query_index_schema.ts";
 
 const MIN_LOOKUPS = 1000;
 
@@ -52,29 +53,24 @@ export class EdgeLookups {
     if (this.#all) return this.#all.get(artifact);
     if (this.#seen.has(artifact)) return this.#seen.get(artifact);
     if (++this.#lookups > this.#budget()) {
-      // In key order — an artifact's rows together — each artifact's runs then put in
-      // log order here: SQLite's sort of every row by seq cost twice the read.
+      // In rowid order, which is log order: rows are only ever appended, as the log
+      // is read (see the schema), so no sort is needed.
       const all = new Map<string, string[]>();
       const rows = arrays(
-        this.#db.prepare(`SELECT artifact, run, seq FROM ${this.#table} ORDER BY artifact`),
-      )
-        .all() as unknown as [string, string, number][];
-      for (let at = 0; at < rows.length;) {
-        const a = rows[at]![0];
-        let end = at + 1;
-        while (end < rows.length && rows[end]![0] === a) end++;
-        const group = end - at === 1
-          ? [rows[at]![1]]
-          : rows.slice(at, end).sort((x, y) => x[2] - y[2]).map((r) => r[1]);
-        all.set(a, group);
-        at = end;
+        this.#db.prepare(`SELECT artifact, run FROM ${this.#table} ORDER BY rowid`),
+      ).all() as unknown as [string, string][];
+      for (const [a, run] of rows) {
+        const runs = all.get(a);
+        if (runs) runs.push(run);
+        else all.set(a, [run]);
       }
       this.#all = all;
       this.#seen.clear();
       return all.get(artifact);
     }
     this.#lookup ??= this.#db.prepare(
-      `SELECT run FROM ${this.#table} WHERE artifact = ? ORDER BY seq`,
+      `SELECT run FROM ${this.#table}
+       WHERE ${idKey("artifact")} = ${idKey("?1")} AND artifact = ?1 ORDER BY seq`,
     );
     const rows = this.#lookup.all(artifact) as { run: string }[];
     const runs = rows.length === 0 ? undefined : rows.map((r) => r.run);
@@ -111,7 +107,9 @@ export class SummaryLookups {
     let text: string | undefined;
     if (this.#all) text = this.#all.get(id);
     else {
-      this.#lookup ??= this.#db.prepare("SELECT summary FROM run_summaries WHERE id = ?");
+      this.#lookup ??= this.#db.prepare(
+        `SELECT summary FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
+      );
       text = (this.#lookup.get(id) as { summary: string } | undefined)?.summary;
     }
     const summary = text === undefined ? undefined : JSON.parse(text) as RunSummary;
@@ -176,7 +174,7 @@ export class HeadLookups {
     this.#lookup ??= arrays(this.#db.prepare(
       `SELECT r.step, r.iteration, r.scenario, o.name, o.artifact
        FROM run_summaries r LEFT JOIN run_outputs o ON o.seq = r.seq
-       WHERE r.id = ? ORDER BY o.ord`,
+       WHERE ${idKey("r.id")} = ${idKey("?1")} AND r.id = ?1 ORDER BY o.ord`,
     ));
     const rows = this.#lookup.all(id) as unknown as [
       string,

@@ -7,6 +7,7 @@
 import type { LineageView } from "./lineage_view.ts";
 import { type IndexedView, isIndexed } from "./indexed_view.ts";
 import { QueryError } from "./query_error.ts";
+import { idKey } from "../model/query_index_schema.ts";
 
 /** One row: an output of a run. */
 export interface ArtifactRow {
@@ -38,17 +39,32 @@ export interface ArtifactFilter {
   readonly name?: string;
 }
 
-// Run ids starting with `prefix` (two at most: enough to tell one from several), by index.
-const runsStartingWith = (view: IndexedView, prefix: string): string[] =>
-  (view.prepare(
-    "SELECT id FROM run_summaries WHERE id >= ? AND substr(id, 1, ?) = ? ORDER BY id LIMIT 2",
-  ).all(prefix, prefix.length, prefix) as { id: string }[]).map((r) => r.id);
+// Ids starting with a hex prefix have index keys (their first 8 bytes) between the
+// prefix padded with 0s and padded with fs; any other prefix is looked for in every id.
+const startsWith = (prefix: string): { where: string; args: (string | number)[] } => {
+  const head = prefix.slice(0, 16);
+  const args = [prefix.length, prefix];
+  return /^[0-9a-f]*$/.test(prefix)
+    ? {
+      where: `${idKey("id")} BETWEEN unhex(?) AND unhex(?) AND substr(id, 1, ?) = ?`,
+      args: [head.padEnd(16, "0"), head.padEnd(16, "f"), ...args],
+    }
+    : { where: "substr(id, 1, ?) = ?", args };
+};
 
-const countStartingWith = (view: IndexedView, prefix: string): number =>
-  (view.prepare("SELECT count(*) AS n FROM run_summaries WHERE substr(id, 1, ?) = ?").get(
-    prefix.length,
-    prefix,
-  ) as { n: number }).n;
+// Run ids starting with `prefix` (two at most: enough to tell one from several), by index.
+const runsStartingWith = (view: IndexedView, prefix: string): string[] => {
+  const { where, args } = startsWith(prefix);
+  return (view.prepare(`SELECT id FROM run_summaries WHERE ${where} ORDER BY id LIMIT 2`)
+    .all(...args) as { id: string }[]).map((r) => r.id);
+};
+
+const countStartingWith = (view: IndexedView, prefix: string): number => {
+  const { where, args } = startsWith(prefix);
+  return (view.prepare(`SELECT count(*) AS n FROM run_summaries WHERE ${where}`).get(...args) as {
+    n: number;
+  }).n;
+};
 
 const resolveRun = (view: LineageView, prefix: string): string => {
   if (view.runs.has(prefix)) return prefix;
@@ -108,7 +124,7 @@ const indexedRows = (
   name: string | undefined,
 ): Unsorted[] => {
   const where = [
-    ...(run !== undefined ? ["r.id = :run"] : []),
+    ...(run !== undefined ? [`${idKey("r.id")} = ${idKey(":run")} AND r.id = :run`] : []),
     ...(name !== undefined ? ["o.name = :name"] : []),
   ];
   const statement = view.prepare(

@@ -15,6 +15,7 @@ import { encodeTree, type TreeEntry } from "../../store/tree.ts";
 import type { LineageView } from "./lineage_view.ts";
 import { isIndexed } from "./indexed_view.ts";
 import { QueryError } from "./query_error.ts";
+import { idKey } from "../model/query_index_schema.ts";
 import { scenarioHistory, scenarioNames } from "./scenarios.ts";
 
 /** A resolved target. */
@@ -69,11 +70,13 @@ const newestOutput = (view: LineageView, output: string, scenario: string | unde
     let best: { id: string; at: string } | undefined;
     if (isIndexed(view)) {
       const store = yield* ObjectStore;
-      // The newest record's last invocation whose run made an output of that name.
+      // The newest record's last invocation whose run made an output of that name: the
+      // invocations from the last back (CROSS JOIN keeps that order; SQLite would
+      // otherwise start from every output of that name).
       const last = view.prepare(
         `SELECT o.artifact FROM scenario_invocations i
-         JOIN run_summaries r ON r.id = i.run
-         JOIN run_outputs o ON o.seq = r.seq AND o.name = ?
+         CROSS JOIN run_summaries r ON ${idKey("r.id")} = ${idKey("i.run")} AND r.id = i.run
+         CROSS JOIN run_outputs o ON o.seq = r.seq AND o.name = ?
          WHERE i.rec = (SELECT n FROM scenario_records WHERE id = ?) ORDER BY i.ord DESC LIMIT 1`,
       );
       for (const name of names) {

@@ -13,6 +13,7 @@ import { decodeRunRecord, runRecordProblem } from "../model/run_record.ts";
 import type { LineageView } from "./lineage_view.ts";
 import { QueryError } from "./query_error.ts";
 import { resolveTarget } from "./resolve_target.ts";
+import { idKey } from "../model/query_index_schema.ts";
 import { historyOf } from "./scenarios.ts";
 import { type IndexedView, isIndexed } from "./indexed_view.ts";
 
@@ -90,7 +91,8 @@ const previousIndexed = (
   iteration: number | null,
   startedAt: string,
 ): string | null => {
-  const base = `SELECT s.run FROM step_runs s LEFT JOIN run_summaries r ON r.id = s.run
+  const base = `SELECT s.run FROM step_runs s
+    LEFT JOIN run_summaries r ON ${idKey("r.id")} = ${idKey("s.run")} AND r.id = s.run
     WHERE s.step = ? AND s.run != ? AND coalesce(r.started_at, '') <= ?`;
   const same = view.prepare(`${base} AND s.iteration IS ? ORDER BY s.seq DESC LIMIT 1`)
     .get(step, run, startedAt, iteration) as { run: string } | undefined;
