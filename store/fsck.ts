@@ -173,8 +173,8 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
       const [key, value] = entry;
       indexEntries++;
       // As gc reads it: a value "<id>" or "<id> <more>" depends on object <id>.
-      const target = value.split(" ", 1)[0]!;
-      if (isObjectId(target) && !present(target)) {
+      const target = leadingId(value);
+      if (target !== undefined && !present(target)) {
         problems.push({
           kind: "dangling-index",
           subject: `${m[1]}:${key}`,
@@ -182,7 +182,7 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
         });
         return;
       }
-      const found = want && isObjectId(target) ? kinds.get(target) : undefined;
+      const found = want && target !== undefined ? kinds.get(target) : undefined;
       if (want && found !== undefined) {
         const [kind, type] = found.split(/:(.*)/s);
         if (kind !== want.kind || (want.type !== undefined && type !== want.type)) {
@@ -213,6 +213,13 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
     tmpFiles,
     problems,
   };
+};
+
+// The object id a value starts with ("<id>" or "<id> <more>"), if it starts with one.
+const leadingId = (value: string): ObjectId | undefined => {
+  if (value.length < 64 || (value.length > 64 && value.charCodeAt(64) !== 32)) return undefined;
+  const id = value.length === 64 ? value : value.slice(0, 64);
+  return isObjectId(id) ? id : undefined;
 };
 
 // Links gc cut on purpose (see gc's `cutLinks`): "<from> <to>" per line.

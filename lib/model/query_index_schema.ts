@@ -35,7 +35,9 @@ export const QUERY_INDEX_FILE = "query.sqlite";
  * narrow the search. An index entry of 8 bytes instead of 64 characters is what
  * makes a catch-up cheap: new runs insert at random places in every index keyed by
  * an id, and each insert dirties a page that must be written twice (to the WAL and
- * back); with small entries an index has 8 times fewer pages to dirty.
+ * back); with small entries an index has 8 times fewer pages to dirty. The unique
+ * keys of the edge tables tell pairs of ids apart by their keys alone: two different
+ * pairs would have to agree in both 8-byte prefixes (a 128-bit coincidence).
  */
 export const idKey = (column: string): string =>
   `coalesce(substr(unhex(${column}), 1, 8), ${column})`;
