@@ -35,6 +35,27 @@ export const printLines = (lines: readonly string[]): Effect.Effect<void> =>
     if (lines.length > 0) writeAll(encoder.encode(lines.join("\n") + "\n"));
   });
 
+/**
+ * A writer of lines to stdout in chunks of about 64 KiB, for output too long to
+ * hold (a full lineage): `line` adds one, `end` writes the rest. After the reader
+ * has closed the pipe, lines are dropped.
+ */
+export const lineWriter = (): { line: (text: string) => void; end: () => void } => {
+  let chunk = "";
+  let open = true;
+  const flush = () => {
+    if (open && chunk.length > 0) open = writeAll(encoder.encode(chunk));
+    chunk = "";
+  };
+  return {
+    line: (text) => {
+      chunk += text + "\n";
+      if (chunk.length >= 1 << 16) flush();
+    },
+    end: flush,
+  };
+};
+
 /** Prints `value` as indented JSON. */
 export const printJson = (value: unknown): Effect.Effect<void> =>
   printLines([JSON.stringify(value, null, 2)]);
@@ -63,7 +84,15 @@ export const style = {
 
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
-const width = (text: string): number => [...text.replace(ANSI, "")].length;
+// Code points, without colour codes (only a surrogate pair is two units for one).
+const width = (text: string): number => {
+  const plain = text.includes("\x1b") ? text.replace(ANSI, "") : text;
+  for (let i = 0; i < plain.length; i++) {
+    const unit = plain.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdfff) return [...plain].length;
+  }
+  return plain.length;
+};
 
 /**
  * Lays out rows as columns separated by two spaces; `right` lists the columns

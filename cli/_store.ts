@@ -55,15 +55,19 @@ export const withStore = <A, E>(
     }),
   );
 
-/** Runs `use` with the store's lineage view and the query library. */
+/**
+ * Runs `use` with the store's lineage view — the query index, brought up to date
+ * from the logs as it opens — and the query library.
+ */
 export const withView = <A, E>(
   store: Option.Option<string>,
   use: (view: Queries.LineageView, q: typeof Queries) => Effect.Effect<A, E, ObjectStore>,
 ): Effect.Effect<A, E | StoreError> =>
   withStore(
     store,
-    Effect.gen(function* () {
+    Effect.scoped(Effect.gen(function* () {
       const q = yield* queries;
-      return yield* use(yield* q.loadLineageView, q);
-    }),
+      const index = yield* q.openQueryIndex();
+      return yield* use(index.view, q);
+    })),
   );

@@ -9,7 +9,7 @@ import * as Option from "effect/Option";
 import * as Argument from "effect/cli/Argument";
 import * as Command from "effect/cli/Command";
 import * as Flag from "effect/cli/Flag";
-import { jsonFlag, plural, printJson, printLines, style } from "./_output.ts";
+import { jsonFlag, lineWriter, plural, printJson, style } from "./_output.ts";
 import { storeFlag, withView } from "./_store.ts";
 
 /** `--depth N`: how many run levels to walk back (default: all). */
@@ -42,7 +42,13 @@ export const lineageCommand = Command.make(
         const summary = `${plural(runs, "run")}, ${plural(artifacts, "artifact")}${
           lineage.truncated ? `; stopped at --depth ${lineage.depth}` : ""
         }`;
-        yield* printLines([...q.renderLineage(lineage), style.dim(summary)]);
+        // Written as it is rendered: a full lineage is 100,000 lines and more.
+        yield* Effect.sync(() => {
+          const out = lineWriter();
+          q.renderLineageTo(lineage, out.line);
+          out.line(style.dim(summary));
+          out.end();
+        });
       })),
 ).pipe(
   Command.withDescription("Show where an artifact (or a run's or scenario's outputs) came from"),

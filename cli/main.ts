@@ -28,6 +28,7 @@ import { remoteCommand } from "./remote.ts";
 import { runsCommand } from "./runs.ts";
 import { scenariosCommand } from "./scenarios.ts";
 import { showCommand } from "./show.ts";
+import { sqlCommand } from "./sql.ts";
 import { whyCommand } from "./why.ts";
 
 const VERSION = "0.1.0";
@@ -56,6 +57,7 @@ export const cairn = Command.make("cairn").pipe(
     remoteCommand,
     pushCommand,
     pullCommand,
+    sqlCommand,
   ]),
 );
 

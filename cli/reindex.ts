@@ -17,7 +17,10 @@ export const reindexCommand = Command.make(
     withStore(
       store,
       Effect.gen(function* () {
-        const result = yield* (yield* queries).reindex;
+        const q = yield* queries;
+        const result = yield* q.reindex;
+        // The query index is derived from the logs just rebuilt: absorb them again whole.
+        yield* Effect.scoped(q.openQueryIndex({ rebuild: true }));
         if (json) return yield* printJson(result);
         yield* printLines([
           `read ${result.runs} run records; added ${result.lineageEntries} lineage and ${result.cacheEntries} cache index entries`,
@@ -29,4 +32,6 @@ export const reindexCommand = Command.make(
         ]);
       }),
     ),
-).pipe(Command.withDescription("Rebuild the lineage and cache indexes from the run records"));
+).pipe(Command.withDescription(
+  "Rebuild the lineage and cache indexes from the run records, then the query index",
+));

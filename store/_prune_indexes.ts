@@ -1,7 +1,7 @@
 // gc's pruning of index entries: which indexes hold entries to drop, and rewriting
 // those (only those: an index with nothing to drop is not rewritten, which also
 // keeps gc from needing space for it on a full disk).
-import { AppendIndex } from "./append_index.ts";
+import { AppendIndex, parseIndexLine } from "./append_index.ts";
 import type { StoreLayout } from "./layout.ts";
 import { readDirOrEmpty } from "./_fs.ts";
 
@@ -18,11 +18,17 @@ export interface Pruning {
   readonly removed: () => number;
 }
 
-/** Finds the indexes of `layout` with values `drop` accepts (none to rewrite in a dry run). */
+/**
+ * Finds the indexes of `layout` with values `drop` accepts (none to rewrite in a dry
+ * run). `mayDrop` sees each line first, as it is: a line it refuses is not parsed
+ * (most lines of a log name objects that stay, and parsing every one — its checksum
+ * and a map of all entries — was a third of a gc pass over 60,000 runs).
+ */
 export const planPruning = (
   layout: StoreLayout,
   drop: (value: string) => boolean,
   dryRun: boolean,
+  mayDrop: (line: string) => boolean = () => true,
 ): Pruning => {
   let planned = 0;
   const pending: AppendIndex[] = [];
@@ -31,7 +37,11 @@ export const planPruning = (
     if (!m || !entry.isFile) continue;
     const index = new AppendIndex(layout, m[1]!);
     let drops = 0;
-    for (const values of index.entries().values()) drops += values.filter(drop).length;
+    index.scanLines((line) => {
+      if (!mayDrop(line)) return;
+      const parsed = parseIndexLine(line);
+      if (parsed && drop(parsed[1])) drops++;
+    });
     planned += drops;
     if (drops > 0 && !dryRun) pending.push(index);
     else index.close();

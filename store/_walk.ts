@@ -6,6 +6,7 @@ import { objectPath } from "./layout.ts";
 import { candidateKinds, CHUNK, type StoreContext } from "./objects.ts";
 import { createObjectHasher, type ObjectId, type ObjectKind } from "./object_id.ts";
 import { isNotFound } from "./_fs.ts";
+import { isRacy, type ObjectFacts, statOf } from "./object_facts.ts";
 
 /** What a walk learns of one object. */
 export type Visited =
@@ -19,6 +20,8 @@ export type Visited =
     readonly size: number;
     /** A record's `type`. */
     readonly type?: string;
+    /** The file's status when it was read (absent: the object was not read, see `fromFact`). */
+    readonly info?: Deno.FileInfo;
   };
 
 // One read buffer shared by every visit: allocating (and zero-filling) a fresh
@@ -123,7 +126,8 @@ export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Vi
     throw e;
   }
   try {
-    const size = file.statSync().size;
+    const info = file.statSync();
+    const size = info.size;
     // The first bytes tell which kinds an object can be; a blob-only one needs no more.
     const head = new Uint8Array(Math.min(size, 64));
     let n = 0;
@@ -133,7 +137,9 @@ export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Vi
       n += got;
     }
     const kinds = candidateKinds(head.subarray(0, n));
-    if (kinds.length === 1 && !verifyBlobs) return { status: "ok", kind: "blob", links: [], size };
+    if (kinds.length === 1 && !verifyBlobs) {
+      return { status: "ok", kind: "blob", links: [], size, info };
+    }
     const structured = kinds.find((k) => k !== "blob");
     const structure = structured ? structureOf(structured, id, size) : undefined;
     const hashers = kinds.map((kind) => createObjectHasher(kind, size));
@@ -157,7 +163,7 @@ export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Vi
     if (offset !== size || kind === undefined) {
       return { status: "corrupt", detail: `bytes hash to ${digests[0]} as a blob`, size };
     }
-    if (kind === "blob" || !structure) return { status: "ok", kind, links: [], size };
+    if (kind === "blob" || !structure) return { status: "ok", kind, links: [], size, info };
     const found = structure.finish();
     if ("problem" in found) return { status: "corrupt", detail: found.problem, size };
     return {
@@ -165,11 +171,54 @@ export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Vi
       kind,
       links: [...found.links],
       size,
+      info,
       ...(found.type !== undefined ? { type: found.type } : {}),
     };
   } finally {
     file.close();
   }
+};
+
+/**
+ * What `facts` knew of `id` while its file (status `info`) is unchanged: the visit
+ * without the read. Undefined when nothing is known or the file changed since (that
+ * fact is dropped).
+ */
+export const fromFact = (
+  facts: ObjectFacts | undefined,
+  id: ObjectId,
+  info: Deno.FileInfo,
+): Visited | undefined => {
+  const fact = facts?.get(id);
+  if (!fact) return undefined;
+  if (fact.stat !== statOf(info)) {
+    facts!.forget(id);
+    return undefined;
+  }
+  return {
+    status: "ok",
+    kind: fact.kind,
+    links: fact.links,
+    size: fact.size,
+    ...(fact.type !== undefined ? { type: fact.type } : {}),
+  };
+};
+
+/** Hands `facts` what a visit read of `id`, unless its file changed within the racy window of `now`. */
+export const learnFrom = (
+  facts: ObjectFacts | undefined,
+  id: ObjectId,
+  seen: Visited,
+  now: number,
+): void => {
+  if (!facts || seen.status !== "ok" || !seen.info || isRacy(seen.info, now)) return;
+  facts.learn(id, {
+    kind: seen.kind,
+    size: seen.size,
+    links: seen.links,
+    stat: statOf(seen.info),
+    ...(seen.type !== undefined ? { type: seen.type } : {}),
+  });
 };
 
 /** Every object id present in the store, and names in `objects/` that are not ids. */

@@ -87,6 +87,32 @@ export class AppendIndex {
     return this.#entries;
   }
 
+  /**
+   * Hands `each` every line of the log as it is now, valid or not, without keeping
+   * them: for a pass over a whole log (gc's pruning, fsck) that looks at most lines
+   * only long enough to see they are fine. {@linkcode parseIndexLine} tells which
+   * are entries.
+   */
+  scanLines(each: (line: string) => void): void {
+    const info = lstatOrUndefined(this.path);
+    if (!info) return;
+    if (info.isSymlink) throw this.#linked();
+    let bytes: Uint8Array;
+    try {
+      bytes = Deno.readFileSync(this.path);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    const text = decoder.decode(bytes);
+    for (let at = 0; at < text.length;) {
+      let end = text.indexOf("\n", at);
+      if (end < 0) end = text.length;
+      if (end > at) each(text.slice(at, end));
+      at = end + 1;
+    }
+  }
+
   /** Reads entries appended since the last read (all of them after a compaction). */
   refresh(): void {
     let info: Deno.FileInfo;
@@ -327,6 +353,83 @@ export class AppendIndex {
     this.#writer = undefined;
   }
 }
+
+/** What {@linkcode readIndexTail} read: entries after an offset of one log file. */
+export interface IndexTail {
+  /** The inode of the file read (null: no log yet); a new one means the log was rewritten. */
+  readonly ino: number | null;
+  /** The file's size when read. */
+  readonly size: number;
+  /** The offset up to which entries were consumed: where the next read starts. */
+  readonly end: number;
+  /** The valid entries between the offset and `end`, in file order. */
+  readonly entries: readonly (readonly [string, string])[];
+}
+
+/**
+ * The entries of log `path` after byte `offset`, reading at most about `maxBytes`
+ * (a chunk ends at a line boundary; call again from `end` for more). A last line
+ * that is not valid is left unread, as it may be a write in progress; a torn line
+ * before others is skipped, as every reader of the log skips it. An offset past the
+ * end (the log was rewritten shorter) reads from the start.
+ */
+export const readIndexTail = (path: string, offset: number, maxBytes = 8 << 20): IndexTail => {
+  let file: Deno.FsFile;
+  try {
+    if (lstatOrUndefined(path)?.isSymlink) {
+      throw storeError(
+        new UnsafePath({
+          path,
+          detail: "it is a symbolic link, and the store does not write through links; remove it",
+        }),
+      );
+    }
+    file = Deno.openSync(path, { read: true });
+  } catch (e) {
+    if (isNotFound(e)) return { ino: null, size: 0, end: 0, entries: [] };
+    throw e;
+  }
+  try {
+    const info = file.statSync();
+    const start = offset > info.size ? 0 : offset;
+    const length = Math.min(info.size - start, maxBytes);
+    if (length <= 0) return { ino: info.ino, size: info.size, end: start, entries: [] };
+    file.seekSync(start, Deno.SeekMode.Start);
+    const buf = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const n = file.readSync(buf.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+    const bytes = buf.subarray(0, got);
+    const atEnd = start + got >= info.size;
+    // Lines start with a newline: what follows the last one may be unfinished.
+    const last = bytes.lastIndexOf(0x0a);
+    const body = last < 0 ? new Uint8Array() : bytes.subarray(0, last);
+    const entries: [string, string][] = [];
+    for (const line of decoder.decode(body).split("\n")) {
+      const entry = parseLine(line);
+      if (entry) entries.push(entry);
+    }
+    let end = start + Math.max(last, 0);
+    const rest = last < 0 ? bytes : bytes.subarray(last + 1);
+    const final = atEnd ? parseLine(decoder.decode(rest)) : undefined;
+    if (final) {
+      entries.push(final);
+      end = start + got;
+    } else if (last < 0 && !atEnd) {
+      // One line longer than the chunk: read it whole next time.
+      return readIndexTail(path, offset, maxBytes * 2);
+    }
+    return { ino: info.ino, size: info.size, end, entries };
+  } finally {
+    file.close();
+  }
+};
+
+/** A log line's key and value, or undefined for a line that is not a valid entry (torn, garbled). */
+export const parseIndexLine = (line: string): [string, string] | undefined => parseLine(line);
 
 const parseLine = (line: string): [string, string] | undefined => {
   const last = line.lastIndexOf("\t");

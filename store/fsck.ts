@@ -12,13 +12,14 @@
  *
  * @module
  */
-import { AppendIndex } from "./append_index.ts";
+import { AppendIndex, parseIndexLine } from "./append_index.ts";
 import { isObjectId, type ObjectId, type ObjectKind } from "./object_id.ts";
 import { objectPath } from "./layout.ts";
 import { hasObject, type StoreContext } from "./objects.ts";
 import { listReflogs, listRefs, readReflog } from "./refs.ts";
-import { listObjects, visit } from "./_walk.ts";
-import { isNotFound, readDirOrEmpty } from "./_fs.ts";
+import { fromFact, learnFrom, listObjects, visit } from "./_walk.ts";
+import { isNotFound, lstatOrUndefined, readDirOrEmpty } from "./_fs.ts";
+import type { ObjectFacts } from "./object_facts.ts";
 
 /** What the leading object id of an index's values must name. */
 export interface IndexTarget {
@@ -30,8 +31,19 @@ export interface IndexTarget {
 
 /** Options for {@linkcode fsck}. */
 export interface FsckOptions {
-  /** Skip re-hashing objects that can only be blobs (structure is still checked). */
+  /**
+   * Check structure and links, not bytes: objects that can only be blobs are not
+   * hashed, and with `facts` an object whose file is unchanged since an earlier pass
+   * read it is not read again (its kind, size and links are that pass's).
+   */
   readonly quick?: boolean;
+  /**
+   * What earlier passes learned of objects (see `object_facts.ts`); a quick fsck
+   * trusts them for unchanged files, and every fsck hands back what it reads.
+   */
+  readonly facts?: ObjectFacts;
+  /** The current time (ms), for the racy window of what is learned; a parameter so tests can move it. */
+  readonly nowMs?: number;
   /**
    * Per index name, what its values' leading ids must name (the layer that writes an
    * index knows: the cache index names run records). An entry naming another kind
@@ -87,43 +99,56 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
   const byKind = { blob: 0, tree: 0, record: 0 };
   let bytes = 0;
   const { ids, strays } = listObjects(ctx);
+  // Links are checked against the ids listed, in memory — a stat per link cost more
+  // than the rest of a quick fsck; only an id not listed (written since) is stat'ed.
+  const listed = new Set(ids);
+  const present = (id: ObjectId) => listed.has(id) || hasObject(ctx, id);
   const cuts = readCuts(ctx.layout.cuts);
   // What each intact object is ("blob", "tree", "record:<type>"), for index targets.
   const kinds = new Map<ObjectId, string>();
   for (const stray of strays) {
     problems.push({ kind: "stray", subject: `objects/${stray}`, detail: "not an object id" });
   }
+  const facts = options.facts;
+  const now = options.nowMs ?? Date.now();
   for (const id of ids) {
-    const seen = visit(ctx, id, !options.quick);
-    if (seen.status === "missing") continue; // removed while we listed
+    // One lstat tells the mode and whether the file is the one an earlier pass read.
+    const info = lstatOrUndefined(objectPath(ctx.layout, id));
+    let seen = info && options.quick ? fromFact(facts, id, info) : undefined;
+    if (!seen) {
+      seen = visit(ctx, id, !options.quick);
+      learnFrom(facts, id, seen, now);
+    }
+    if (seen.status === "missing" || !info) {
+      listed.delete(id); // removed while we listed
+      facts?.forget(id);
+      continue;
+    }
     bytes += seen.size;
     if (seen.status === "corrupt") {
+      facts?.forget(id);
       problems.push({ kind: "corrupt", subject: id, detail: seen.detail });
       continue;
     }
     byKind[seen.kind]++;
     kinds.set(id, seen.type === undefined ? seen.kind : `${seen.kind}:${seen.type}`);
     for (const link of seen.links) {
-      if (!hasObject(ctx, link) && !cuts.has(`${id} ${link}`)) {
+      if (!present(link) && !cuts.has(`${id} ${link}`)) {
         problems.push({ kind: "missing", subject: link, detail: `named by ${seen.kind} ${id}` });
       }
     }
-    try {
-      const mode = Deno.lstatSync(objectPath(ctx.layout, id)).mode ?? 0;
-      if ((mode & 0o222) !== 0) {
-        problems.push({
-          kind: "writable",
-          subject: id,
-          detail: `mode ${(mode & 0o777).toString(8)}; objects must be 0444`,
-        });
-      }
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
+    const mode = info.mode ?? 0;
+    if ((mode & 0o222) !== 0) {
+      problems.push({
+        kind: "writable",
+        subject: id,
+        detail: `mode ${(mode & 0o777).toString(8)}; objects must be 0444`,
+      });
     }
   }
   const refs = listRefs(ctx.layout);
   for (const { name, id } of refs) {
-    if (!hasObject(ctx, id)) {
+    if (!present(id)) {
       problems.push({ kind: "dangling-ref", subject: name, detail: `points at missing ${id}` });
     }
   }
@@ -132,7 +157,7 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
   for (const name of listReflogs(ctx.layout)) {
     for (const entry of readReflog(ctx.layout, name)) {
       reflogEntries++;
-      if (entry.new && !hasObject(ctx, entry.new)) expiredReflogEntries++;
+      if (entry.new && !present(entry.new)) expiredReflogEntries++;
     }
   }
   let indexEntries = 0;
@@ -141,39 +166,38 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
     const m = /^([a-z0-9_\-]+)\.log$/.exec(entry.name);
     if (!m) continue;
     const index = new AppendIndex(ctx.layout, m[1]!);
-    for (const [key, values] of index.entries()) {
-      for (const value of values) {
-        indexEntries++;
-        // As gc reads it: a value "<id>" or "<id> <more>" depends on object <id>.
-        const target = value.split(" ", 1)[0]!;
-        if (isObjectId(target) && !hasObject(ctx, target)) {
+    const want = options.indexTargets?.[m[1]!];
+    index.scanLines((line) => {
+      const entry = parseIndexLine(line);
+      if (!entry) return;
+      const [key, value] = entry;
+      indexEntries++;
+      // As gc reads it: a value "<id>" or "<id> <more>" depends on object <id>.
+      const target = leadingId(value);
+      if (target !== undefined && !present(target)) {
+        problems.push({
+          kind: "dangling-index",
+          subject: `${m[1]}:${key}`,
+          detail: `names missing ${target}`,
+        });
+        return;
+      }
+      const found = want && target !== undefined ? kinds.get(target) : undefined;
+      if (want && found !== undefined) {
+        const [kind, type] = found.split(/:(.*)/s);
+        if (kind !== want.kind || (want.type !== undefined && type !== want.type)) {
+          const what = kind === "record"
+            ? `record ${target} of type "${type}"`
+            : `${kind} ${target}`;
+          const wanted = want.type === undefined ? `a ${want.kind}` : `a ${want.type} ${want.kind}`;
           problems.push({
-            kind: "dangling-index",
+            kind: "wrong-kind",
             subject: `${m[1]}:${key}`,
-            detail: `names missing ${target}`,
+            detail: `names ${what}, not ${wanted}`,
           });
-          continue;
-        }
-        const want = options.indexTargets?.[m[1]!];
-        const found = isObjectId(target) ? kinds.get(target) : undefined;
-        if (want && found !== undefined) {
-          const [kind, type] = found.split(/:(.*)/s);
-          if (kind !== want.kind || (want.type !== undefined && type !== want.type)) {
-            const what = kind === "record"
-              ? `record ${target} of type "${type}"`
-              : `${kind} ${target}`;
-            const wanted = want.type === undefined
-              ? `a ${want.kind}`
-              : `a ${want.type} ${want.kind}`;
-            problems.push({
-              kind: "wrong-kind",
-              subject: `${m[1]}:${key}`,
-              detail: `names ${what}, not ${wanted}`,
-            });
-          }
         }
       }
-    }
+    });
     index.close();
   }
   for (const entry of readDirOrEmpty(ctx.layout.tmp)) if (entry.isFile) tmpFiles++;
@@ -189,6 +213,13 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
     tmpFiles,
     problems,
   };
+};
+
+// The object id a value starts with ("<id>" or "<id> <more>"), if it starts with one.
+const leadingId = (value: string): ObjectId | undefined => {
+  if (value.length < 64 || (value.length > 64 && value.charCodeAt(64) !== 32)) return undefined;
+  const id = value.length === 64 ? value : value.slice(0, 64);
+  return isObjectId(id) ? id : undefined;
 };
 
 // Links gc cut on purpose (see gc's `cutLinks`): "<from> <to>" per line.

@@ -31,7 +31,8 @@ import type { StoreContext } from "./objects.ts";
 import { listReflogs, listRefs, readReflog } from "./refs.ts";
 import { readSessions } from "./session.ts";
 import { removeDeadLeases } from "./lease.ts";
-import { listObjects, visit } from "./_walk.ts";
+import { fromFact, learnFrom, listObjects, visit, type Visited } from "./_walk.ts";
+import type { ObjectFacts } from "./object_facts.ts";
 import { planPruning } from "./_prune_indexes.ts";
 import { sweepTmp } from "./_sweep_tmp.ts";
 import { isNoSpace, lstatOrUndefined, removeIfExists, timeMs } from "./_fs.ts";
@@ -58,6 +59,12 @@ export interface GcOptions {
   readonly cutLinks?: ReadonlyMap<ObjectId, ReadonlySet<ObjectId>>;
   /** The current time (ms) on the file system's clock; a parameter so tests can move it. */
   readonly nowMs?: number;
+  /**
+   * What earlier passes learned of objects (see `object_facts.ts`): an object whose
+   * file is unchanged is marked from its fact without being read, and what this pass
+   * reads is handed back to learn.
+   */
+  readonly facts?: ObjectFacts;
 }
 
 /** What gc did (or would do, in a dry run). */
@@ -140,6 +147,33 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
     }
     for (const id of sessions.roots) addRoot(id, "a live writer session");
 
+    // An object's kind and links: from what an earlier pass learned while its file is
+    // unchanged (one lstat), else read (and learned).
+    const facts = options.facts;
+    // Every object present (listed once: nothing is written while gc holds its lock).
+    const present = new Set<ObjectId>(listObjects(ctx).ids);
+    const see = (id: ObjectId): Visited => {
+      if (facts) {
+        // A blob's fact says only that it links nothing, and gc never read a blob's
+        // bytes (it takes an object whose first bytes fit only a blob as one): being
+        // listed is enough. A record or tree is trusted only while its file is unchanged.
+        const fact = facts.get(id);
+        if (fact?.kind === "blob" && present.has(id)) {
+          return { status: "ok", kind: "blob", links: [], size: fact.size };
+        }
+        const info = lstatOrUndefined(objectPath(ctx.layout, id));
+        if (!info) {
+          facts.forget(id);
+          return { status: "missing" };
+        }
+        const known = fromFact(facts, id, info);
+        if (known) return known;
+      }
+      const seen = visit(ctx, id, false);
+      learnFrom(facts, id, seen, now);
+      return seen;
+    };
+
     // Marks everything `from` leads to into `marked`; returns how many named objects
     // are absent. From roots (`fromRoots`), an object that cannot be read stops gc.
     const mark = (from: Iterable<ObjectId>, marked: Set<ObjectId>, fromRoots: boolean): number => {
@@ -154,7 +188,7 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
         const origin = origins.pop()!;
         if (marked.has(id)) continue;
         marked.add(id);
-        const seen = visit(ctx, id, false);
+        const seen = see(id);
         if (seen.status === "missing") {
           if (fromRoots && parent === undefined && strict.has(id)) {
             throw unreadable(roots.get(id)!, id, null, "is not in the store");
@@ -190,9 +224,7 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
     // whose inputs went would name missing objects once a cache hit made it reachable.
     const unreachable = new Map<ObjectId, number>();
     const young: ObjectId[] = [];
-    const present = new Set<ObjectId>();
-    for (const id of listObjects(ctx).ids) {
-      present.add(id);
+    for (const id of present) {
       if (reachable.has(id)) continue;
       // Nothing can remove an object while gc holds its lock, but a person can.
       const info = lstatOrUndefined(objectPath(ctx.layout, id));
@@ -223,7 +255,15 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
       named.add(target);
       return true;
     };
-    const pruning = planPruning(ctx.layout, drop, dryRun);
+    // Only a line whose value starts with an id that is absent or doomed can be dropped.
+    const mayDrop = (line: string) => {
+      const tab = line.indexOf("\t");
+      const after = line.charCodeAt(tab + 65);
+      if (tab < 0 || (after !== 32 && after !== 9)) return false;
+      const target = line.slice(tab + 1, tab + 65);
+      return !present.has(target) || doomed.has(target);
+    };
+    const pruning = planPruning(ctx.layout, drop, dryRun, mayDrop);
     const compact = pruning.compact;
 
     // Links cut on purpose whose target goes, remembered so fsck does not call them
@@ -259,7 +299,10 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
       ? [...doomed].sort(([a], [b]) => Number(named.has(b)) - Number(named.has(a)))
       : doomed;
     for (const [id, size] of order) {
-      if (!dryRun) removeIfExists(objectPath(ctx.layout, id));
+      if (!dryRun) {
+        removeIfExists(objectPath(ctx.layout, id));
+        facts?.forget(id);
+      }
       bytesRemoved += size;
     }
     if (late) {

@@ -11,7 +11,7 @@ import * as Layer from "effect/Layer";
 import * as Schedule from "effect/Schedule";
 import type * as Scope from "effect/Scope";
 import { resolve } from "node:path";
-import { AppendIndex } from "./append_index.ts";
+import { AppendIndex, type IndexTail, readIndexTail } from "./append_index.ts";
 import { AmbiguousId, InvalidInput, type StoreError, storeError, toStoreError } from "./errors.ts";
 import { fsck, type FsckOptions, type FsckReport } from "./fsck.ts";
 import { gc, type GcOptions, type GcReport } from "./gc.ts";
@@ -75,6 +75,13 @@ export interface IndexHandle {
   ) => Effect.Effect<{ rejected: number; duplicates: number }, StoreError>;
   /** Every key and its values, oldest first, after reading new entries (one stat). */
   readonly snapshot: () => Effect.Effect<ReadonlyMap<string, readonly string[]>, StoreError>;
+  /**
+   * The entries appended after byte `offset` of the log (at most about `maxBytes` of
+   * them; call again from `end`), with the inode of the file read: a derived copy
+   * kept elsewhere absorbs the tail, and starts again when the inode changes (the
+   * log was compacted or pruned).
+   */
+  readonly tail: (offset: number, maxBytes?: number) => Effect.Effect<IndexTail, StoreError>;
 }
 
 /** An index entry to append only when the objects it depends on are all there. */
@@ -345,6 +352,8 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
       append: (key, value) =>
         attempt("append to index", name, () => indexOf(name).append(key, value)),
       snapshot: () => attempt("read index", name, () => indexOf(name).entries()),
+      tail: (offset, maxBytes) =>
+        attempt("read index", name, () => readIndexTail(indexOf(name).path, offset, maxBytes)),
       compact: (unique) =>
         attempt("compact index", name, () => indexOf(name).compact({ unique: unique ?? false })),
     }),

@@ -1,6 +1,7 @@
 // The public API's examples: every function `mod.ts` exports (and its codecs and
 // services) has an `@example` that asserts what it shows, written as a user would
-// write it (importing "cairn"), and every one of them runs and passes.
+// write it (importing "cairn"), and every one of them — and those of the queries'
+// entry point, `cairn/query` — runs and passes.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 
@@ -17,9 +18,9 @@ interface DocSymbol {
   }[];
 }
 
-const publicSymbols = async (): Promise<DocSymbol[]> => {
+const publicSymbols = async (entry = "mod.ts"): Promise<DocSymbol[]> => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["doc", "--json", "mod.ts"],
+    args: ["doc", "--json", entry],
     cwd: ROOT,
     stdout: "piped",
     stderr: "null",
@@ -61,7 +62,8 @@ Deno.test('every public function (and codec and service) has an @example that as
 
 Deno.test("the public API's examples run and pass", async () => {
   const files = new Set<string>(["mod.ts"]);
-  for (const symbol of await publicSymbols()) {
+  const symbols = [...await publicSymbols(), ...await publicSymbols("lib/query/mod.ts")];
+  for (const symbol of symbols) {
     for (const decl of symbol.declarations) {
       const file = decl.location.filename.replace(`file://${ROOT}`, "");
       if ((decl.jsDoc?.tags ?? []).some((t) => t.kind === "example")) files.add(file);

@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const ENTRY_POINTS = ["mod.ts", "store/mod.ts"];
+// The package's exports (deno.json): the public API, the store's internals, the queries.
+const ENTRY_POINTS = ["mod.ts", "store/mod.ts", "lib/query/mod.ts"];
 const EFFECT_TYPES = new Set([
   "Effect",
   "Service",

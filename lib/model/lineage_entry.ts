@@ -26,14 +26,21 @@ export const LINEAGE_INDEX = "lineage";
 
 /** What lineage needs of a run. */
 export interface RunSummary {
+  /** The step's name. */
   readonly step: string;
+  /** The iteration (null outside `iterate`). */
   readonly iteration: number | null;
+  /** The scenario the run was made in. */
   readonly scenario: string | null;
+  /** When it started (ISO 8601). */
   readonly startedAt: string;
+  /** How long it ran. */
   readonly durationMs: number;
+  /** Input name → the artifact given and the run that made it (null: an absent optional input). */
   readonly inputs: Readonly<
     Record<string, (ArtifactRef & { readonly producer: string | null }) | null>
   >;
+  /** Output name → the artifact made. */
   readonly outputs: Readonly<Record<string, ArtifactRef>>;
 }
 

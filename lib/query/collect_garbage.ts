@@ -19,11 +19,13 @@
 import * as Effect from "effect/Effect";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import { type StoreError, storeError, UnreadableRoot } from "../../store/errors.ts";
-import type { GcReport } from "../../store/gc.ts";
+import type { GcOptions, GcReport } from "../../store/gc.ts";
+import { withObjectFacts } from "./_object_facts.ts";
 import { type ScenarioEntry, scenarioEntryOf } from "./scenarios.ts";
 
 /** Options of {@linkcode collectGarbage}. */
 export interface CollectOptions {
+  /** Report what would be removed without removing anything. */
   readonly dryRun?: boolean;
   /** Keep the n newest records of each scenario. */
   readonly keepLast?: number;
@@ -99,7 +101,9 @@ export const collectGarbage = (
       dryRun: options.dryRun ?? false,
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
     };
-    if (!policy) return { ...(yield* store.gc(base)), scenarioRecordsDropped: 0 };
+    const gc = (options: GcOptions) =>
+      withObjectFacts((facts) => store.gc({ ...options, ...(facts ? { facts } : {}) }));
+    if (!policy) return { ...(yield* gc(base)), scenarioRecordsDropped: 0 };
     const cutoff = options.olderThanMs === undefined
       ? undefined
       : new Date(Date.now() - options.olderThanMs).toISOString();
@@ -145,6 +149,6 @@ export const collectGarbage = (
         record = next.entry;
       }
     }
-    const report = yield* store.gc({ ...base, extraRoots: kept, handledRefs, cutLinks });
+    const report = yield* gc({ ...base, extraRoots: kept, handledRefs, cutLinks });
     return { ...report, scenarioRecordsDropped: dropped };
   });

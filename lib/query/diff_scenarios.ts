@@ -22,31 +22,43 @@ import type { LineageView } from "./lineage_view.ts";
 import { closestNames } from "./did_you_mean.ts";
 import { QueryError } from "./query_error.ts";
 import { resolveTarget } from "./resolve_target.ts";
-import { readScenario, type ScenarioEntry, scenarioHistory, scenarioNames } from "./scenarios.ts";
+import { historyOf, type ScenarioEntry, scenarioNames, scenarioOf } from "./scenarios.ts";
 
 /** A facet whose value differs (`undefined`: the record has no such facet). */
 export interface FacetChange {
+  /** The facet's name. */
   readonly name: string;
+  /** Its value in the first record. */
   readonly before: JsonValue | undefined;
+  /** Its value in the second record. */
   readonly after: JsonValue | undefined;
 }
 
 /** An output whose bytes differ; `null` where that side has no such output. */
 export interface OutputChange {
+  /** The step that made it. */
   readonly step: string;
+  /** The iteration (null outside `iterate`). */
   readonly iteration: number | null;
+  /** The output name. */
   readonly name: string;
+  /** Its object id in the first scenario. */
   readonly a: string | null;
+  /** Its object id in the second scenario. */
   readonly b: string | null;
 }
 
 /** What differs from scenario record `a` to scenario record `b`. */
 export interface ScenarioDiff {
+  /** The first scenario and the record compared. */
   readonly a: { readonly name: string; readonly id: string };
+  /** The second scenario and the record compared. */
   readonly b: { readonly name: string; readonly id: string };
   /** Config differences, `before` from `a` and `after` from `b` (paths like `config.mode.beta`). */
   readonly config: readonly KeyChange[];
+  /** Tags only the second record has (`added`) and only the first has (`removed`). */
   readonly tags: { readonly added: readonly string[]; readonly removed: readonly string[] };
+  /** Facets whose values differ. */
   readonly facets: readonly FacetChange[];
   /** Outputs that differ, in the order `a` made them, then those only `b` made. */
   readonly outputs: readonly OutputChange[];
@@ -71,7 +83,7 @@ const pick = (view: LineageView, spec: string) =>
     const name = older ? older[1]! : spec;
     const back = older ? Number(older[2]) : 0;
     if ((yield* scenarioNames).includes(name)) {
-      const history = yield* scenarioHistory(name, back + 1);
+      const history = yield* historyOf(view, name, back + 1);
       if (history[back]) return history[back];
       return yield* Effect.fail(
         new QueryError({
@@ -84,7 +96,7 @@ const pick = (view: LineageView, spec: string) =>
     }
     if (!older && /^[0-9a-f]{4,64}$/.test(spec)) {
       const target = yield* resolveTarget(spec, view);
-      if (target.kind === "scenario") return yield* readScenario(target.id);
+      if (target.kind === "scenario") return yield* scenarioOf(view, target.id);
     }
     const close = closestNames(name, yield* scenarioNames)
       .map((n) => `"${older ? `${n}~${back}` : n}"`);

@@ -13,7 +13,8 @@ import { closestNames } from "./did_you_mean.ts";
 import { iterationRanges } from "./iteration_ranges.ts";
 import { unknownScenario } from "./known_names.ts";
 import { QueryError } from "./query_error.ts";
-import { scenarioHistory, type ScenarioInvocation, scenarioNames } from "./scenarios.ts";
+import type { LineageView } from "./lineage_view.ts";
+import { historyOf, type ScenarioInvocation, scenarioNames } from "./scenarios.ts";
 
 /** `step@3` → step and iteration; `step` alone → iteration null. */
 export const parseStepAt = (text: string): { step: string; iteration: number | null } => {
@@ -28,15 +29,17 @@ const stepAtText = (step: string, iteration: number | null) =>
 
 /**
  * The newest invocation of `stepAt` (`step@iteration`, or `step` outside `iterate`)
- * in the newest record of scenario `scenario`.
+ * in the newest record of scenario `scenario` (read through `view`).
  */
 export const findInvocation = (
+  view: LineageView,
   scenario: string,
   stepAt: string,
 ): Effect.Effect<ScenarioInvocation, QueryError | StoreError, ObjectStore> =>
   Effect.gen(function* () {
     const { step, iteration } = parseStepAt(stepAt);
-    const [newest] = yield* scenarioHistory(scenario, 1);
+    // From the query index when the view is one (no record read).
+    const [newest] = yield* historyOf(view, scenario, 1);
     if (!newest) return yield* Effect.fail(unknownScenario(scenario, yield* scenarioNames));
     const invocations = newest.invocations;
     const found = [...invocations].reverse().find((i) =>

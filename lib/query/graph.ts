@@ -19,6 +19,7 @@ export type GraphFormat = "dot" | "mermaid" | "svg";
 
 /** How {@linkcode graphOf} draws: a node per run (the default) or per step, and a note for the title. */
 export interface GraphOptions {
+  /** A node per run (the default) or one per step. */
   readonly by?: "run" | "step";
   /** Said in the picture's title (why it is drawn this way). */
   readonly note?: string;

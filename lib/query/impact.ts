@@ -5,12 +5,17 @@
  * @module
  */
 import type { LineageView } from "./lineage_view.ts";
+import { isIndexed } from "./indexed_view.ts";
 
 /** A consuming run. */
 export interface ImpactRun {
+  /** The consuming run's id. */
   readonly run: string;
+  /** Its step. */
   readonly step: string;
+  /** Its iteration (null outside `iterate`). */
   readonly iteration: number | null;
+  /** Its scenario. */
   readonly scenario: string | null;
   /** 1 for a direct consumer, n for one n runs downstream. */
   readonly distance: number;
@@ -18,15 +23,31 @@ export interface ImpactRun {
 
 /** The impact of an artifact. */
 export interface Impact {
+  /** The artifact asked about. */
   readonly artifact: string;
+  /** The runs that read it (distance 1). */
   readonly direct: readonly ImpactRun[];
+  /** Every run downstream of it, direct ones included, nearest first. */
   readonly transitive: readonly ImpactRun[];
   /** step → the iterations in which it would re-run (null: outside iterate). */
   readonly byStep: Readonly<Record<string, readonly (number | null)[]>>;
 }
 
+// What the walk reads: a run's place and outputs. The query index answers it from
+// columns and rows (impact of an early artifact reaches every run, and parsing every
+// summary was most of the time); the log view from its summaries.
+const headOf = (view: LineageView) =>
+  isIndexed(view) ? (run: string) => view.head(run) : (run: string) => {
+    const s = view.runs.get(run);
+    if (!s) return undefined;
+    const outputs: string[] = [];
+    for (const name in s.outputs) outputs.push(s.outputs[name]!.id);
+    return { step: s.step, iteration: s.iteration, scenario: s.scenario, outputs };
+  };
+
 /** Computes the runs downstream of `artifact`. */
 export const impactOf = (view: LineageView, artifact: string): Impact => {
+  const head = headOf(view);
   const seen = new Set<string>();
   const all: ImpactRun[] = [];
   let frontier = [artifact];
@@ -37,13 +58,13 @@ export const impactOf = (view: LineageView, artifact: string): Impact => {
       for (const run of view.consumedBy.get(id) ?? []) {
         if (seen.has(run)) continue;
         seen.add(run);
-        const s = view.runs.get(run);
+        const s = head(run);
         if (!s) continue;
         all.push({ run, step: s.step, iteration: s.iteration, scenario: s.scenario, distance });
-        for (const out of Object.values(s.outputs)) {
-          if (!visitedArtifacts.has(out.id)) {
-            visitedArtifacts.add(out.id);
-            next.push(out.id);
+        for (const out of s.outputs) {
+          if (!visitedArtifacts.has(out)) {
+            visitedArtifacts.add(out);
+            next.push(out);
           }
         }
       }

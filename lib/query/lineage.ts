@@ -9,16 +9,22 @@ import * as Effect from "effect/Effect";
 import type { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import type { LineageView } from "./lineage_view.ts";
+import { isIndexed } from "./indexed_view.ts";
 import type { QueryError } from "./query_error.ts";
 import { resolveTarget } from "./resolve_target.ts";
 import { readScenario } from "./scenarios.ts";
 
 /** An artifact in a lineage graph. */
 export interface LineageArtifact {
+  /** The artifact's object id. */
   readonly id: string;
+  /** Its output name (or input name, for an external input); `?` when no run names it. */
   readonly name: string;
+  /** `blob` or `tree` (`?` when no run names it). */
   readonly kind: string;
+  /** The codec that wrote it. */
   readonly codec: string;
+  /** Its size in bytes. */
   readonly size: number;
   /** The (newest) run that produced it; null for an external input. */
   readonly producer: string | null;
@@ -28,11 +34,17 @@ export interface LineageArtifact {
 
 /** A run in a lineage graph. */
 export interface LineageRun {
+  /** The run's id. */
   readonly id: string;
+  /** Its step. */
   readonly step: string;
+  /** Its iteration (null outside `iterate`). */
   readonly iteration: number | null;
+  /** Its scenario. */
   readonly scenario: string | null;
+  /** How long it ran. */
   readonly durationMs: number;
+  /** When it started (ISO 8601). */
   readonly startedAt: string;
   /** Input name → artifact id (null: an absent optional input). */
   readonly inputs: Readonly<Record<string, string | null>>;
@@ -46,16 +58,24 @@ export interface Lineage {
   readonly roots: readonly string[];
   /** The run the target named, if it named one. */
   readonly rootRun: string | null;
+  /** The `--depth` asked for (null: to the external inputs). */
   readonly depth: number | null;
   /** True when `depth` stopped the walk before the inputs ran out. */
   readonly truncated: boolean;
+  /** Every artifact of the walk, by id. */
   readonly artifacts: Readonly<Record<string, LineageArtifact>>;
+  /** Every run of the walk, by id. */
   readonly runs: Readonly<Record<string, LineageRun>>;
 }
 
 const runOf = (view: LineageView, id: string): LineageRun | undefined => {
   const s = view.runs.get(id);
   if (!s) return undefined;
+  // Loops, not entries and fromEntries: a full lineage makes this for every run.
+  const inputs: Record<string, string | null> = {};
+  for (const name in s.inputs) inputs[name] = s.inputs[name]?.id ?? null;
+  const outputs: Record<string, string> = {};
+  for (const name in s.outputs) outputs[name] = s.outputs[name]!.id;
   return {
     id,
     step: s.step,
@@ -63,8 +83,8 @@ const runOf = (view: LineageView, id: string): LineageRun | undefined => {
     scenario: s.scenario,
     durationMs: s.durationMs,
     startedAt: s.startedAt,
-    inputs: Object.fromEntries(Object.entries(s.inputs).map(([k, v]) => [k, v ? v.id : null])),
-    outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, v]) => [k, v.id])),
+    inputs,
+    outputs,
   };
 };
 
@@ -72,7 +92,9 @@ const runOf = (view: LineageView, id: string): LineageRun | undefined => {
 const describe = (view: LineageView, id: string, producer: string | null): LineageArtifact => {
   const producers = view.producedBy.get(id)?.length ?? 0;
   const made = producer ? view.runs.get(producer) : undefined;
-  for (const [name, ref] of Object.entries(made?.outputs ?? {})) {
+  const outputs = made?.outputs;
+  for (const name in outputs) {
+    const ref = outputs[name]!;
     if (ref.id === id) {
       return { id, name, kind: ref.kind, codec: ref.codec, size: ref.size, producer, producers };
     }
@@ -145,8 +167,18 @@ export const lineage = (
     if (resolved.kind === "artifact") return lineageOf(view, [resolved.id], depth);
     let run: string | undefined = resolved.id;
     if (resolved.kind === "scenario") {
-      const scenario = yield* readScenario(resolved.id);
-      run = [...scenario.invocations].reverse().find((i) => i.run)?.run ?? undefined;
+      const indexed = isIndexed(view) && view.scenarioHead(resolved.id) !== undefined;
+      if (indexed) {
+        const row = view.prepare(
+          `SELECT run FROM scenario_invocations
+           WHERE rec = (SELECT n FROM scenario_records WHERE id = ?) AND run IS NOT NULL AND run != ''
+           ORDER BY ord DESC LIMIT 1`,
+        ).get(resolved.id) as { run: string } | undefined;
+        run = row?.run;
+      } else {
+        const scenario = yield* readScenario(resolved.id);
+        run = [...scenario.invocations].reverse().find((i) => i.run)?.run ?? undefined;
+      }
     }
     const summary = run ? view.runs.get(run) : undefined;
     const outputs = summary ? Object.values(summary.outputs).map((o) => o.id) : [];

@@ -12,6 +12,7 @@ import { decodeRunSummary, LINEAGE_INDEX, type RunSummary } from "../model/linea
 
 /** The lineage graph as maps. */
 export interface LineageView {
+  /** run id → its summary (the newest `run:` entry). */
   readonly runs: ReadonlyMap<string, RunSummary>;
   /** artifact id → runs that produced it, oldest first. */
   readonly producedBy: ReadonlyMap<string, readonly string[]>;

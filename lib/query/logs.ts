@@ -16,7 +16,9 @@ import { decodeRunRecord } from "../model/run_record.ts";
 
 /** One captured stream. */
 export interface LogStream {
+  /** The blob holding it. */
   readonly id: string;
+  /** What the program printed, as it printed it. */
   readonly bytes: Uint8Array;
 }
 
@@ -24,11 +26,15 @@ export interface LogStream {
 export interface Logs {
   /** The run that printed them; null for a failed invocation (no run was recorded). */
   readonly run: string | null;
+  /** The command's step (null for a log blob named on its own). */
   readonly step: string | null;
+  /** Its iteration (null outside `iterate`). */
   readonly iteration: number | null;
   /** Set when the invocation asked about was a cache hit (its logs are this run's). */
   readonly hitOf: string | null;
+  /** Its standard output (null for a log blob named on its own). */
   readonly stdout: LogStream | null;
+  /** Its standard error. */
   readonly stderr: LogStream | null;
 }
 
@@ -55,7 +61,7 @@ export const commandLogs = (
     let run: string;
     let hitOf: string | null = null;
     if (stepAt !== undefined) {
-      const inv = yield* findInvocation(target, stepAt);
+      const inv = yield* findInvocation(view, target, stepAt);
       const { step, iteration } = inv;
       if (!inv.run) {
         const failed = inv.logs;

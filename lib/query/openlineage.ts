@@ -27,50 +27,68 @@ const SPEC = "https://openlineage.io/spec/2-0-2/OpenLineage.json";
 
 /** The `cairn_run` run facet. */
 export interface CairnRunFacet {
+  /** Who made the facet: `cairn`. */
   readonly _producer: string;
+  /** The facet's schema. */
   readonly _schemaURL: string;
   /**
    * The run record's object id (the `runId` is derived from it); for a failed
    * invocation, which has none, the scenario record that lists it.
    */
   readonly record: string;
+  /** The run's scenario. */
   readonly scenario: string | null;
+  /** Its iteration (null outside `iterate`). */
   readonly iteration: number | null;
+  /** How long it ran. */
   readonly durationMs: number;
 }
 
 /** OpenLineage's standard error facet, on the FAIL event of a failed invocation. */
 export interface ErrorMessageRunFacet {
+  /** Who wrote the event (cairn). */
   readonly _producer: string;
+  /** The facet's schema. */
   readonly _schemaURL: string;
   /** The error the scenario record stored. */
   readonly message: string;
+  /** The language of the step's code. */
   readonly programmingLanguage: string;
 }
 
 /** The `cairn_artifact` dataset facet. */
 export interface CairnArtifactFacet {
+  /** Who made the facet: `cairn`. */
   readonly _producer: string;
+  /** The facet's schema. */
   readonly _schemaURL: string;
   /** The input or output name. */
   readonly name: string;
+  /** A blob (a file) or a tree (a directory). */
   readonly kind: "blob" | "tree";
+  /** The codec that wrote it. */
   readonly codec: string;
+  /** Its size in bytes. */
   readonly size: number;
 }
 
 /** A dataset of an event: an artifact. */
 export interface OpenLineageDataset {
+  /** The store's namespace (`--namespace`). */
   readonly namespace: string;
   /** The artifact's object id. */
   readonly name: string;
+  /** cairn's facet of the artifact. */
   readonly facets: { readonly cairn_artifact: CairnArtifactFacet };
 }
 
 /** An OpenLineage RunEvent (spec 2-0-2). */
 export interface OpenLineageRunEvent {
+  /** Which event of the run this is. */
   readonly eventType: "START" | "COMPLETE" | "FAIL";
+  /** When: the run's start (START) or end (COMPLETE, FAIL). */
   readonly eventTime: string;
+  /** The run: its id (derived from the run record's) and cairn's facets (and the error of a failed invocation). */
   readonly run: {
     readonly runId: string;
     readonly facets: {
@@ -78,10 +96,15 @@ export interface OpenLineageRunEvent {
       readonly errorMessage?: ErrorMessageRunFacet;
     };
   };
+  /** The job: the step, in the store's namespace. */
   readonly job: { readonly namespace: string; readonly name: string };
+  /** The artifacts the run read. */
   readonly inputs: readonly OpenLineageDataset[];
+  /** The artifacts the run wrote. */
   readonly outputs: readonly OpenLineageDataset[];
+  /** Who made the event: `cairn`. */
   readonly producer: string;
+  /** The event's schema. */
   readonly schemaURL: string;
 }
 

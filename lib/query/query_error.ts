@@ -8,6 +8,7 @@ import * as Data from "effect/Data";
 
 /** A query could not be answered as asked. */
 export class QueryError extends Data.TaggedError("QueryError")<{ readonly detail: string }> {
+  /** What could not be answered, and what to do. */
   override get message(): string {
     return this.detail;
   }

@@ -22,10 +22,13 @@ import { decodeRunRecord } from "../model/run_record.ts";
 
 /** Counts of a rebuild. */
 export interface ReindexReport {
+  /** Run records read. */
   readonly runs: number;
   /** Runs skipped because something they link to, directly or not, is missing or damaged. */
   readonly incomplete: number;
+  /** Lineage index entries appended. */
   readonly lineageEntries: number;
+  /** Cache index entries appended. */
   readonly cacheEntries: number;
 }
 

@@ -39,6 +39,47 @@ const short = (id: string) => id.slice(0, 12);
  */
 export const renderLineage = (lineage: Lineage): string[] => {
   const lines: string[] = [];
+  renderLineageTo(lineage, (line) => lines.push(line));
+  return lines;
+};
+
+/**
+ * Renders as {@linkcode renderLineage} does, handing each line to `emit` as it is
+ * made, so a lineage of 100,000 lines is written as it goes rather than held.
+ *
+ * @example Lines as they come
+ * ```ts
+ * import assert from "node:assert/strict"
+ * import { renderLineageTo } from "cairn/query"
+ *
+ * const lines: string[] = []
+ * renderLineageTo({
+ *   roots: ["a".repeat(64)],
+ *   rootRun: null,
+ *   depth: null,
+ *   truncated: false,
+ *   artifacts: {
+ *     ["a".repeat(64)]: {
+ *       id: "a".repeat(64), name: "zones", kind: "blob", codec: "json", size: 2,
+ *       producer: null, producers: 0,
+ *     },
+ *   },
+ *   runs: {},
+ * }, (line) => lines.push(line))
+ * assert.deepEqual(lines, ["zones  blob aaaaaaaaaaaa  json  2 B  (external input)"])
+ * ```
+ */
+export const renderLineageTo = (lineage: Lineage, emit: (line: string) => void): void => {
+  let count = 0;
+  const lines = {
+    push: (line: string) => {
+      count++;
+      emit(line);
+    },
+    get length() {
+      return count;
+    },
+  };
   const shownRuns = new Map<string, number>();
   // Runs reserved to continue a column further down.
   const below = new Set<string>();
@@ -127,5 +168,4 @@ export const renderLineage = (lineage: Lineage): string[] => {
       block(producerOf(root), "");
     }
   }
-  return lines;
 };

@@ -23,9 +23,13 @@ import {
 
 /** A run whose outputs are damaged or missing; its cache entry was withdrawn. */
 export interface RepairedRun {
+  /** The run whose cache entry was withdrawn. */
   readonly run: string;
+  /** Its step. */
   readonly step: string;
+  /** Its iteration (null outside `iterate`). */
   readonly iteration: number | null;
+  /** Its scenario. */
   readonly scenario: string | null;
   /** The objects of its outputs (or inside them) that are gone. */
   readonly missing: readonly string[];
@@ -35,7 +39,9 @@ export interface RepairedRun {
 export interface RepairResult {
   /** The fsck before the repair. */
   readonly fsck: FsckReport;
+  /** What the store's own repair did. */
   readonly store: RepairReport;
+  /** Runs whose cache entries this repair withdrew. */
   readonly runs: readonly RepairedRun[];
   /** Runs withdrawn earlier (by a read or a repair) whose next invocation still has to re-create their outputs. */
   readonly pending: readonly RepairedRun[];

@@ -15,7 +15,9 @@ import { encodeTree, type TreeEntry } from "../../store/tree.ts";
 import { closestNames } from "./did_you_mean.ts";
 import { outputNames } from "./known_names.ts";
 import type { LineageView } from "./lineage_view.ts";
+import { isIndexed } from "./indexed_view.ts";
 import { QueryError } from "./query_error.ts";
+import { idKey } from "../model/query_index_schema.ts";
 import { scenarioHistory, scenarioNames } from "./scenarios.ts";
 
 /** A resolved target. */
@@ -87,6 +89,27 @@ const newestOutput = (view: LineageView, output: string, scenario: string | unde
   Effect.gen(function* () {
     const names = scenario ? [scenario] : yield* scenarioNames;
     let best: { id: string; at: string } | undefined;
+    if (isIndexed(view)) {
+      const store = yield* ObjectStore;
+      // The newest record's last invocation whose run made an output of that name: the
+      // invocations from the last back (CROSS JOIN keeps that order; SQLite would
+      // otherwise start from every output of that name).
+      const last = view.prepare(
+        `SELECT o.artifact FROM scenario_invocations i
+         CROSS JOIN run_summaries r ON ${idKey("r.id")} = ${idKey("i.run")} AND r.id = i.run
+         CROSS JOIN run_outputs o ON o.seq = r.seq AND o.name = ?
+         WHERE i.rec = (SELECT n FROM scenario_records WHERE id = ?) ORDER BY i.ord DESC LIMIT 1`,
+      );
+      for (const name of names) {
+        const [newest] = view.history(yield* store.readRef(`scenarios/${name}`), 1);
+        if (!newest) continue;
+        const row = last.get(output, newest.id) as { artifact: string } | undefined;
+        if (row && (!best || newest.startedAt > best.at)) {
+          best = { id: row.artifact, at: newest.startedAt };
+        }
+      }
+      return best?.id;
+    }
     for (const name of names) {
       const [newest] = yield* scenarioHistory(name, 1);
       if (!newest) continue;
@@ -120,6 +143,10 @@ export const resolveTarget = (
         if (view.runs.has(id)) {
           return { kind: "run", id } as const;
         }
+        const head = isIndexed(view) ? view.scenarioHead(id) : undefined;
+        if (head) {
+          return { kind: "scenario", id, name: head.name } as const;
+        }
         const kind = yield* store.identify(id);
         if (kind === "record") {
           const record = yield* store.readRecord(id);
@@ -147,8 +174,13 @@ export const resolveTarget = (
       if (id) {
         // A ref under scenarios/ is meant to name a scenario record; one that names
         // something else is a question asked wrongly (exit 2), not damage (exit 1).
-        const kind = yield* store.identify(id);
-        const type = kind === "record" ? (yield* store.readRecord(id)).type : undefined;
+        const indexed = isIndexed(view) && view.scenarioHead(id) !== undefined;
+        const kind = indexed ? "record" : yield* store.identify(id);
+        const type = indexed
+          ? "scenario"
+          : kind === "record"
+          ? (yield* store.readRecord(id)).type
+          : undefined;
         if (type !== "scenario") {
           const what = type === undefined ? `a ${kind}` : `a record of type "${type}"`;
           return yield* Effect.fail(

@@ -9,31 +9,12 @@ import { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import { InvalidObject, storeError } from "../../store/errors.ts";
 import type { StoreRecord } from "../../store/record.ts";
-import {
-  decodeScenarioRecord,
-  type Invocation,
-  type LoopOutcome,
-  scenarioRecordProblem,
-} from "../model/scenario_record.ts";
+import { decodeScenarioRecord, scenarioRecordProblem } from "../model/scenario_record.ts";
+import { isIndexed } from "./indexed_view.ts";
+import type { LineageView } from "./lineage_view.ts";
 
-/** One invocation as a scenario record lists it. */
-export type ScenarioInvocation = Invocation;
-
-/** A scenario record with its id. */
-export interface ScenarioEntry {
-  readonly id: string;
-  readonly name: string;
-  readonly status: string;
-  readonly config: unknown;
-  readonly tags: readonly string[];
-  readonly facets: Readonly<Record<string, unknown>>;
-  readonly invocations: readonly ScenarioInvocation[];
-  /** How its `iterate` loops ended (empty for a record written before loops were recorded). */
-  readonly loops: readonly LoopOutcome[];
-  readonly parent: string | null;
-  readonly startedAt: string;
-  readonly durationMs: number;
-}
+export type { ScenarioEntry, ScenarioInvocation } from "./scenario_entry.ts";
+import type { ScenarioEntry } from "./scenario_entry.ts";
 
 /**
  * The entry of scenario record `record` (already read) with id `id`; a record that is
@@ -103,3 +84,118 @@ export const scenarioHistory = (
     }
     return out;
   });
+
+/** One record of a scenario's history, as `cairn scenarios` lists it. */
+export interface ScenarioSummary {
+  /** The record's object id. */
+  readonly id: string;
+  /** When the scenario run started (ISO 8601). */
+  readonly startedAt: string;
+  /** How it ended (`ok`, `failed`). */
+  readonly status: string;
+  /** Invocations that were cache hits. */
+  readonly hits: number;
+  /** Invocations that ran. */
+  readonly misses: number;
+  /** Invocations that failed. */
+  readonly failed: number;
+  /** How long it took. */
+  readonly durationMs: number;
+  /** How its `iterate` loops ended: `{ iterations, of, converged }` each. */
+  readonly loops: ScenarioEntry["loops"];
+  /** Its tags. */
+  readonly tags: readonly string[];
+  /** Its facets. */
+  readonly facets: Readonly<Record<string, unknown>>;
+  /** The record before it (null for the first). */
+  readonly parent: string | null;
+}
+
+/** A scenario and its history, newest first. */
+export interface ScenarioListing {
+  /** The scenario's name. */
+  readonly name: string;
+  /** Its records, newest first. */
+  readonly history: readonly ScenarioSummary[];
+}
+
+/**
+ * Every scenario, names sorted, each with up to `limit` records of its history,
+ * newest first — from the query index when `view` is one (no record read), else
+ * from the records.
+ */
+export const listScenarios = (
+  view: LineageView,
+  limit = Infinity,
+): Effect.Effect<ScenarioListing[], StoreError, ObjectStore> =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore;
+    const out: ScenarioListing[] = [];
+    for (const name of (yield* scenarioNames).sort()) {
+      if (isIndexed(view)) {
+        const heads = view.history(yield* store.readRef(`scenarios/${name}`), limit);
+        out.push({
+          name,
+          history: heads.map((h) => ({
+            id: h.id,
+            startedAt: h.startedAt,
+            status: h.status,
+            hits: h.hits,
+            misses: h.invocationCount - h.hits,
+            failed: h.failed,
+            durationMs: h.durationMs,
+            loops: h.loops,
+            tags: h.tags,
+            facets: h.facets,
+            parent: h.parent,
+          })),
+        });
+        continue;
+      }
+      const history = yield* scenarioHistory(name, limit);
+      out.push({
+        name,
+        history: history.map((e) => ({
+          id: e.id,
+          startedAt: e.startedAt,
+          status: e.status,
+          hits: e.invocations.filter((i) => i.hit).length,
+          misses: e.invocations.filter((i) => !i.hit).length,
+          failed: e.invocations.filter((i) => i.status === "failed").length,
+          durationMs: e.durationMs,
+          loops: e.loops,
+          tags: e.tags,
+          facets: e.facets,
+          parent: e.parent,
+        })),
+      });
+    }
+    return out;
+  });
+
+/**
+ * The history of scenario `name`, as {@linkcode scenarioHistory} reads it — from
+ * the query index when `view` is one.
+ */
+export const historyOf = (
+  view: LineageView,
+  name: string,
+  limit = Infinity,
+): Effect.Effect<ScenarioEntry[], StoreError, ObjectStore> =>
+  isIndexed(view)
+    ? Effect.gen(function* () {
+      const store = yield* ObjectStore;
+      return view.history(yield* store.readRef(`scenarios/${name}`), limit).map((h) =>
+        view.scenarioEntry(h.id)!
+      );
+    })
+    : scenarioHistory(name, limit);
+
+/** Scenario record `id`, from the query index when `view` is one and holds it. */
+export const scenarioOf = (
+  view: LineageView,
+  id: string,
+): Effect.Effect<ScenarioEntry, StoreError, ObjectStore> => {
+  const indexed = isIndexed(view) ? view.scenarioEntry(id) : undefined;
+  return indexed ? Effect.succeed(indexed) : readScenario(id);
+};

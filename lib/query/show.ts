@@ -17,8 +17,11 @@ import { resolveTarget } from "./resolve_target.ts";
 
 /** An artifact as `show` describes it. */
 export interface ShownArtifact {
+  /** What `show` found: an artifact. */
   readonly kind: "artifact";
+  /** Its object id. */
   readonly id: string;
+  /** A blob (a file) or a tree (a directory). */
   readonly objectKind: "blob" | "tree";
   /** Output name (or input name, for an external input); `?` when no run names it. */
   readonly name: string;

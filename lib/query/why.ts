@@ -15,18 +15,26 @@ import type { LineageView } from "./lineage_view.ts";
 import { QueryError } from "./query_error.ts";
 import { findInvocation } from "./find_invocation.ts";
 import { resolveTarget } from "./resolve_target.ts";
+import { idKey } from "../model/query_index_schema.ts";
+import { type IndexedView, isIndexed } from "./indexed_view.ts";
 
 /** An input whose content differs, with the runs that produced each version. */
 export interface InputChange {
+  /** The input's name. */
   readonly name: string;
+  /** What the earlier run was given, and which run made it. */
   readonly before: { readonly id: string | null; readonly producer: string | null };
+  /** What this run was given, and which run made it. */
   readonly after: { readonly id: string | null; readonly producer: string | null };
 }
 
 /** The answer to `why`. */
 export interface Why {
+  /** The run explained. */
   readonly run: string;
+  /** Its step. */
   readonly step: string;
+  /** Its iteration (null outside `iterate`). */
   readonly iteration: number | null;
   /** Set when the invocation asked about was a hit: it reused this run. */
   readonly hitOf: string | null;
@@ -35,7 +43,9 @@ export interface Why {
    * scenario's own if it has one, else another scenario's — or null for the first.
    */
   readonly previous: string | null;
+  /** The parts of the cache key that differ from the earlier run's. */
   readonly changes: readonly KeyChange[];
+  /** The inputs whose content differs. */
   readonly inputs: readonly InputChange[];
 }
 
@@ -79,6 +89,24 @@ const previousRun = (
   return (own.length > 0 ? own : earlier).at(-1)?.run ?? null;
 };
 
+// previousRun as one indexed query: the same step at the same iteration, started no
+// later, the scenario's own first, the nearest by start time.
+const previousIndexed = (
+  view: IndexedView,
+  run: string,
+  record: RunRecord,
+): string | null => {
+  const row = view.prepare(
+    `SELECT s.run FROM step_runs s
+      LEFT JOIN run_summaries r ON ${idKey("r.id")} = ${idKey("s.run")} AND r.id = s.run
+      WHERE s.step = ? AND s.run != ? AND s.iteration IS ? AND coalesce(r.started_at, '') <= ?
+      ORDER BY (r.scenario IS ?) DESC, r.started_at DESC, s.seq DESC LIMIT 1`,
+  ).get(record.step, run, record.iteration, record.startedAt, record.scenario) as
+    | { run: string }
+    | undefined;
+  return row?.run ?? null;
+};
+
 /**
  * Explains a run: `target` is a run id (or prefix), or `scenario` plus `step@iteration`.
  */
@@ -91,7 +119,7 @@ export const why = (
     let run: string;
     let hitOf: string | null = null;
     if (stepAt !== undefined) {
-      const inv = yield* findInvocation(target, stepAt);
+      const inv = yield* findInvocation(view, target, stepAt);
       if (!inv.run) {
         return yield* Effect.fail(
           new QueryError({
@@ -118,7 +146,9 @@ export const why = (
     }
     const record = yield* runRecord(run);
     const { step, iteration } = record;
-    const previous = previousRun(view, run, record);
+    const previous = isIndexed(view)
+      ? previousIndexed(view, run, record)
+      : previousRun(view, run, record);
     if (!previous) return { run, step, iteration, hitOf, previous: null, changes: [], inputs: [] };
     const before = yield* runRecord(previous);
     const changes = diffComponents(before.components, record.components);

@@ -103,6 +103,26 @@ export const s3Index = (ctx: S3Context, name: string): IndexHandle => {
           ),
         ),
       ),
+    // A bucket lists entries by key, not in the order they were appended, so there is
+    // no offset to resume from: the tail of an index whose entry count changed is the
+    // whole index, under a new "inode" (the count + 1), and a derived copy absorbing it
+    // starts again; an unchanged count gives nothing new. (A compaction that removes as
+    // many entries as were added meanwhile would go unseen until the copy is rebuilt.)
+    tail: (offset) =>
+      guard(
+        scan(ctx, name, ctx.keys.index(name)).pipe(
+          Effect.map(({ groups }) => {
+            const all: (readonly [string, string])[] = [];
+            for (const [k, list] of groups) for (const e of list) all.push([k, e.value]);
+            return {
+              ino: all.length + 1,
+              size: all.length,
+              end: all.length,
+              entries: offset === 0 ? all : [],
+            };
+          }),
+        ),
+      ),
     compact: (unique) =>
       guard(Effect.gen(function* () {
         const { groups, rejected } = yield* scan(ctx, name, ctx.keys.index(name));

@@ -52,13 +52,22 @@ const STAGES = Array.from({ length: STEPS }, (_, k) =>
     run: ({ state }, config) => ({ state: advance(state as State, config) }),
   }));
 
+// Another start for the same stages (section "queries": new runs in a scenario of their
+// own, every key new because the first state differs).
+const variantSeed = step({
+  name: "chain.seed-variant",
+  outputs: { state: Json },
+  config: { shift: 1 },
+  run: (_inputs, config) => ({ state: INITIAL.map((x) => x + config.shift) }),
+});
+
 // `marks` gets the times at which iteration 0 and the last iteration ended.
-const chain = (iters: number, marks: number[]) =>
+const chain = (iters: number, marks: number[], variant = false) =>
   scenario(
-    SCENARIO,
+    variant ? `${SCENARIO}-variant` : SCENARIO,
     { config: { iters } },
     Effect.gen(function* () {
-      const start = yield* seed({});
+      const start = variant ? yield* variantSeed({}) : yield* seed({});
       const last = yield* iterate({ times: iters }, start.state as Artifact, (state, i) =>
         Effect.gen(function* () {
           let current = state;
@@ -94,12 +103,16 @@ export interface ChainRun {
   readonly last: Artifact;
 }
 
-/** Runs the chain over the store at `root` in a fresh layer (the lineage section builds its store with it). */
-export const runChain = async (root: string, iters: number): Promise<ChainRun> => {
+/**
+ * Runs the chain over the store at `root` in a fresh layer (the lineage section builds
+ * its store with it); with `variant`, a chain of new runs in scenario
+ * `chain-bench-variant`, from another first state.
+ */
+export const runChain = async (root: string, iters: number, variant = false): Promise<ChainRun> => {
   const marks: number[] = [];
   const start = performance.now();
   const last = await Effect.runPromise(
-    chain(iters, marks).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
+    chain(iters, marks, variant).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
   );
   const end = performance.now();
   const [first = end, loop = end] = marks;

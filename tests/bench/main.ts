@@ -20,6 +20,7 @@ import { lineageSection } from "./lineage_bench.ts";
 import { materializeSection } from "./materialize_bench.ts";
 import { objectsSection } from "./objects_bench.ts";
 import { parallelSection } from "./parallel_bench.ts";
+import { queriesSection } from "./queries_bench.ts";
 import { statCacheSection } from "./stat_cache_bench.ts";
 import type { Bench, Section, SectionResult } from "./_section.ts";
 import { formatCount, hasCommand, positiveInt, settle, writeRandomFile } from "./_measure.ts";
@@ -34,6 +35,7 @@ export const SECTIONS: readonly Section[] = [
   materializeSection,
   chainSection,
   lineageSection,
+  queriesSection,
   commandSection,
   parallelSection,
 ];

@@ -256,6 +256,28 @@ export const storeContract = (backend: Backend): void => {
       assert.deepEqual(snapshot.get("k"), ["one", "two", "three"]);
     }));
 
+  test("index tails: a copy that resumes from the end it read (or starts again when the inode changes) sees every new entry once", (store) =>
+    Effect.gen(function* () {
+      const index = store.index("tails");
+      yield* index.append("a", "1");
+      const first = yield* index.tail(0);
+      assert.deepEqual(first.entries, [["a", "1"]]);
+      // Nothing new: nothing more, under the same inode.
+      const still = yield* index.tail(first.end);
+      assert.equal(still.ino, first.ino);
+      assert.deepEqual(still.entries, []);
+      yield* index.appendMany([["b", "2"], ["a", "3"]]);
+      // A copy absorbs from where it stopped, or, when the inode changed, from the start.
+      const next = yield* index.tail(first.end);
+      const copy = next.ino === first.ino
+        ? [...first.entries, ...next.entries]
+        : [...(yield* index.tail(0)).entries];
+      assert.deepEqual(
+        [...copy].sort((x, y) => (x.join() < y.join() ? -1 : 1)),
+        [["a", "1"], ["a", "3"], ["b", "2"]],
+      );
+    }));
+
   test("protect reports whether the ids are present", (store) =>
     Effect.gen(function* () {
       const { id } = yield* store.putBlob(te.encode("kept"));

@@ -1,0 +1,220 @@
+// Bringing the query index up to date with the lineage log's new tail, entry by entry
+// as the log view reads it (lineage_view.ts): the newest `run:` value wins (one that
+// does not decode removes the run), `produced:`/`consumed:`/`step:` keep each run's
+// first occurrence, in log order. Runs inside the caller's write transaction, so a
+// kill at any point leaves the index as it was before.
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import * as Effect from "effect/Effect";
+import type { ObjectStoreApi } from "../../store/object_store.ts";
+import type { StoreError } from "../../store/errors.ts";
+import { decodeRunSummary, LINEAGE_INDEX } from "../model/lineage_entry.ts";
+import { idKey, QUERY_INDEX_OBJECTS } from "../model/query_index_schema.ts";
+import { type BulkInsert, bulkInsert } from "./_bulk_insert.ts";
+
+/** Where the lineage log was absorbed up to. */
+export interface LineageMark {
+  readonly ino: number | null;
+  readonly end: number;
+  readonly seq: number;
+}
+
+/** Removes everything absorbed from the lineage log (before reading it again from the start). */
+export const clearLineage = (db: DatabaseSync): void => {
+  // Made again after the bulk load (query_index.ts), which is faster than keeping them.
+  for (const index of QUERY_INDEX_OBJECTS.indexes) db.exec(`DROP INDEX IF EXISTS ${index}`);
+  for (const table of ["run_summaries", "run_outputs", "run_inputs", "produced", "consumed"]) {
+    db.exec(`DELETE FROM ${table}`);
+  }
+  db.exec("DELETE FROM step_runs");
+};
+
+// A run's outputs and inputs as rows, from its summary in the table (SQLite reads the
+// JSON: binding seven values per row from here cost more than the rest of the row).
+const OUTPUT_ROWS = `INSERT INTO run_outputs (seq, ord, name, artifact, kind, codec, size)
+  SELECT r.seq, o.id, o.key, o.value->>'id', o.value->>'kind', o.value->>'codec', o.value->>'size'
+  FROM run_summaries r, json_each(r.summary, '$.outputs') o`;
+const INPUT_ROWS = `INSERT INTO run_inputs (seq, ord, name, artifact, kind, codec, size, producer)
+  SELECT r.seq, i.id, i.key, i.value->>'id', i.value->>'kind', i.value->>'codec', i.value->>'size',
+    i.value->>'producer'
+  FROM run_summaries r, json_each(r.summary, '$.inputs') i`;
+
+// The absorbing of one pass. A run met for the first time is a buffered row, and its
+// outputs and inputs are made from the summaries once the pass is over; a run the
+// index held before the pass is updated in place (and its rows made again), after the
+// buffers are flushed, so every change lands in log order.
+class LineageWriter {
+  readonly #summaries: BulkInsert;
+  readonly #produced: BulkInsert;
+  readonly #consumed: BulkInsert;
+  readonly #steps: BulkInsert;
+  readonly #find: StatementSync;
+  readonly #update: StatementSync;
+  readonly #drop: StatementSync;
+  readonly #dropRows: StatementSync[];
+  readonly #makeRows: StatementSync[];
+  readonly #makeAll: StatementSync[];
+  // Summaries this pass gave (their seq) or removed (null).
+  readonly #held = new Map<string, number | null>();
+
+  // `empty`: the index held no run when the pass began; `first`: the pass's first seq.
+  constructor(db: DatabaseSync, readonly empty: boolean, readonly first: number) {
+    this.#summaries = bulkInsert(db, "run_summaries", [
+      "seq",
+      "id",
+      "step",
+      "iteration",
+      "scenario",
+      "started_at",
+      "duration_ms",
+      "summary",
+    ]);
+    const edge = (table: string) =>
+      bulkInsert(db, table, ["artifact", "run", "seq"], "INSERT OR IGNORE");
+    this.#produced = edge("produced");
+    this.#consumed = edge("consumed");
+    this.#steps = bulkInsert(
+      db,
+      "step_runs",
+      ["step", "run", "iteration", "seq"],
+      "INSERT OR IGNORE",
+    );
+    this.#find = db.prepare(
+      `SELECT seq FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
+    );
+    this.#update = db.prepare(
+      `UPDATE run_summaries SET step = ?, iteration = ?, scenario = ?, started_at = ?,
+         duration_ms = ?, summary = ? WHERE seq = ?`,
+    );
+    this.#drop = db.prepare("DELETE FROM run_summaries WHERE seq = ?");
+    this.#dropRows = ["run_outputs", "run_inputs"].map((t) =>
+      db.prepare(`DELETE FROM ${t} WHERE seq = ?`)
+    );
+    this.#makeRows = [OUTPUT_ROWS, INPUT_ROWS].map((q) => db.prepare(`${q} WHERE r.seq = ?`));
+    this.#makeAll = [OUTPUT_ROWS, INPUT_ROWS].map((q) => db.prepare(`${q} WHERE r.seq >= ?`));
+  }
+
+  // The seq of run's summary in the index (buffered or not), or null.
+  #seqOf(run: string): number | null {
+    const held = this.#held.get(run);
+    if (held !== undefined) return held;
+    if (this.empty) return null;
+    return (this.#find.get(run) as { seq: number } | undefined)?.seq ?? null;
+  }
+
+  #flush(): void {
+    for (const b of [this.#summaries, this.#produced, this.#consumed, this.#steps]) b.flush();
+  }
+
+  /** Absorbs entry `key → value`, the `seq`th of the log. */
+  entry(key: string, value: string, seq: number): void {
+    const colon = key.indexOf(":");
+    const kind = key.slice(0, colon);
+    const subject = key.slice(colon + 1);
+    if (kind === "produced") this.#produced.add(subject, value, seq);
+    else if (kind === "consumed") this.#consumed.add(subject, value, seq);
+    else if (kind === "step") {
+      const [run, iteration] = value.split(" ");
+      if (!run) return;
+      const at = iteration === undefined || iteration === "-" ? null : Number(iteration);
+      this.#steps.add(subject, run, at, seq);
+    } else if (kind === "run") this.#run(subject, value, seq);
+  }
+
+  #run(subject: string, value: string, seq: number): void {
+    const decoded = decodeRunSummary(value);
+    if (!decoded) {
+      // The view keys runs by the value's id; a value that does not decode hides
+      // the run its key names, as the view's newest-value-wins does.
+      const held = this.#seqOf(subject);
+      if (held !== null) {
+        this.#flush();
+        this.#drop.run(held);
+        // Rows of a summary from this pass are only made at its end.
+        if (held < this.first) { for (const drop of this.#dropRows) drop.run(held); }
+      }
+      this.#held.set(subject, null);
+      return;
+    }
+    const { run, summary: s } = decoded;
+    const json = value.slice(65);
+    const held = this.#seqOf(run);
+    if (held === null) {
+      this.#summaries.add(
+        seq,
+        run,
+        s.step,
+        s.iteration,
+        s.scenario,
+        s.startedAt,
+        s.durationMs,
+        json,
+      );
+      this.#held.set(run, seq);
+      return;
+    }
+    // The newest value wins in the place of the first (as a Map keeps a key's place).
+    this.#flush();
+    this.#update.run(s.step, s.iteration, s.scenario, s.startedAt, s.durationMs, json, held);
+    if (held < this.first) {
+      for (const drop of this.#dropRows) drop.run(held);
+      for (const make of this.#makeRows) make.run(held);
+    }
+  }
+
+  /** Writes what is buffered and makes the rows of the pass's new summaries. */
+  finish(): void {
+    this.#flush();
+    for (const make of this.#makeAll) make.run(this.first);
+  }
+}
+
+const isEmpty = (db: DatabaseSync): boolean =>
+  db.prepare("SELECT 1 AS x FROM run_summaries LIMIT 1").get() === undefined;
+
+/**
+ * Absorbs the lineage log from `mark` on; starts again from the beginning (after
+ * clearing) when the log is another file than the one absorbed. `progress` hears
+ * the bytes read of the log's size.
+ */
+export const absorbLineage = (
+  store: ObjectStoreApi,
+  db: DatabaseSync,
+  mark: LineageMark,
+  progress?: (done: number, total: number) => void,
+): Effect.Effect<LineageMark, StoreError> =>
+  Effect.gen(function* () {
+    const index = store.index(LINEAGE_INDEX);
+    let { ino, end, seq } = mark;
+    let first = yield* index.tail(end);
+    if (first.ino !== ino || first.size < end) {
+      clearLineage(db);
+      ino = first.ino;
+      end = 0;
+      seq = 0;
+      if (first.end !== 0 || first.entries.length > 0) first = yield* index.tail(0);
+    }
+    const w = new LineageWriter(db, isEmpty(db), seq);
+    for (let tail = first;;) {
+      // Compacted while we read it: start over from the new file.
+      if (tail.ino !== ino) {
+        w.finish();
+        return yield* absorbLineage(store, db, { ino, end, seq }, progress);
+      }
+      for (const [key, value] of tail.entries) w.entry(key, value, seq++);
+      const advanced = tail.end > end;
+      end = tail.end;
+      progress?.(end, tail.size);
+      if (!advanced || end >= tail.size) break;
+      tail = yield* index.tail(end);
+    }
+    w.finish();
+    // Written only when they move: a query that finds nothing new writes nothing (no
+    // page to commit, no WAL for the last connection to checkpoint as it closes).
+    if (ino !== mark.ino || end !== mark.end || seq !== mark.seq) {
+      const meta = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+      meta.run("lineage.ino", ino === null ? "" : String(ino));
+      meta.run("lineage.end", String(end));
+      meta.run("lineage.seq", String(seq));
+    }
+    return { ino, end, seq };
+  });

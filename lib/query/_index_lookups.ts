@@ -1,0 +1,232 @@
+// The lookups a walk makes on the query index, remembered, and read in bulk once a
+// walk has made many: one indexed query from here costs ~5 µs (binding, stepping,
+// a row object), so a walk over 60,000 runs spent most of its time in them, while
+// reading a whole table costs under 1 µs a row. The switch comes after as many
+// lookups as a sixteenth of the store's runs (at least 1,000), so a walk that reads
+// the whole table has already cost a sixteenth of it, and a walk that stays small
+// never reads more than it visits.
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { RunSummary } from "../model/lineage_entry.ts";
+import { idKey } from "../model/query_index_schema.ts";
+
+const MIN_LOOKUPS = 1000;
+
+// Rows as arrays: node:sqlite makes them faster than objects (its types lag).
+const arrays = (statement: StatementSync): StatementSync => {
+  (statement as unknown as { setReturnArrays(on: boolean): void }).setReturnArrays(true);
+  return statement;
+};
+
+/** How many lookups of one kind a walk may make before the table is read whole. */
+export const lookupBudget = (db: DatabaseSync, fixed?: number): () => number => {
+  let budget: number | undefined = fixed;
+  return () => {
+    // seq counts log entries, about four per run.
+    budget ??= Math.max(
+      MIN_LOOKUPS,
+      ((db.prepare("SELECT max(seq) AS n FROM run_summaries").get() as { n: number | null }).n ??
+        0) / 64,
+    );
+    return budget;
+  };
+};
+
+/** The runs that produced (or consumed) each artifact, in log order, as the table says. */
+export class EdgeLookups {
+  readonly #db: DatabaseSync;
+  readonly #table: "produced" | "consumed";
+  readonly #budget: () => number;
+  readonly #seen = new Map<string, readonly string[] | undefined>();
+  #lookup: StatementSync | undefined;
+  #all: Map<string, string[]> | undefined;
+  #lookups = 0;
+
+  /** Lookups in `table` of `db`, read whole after `budget()` of them. */
+  constructor(db: DatabaseSync, table: "produced" | "consumed", budget: () => number) {
+    this.#db = db;
+    this.#table = table;
+    this.#budget = budget;
+  }
+
+  /** The runs of `artifact`, oldest first; undefined for none. */
+  get(artifact: string): readonly string[] | undefined {
+    if (this.#all) return this.#all.get(artifact);
+    if (this.#seen.has(artifact)) return this.#seen.get(artifact);
+    if (++this.#lookups > this.#budget()) {
+      // In rowid order, which is log order: rows are only ever appended, as the log
+      // is read (see the schema), so no sort is needed.
+      const all = new Map<string, string[]>();
+      const rows = arrays(
+        this.#db.prepare(`SELECT artifact, run FROM ${this.#table} ORDER BY rowid`),
+      ).all() as unknown as [string, string][];
+      for (const [a, run] of rows) {
+        const runs = all.get(a);
+        if (runs) runs.push(run);
+        else all.set(a, [run]);
+      }
+      this.#all = all;
+      this.#seen.clear();
+      return all.get(artifact);
+    }
+    this.#lookup ??= this.#db.prepare(
+      `SELECT run FROM ${this.#table}
+       WHERE ${idKey("artifact")} = ${idKey("?1")} AND artifact = ?1 ORDER BY seq`,
+    );
+    const rows = this.#lookup.all(artifact) as { run: string }[];
+    const runs = rows.length === 0 ? undefined : rows.map((r) => r.run);
+    this.#seen.set(artifact, runs);
+    return runs;
+  }
+}
+
+/** Run summaries by id, parsed once each. */
+export class SummaryLookups {
+  readonly #db: DatabaseSync;
+  readonly #budget: () => number;
+  readonly #parsed = new Map<string, RunSummary | null>();
+  #lookup: StatementSync | undefined;
+  // Every summary's text, once the budget is spent (parsed as it is asked for).
+  #all: Map<string, string> | undefined;
+  #lookups = 0;
+
+  /** Lookups of summaries in `db`, read whole after `budget()` of them. */
+  constructor(db: DatabaseSync, budget: () => number) {
+    this.#db = db;
+    this.#budget = budget;
+  }
+
+  /** Run `id`'s summary, or undefined when the index has none. */
+  get(id: string): RunSummary | undefined {
+    const parsed = this.#parsed.get(id);
+    if (parsed !== undefined) return parsed ?? undefined;
+    if (!this.#all && ++this.#lookups > this.#budget()) {
+      const rows = arrays(this.#db.prepare("SELECT id, summary FROM run_summaries"))
+        .all() as unknown as [string, string][];
+      this.#all = new Map(rows);
+    }
+    let text: string | undefined;
+    if (this.#all) text = this.#all.get(id);
+    else {
+      this.#lookup ??= this.#db.prepare(
+        `SELECT summary FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
+      );
+      text = (this.#lookup.get(id) as { summary: string } | undefined)?.summary;
+    }
+    const summary = text === undefined ? undefined : JSON.parse(text) as RunSummary;
+    this.#parsed.set(id, summary ?? null);
+    return summary;
+  }
+}
+
+/** What an impact walk needs of a run (impact.ts): where it sits and what it made. */
+export interface RunHead {
+  /** The step's name. */
+  readonly step: string;
+  /** Its iteration (null outside `iterate`). */
+  readonly iteration: number | null;
+  /** The scenario it ran in (null outside any). */
+  readonly scenario: string | null;
+  /** Its outputs' artifact ids, in the order of its summary's outputs. */
+  readonly outputs: readonly string[];
+}
+
+// An object's keys in the order JavaScript gives them (integer-like names first, by
+// value): the order a walk over a parsed summary's outputs takes.
+const INDEX_LIKE = /^(?:0|[1-9]\d{0,9})$/;
+const inObjectOrder = (names: readonly string[], ids: readonly string[]): string[] => {
+  if (!names.some((n) => INDEX_LIKE.test(n) && Number(n) < 2 ** 32 - 1)) return [...ids];
+  const order = names.map((name, i) => ({ name, i }));
+  const index = (n: string) => (INDEX_LIKE.test(n) && Number(n) < 2 ** 32 - 1 ? Number(n) : -1);
+  order.sort((a, b) => {
+    const x = index(a.name);
+    const y = index(b.name);
+    if (x >= 0 && y >= 0) return x - y;
+    if (x >= 0 || y >= 0) return x >= 0 ? -1 : 1;
+    return a.i - b.i;
+  });
+  return order.map(({ i }) => ids[i]!);
+};
+
+/**
+ * Runs' heads by id, read from the summaries' columns and the outputs' rows (no
+ * summary parsed), one query each until the budget is spent, then whole.
+ */
+export class HeadLookups {
+  readonly #db: DatabaseSync;
+  readonly #budget: () => number;
+  readonly #seen = new Map<string, RunHead | null>();
+  #lookup: StatementSync | undefined;
+  #all = false;
+  #lookups = 0;
+
+  /** Lookups of run heads in `db`, read whole after `budget()` of them. */
+  constructor(db: DatabaseSync, budget: () => number) {
+    this.#db = db;
+    this.#budget = budget;
+  }
+
+  /** Run `id`'s head, or undefined when the index has no summary of it. */
+  get(id: string): RunHead | undefined {
+    const seen = this.#seen.get(id);
+    if (seen !== undefined) return seen ?? undefined;
+    if (this.#all) return undefined;
+    if (++this.#lookups > this.#budget()) {
+      this.#readAll();
+      return this.#seen.get(id) ?? undefined;
+    }
+    this.#lookup ??= arrays(this.#db.prepare(
+      `SELECT r.step, r.iteration, r.scenario, o.name, o.artifact
+       FROM run_summaries r LEFT JOIN run_outputs o ON o.seq = r.seq
+       WHERE ${idKey("r.id")} = ${idKey("?1")} AND r.id = ?1 ORDER BY o.ord`,
+    ));
+    const rows = this.#lookup.all(id) as unknown as [
+      string,
+      number | null,
+      string | null,
+      string | null,
+      string | null,
+    ][];
+    const first = rows[0];
+    const head = first === undefined ? null : {
+      step: first[0],
+      iteration: first[1],
+      scenario: first[2],
+      outputs: first[4] === null ? [] : inObjectOrder(
+        rows.map((r) => r[3]!),
+        rows.map((r) => r[4]!),
+      ),
+    };
+    this.#seen.set(id, head);
+    return head ?? undefined;
+  }
+
+  #readAll(): void {
+    const outputs = new Map<number, { names: string[]; ids: string[] }>();
+    // In key order: a run's outputs together, in their order.
+    const rows = arrays(
+      this.#db.prepare("SELECT seq, name, artifact FROM run_outputs ORDER BY seq, ord"),
+    )
+      .all() as unknown as [number, string, string][];
+    for (const [seq, name, artifact] of rows) {
+      const o = outputs.get(seq);
+      if (o) {
+        o.names.push(name);
+        o.ids.push(artifact);
+      } else outputs.set(seq, { names: [name], ids: [artifact] });
+    }
+    const runs = arrays(this.#db.prepare(
+      "SELECT id, seq, step, iteration, scenario FROM run_summaries",
+    )).all() as unknown as [string, number, string, number | null, string | null][];
+    for (const [id, seq, step, iteration, scenario] of runs) {
+      if (this.#seen.has(id)) continue;
+      const o = outputs.get(seq);
+      this.#seen.set(id, {
+        step,
+        iteration,
+        scenario,
+        outputs: o ? inObjectOrder(o.names, o.ids) : [],
+      });
+    }
+    this.#all = true;
+  }
+}
