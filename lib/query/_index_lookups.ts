@@ -8,6 +8,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { RunSummary } from "../model/lineage_entry.ts";
 import { idKey } from "../model/query_index_schema.ts";
+import type { RunHead } from "./run_head.ts";
 
 const MIN_LOOKUPS = 1000;
 
@@ -105,8 +106,10 @@ export class SummaryLookups {
       this.#all = new Map(rows);
     }
     let text: string | undefined;
-    if (this.#all) text = this.#all.get(id);
-    else {
+    if (this.#all) {
+      text = this.#all.get(id);
+      this.#all.delete(id); // parsed once: the text need not stay
+    } else {
       this.#lookup ??= this.#db.prepare(
         `SELECT summary FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
       );
@@ -116,15 +119,6 @@ export class SummaryLookups {
     this.#parsed.set(id, summary ?? null);
     return summary;
   }
-}
-
-/** What an impact walk needs of a run (impact.ts): where it sits and what it made. */
-export interface RunHead {
-  readonly step: string;
-  readonly iteration: number | null;
-  readonly scenario: string | null;
-  /** Its outputs' artifact ids, in the order of its summary's outputs. */
-  readonly outputs: readonly string[];
 }
 
 // An object's keys in the order JavaScript gives them (integer-like names first, by
