@@ -8,6 +8,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { RunSummary } from "../model/lineage_entry.ts";
 import { idKey } from "../model/query_index_schema.ts";
+import type { RunHead } from "./run_head.ts";
 
 const MIN_LOOKUPS = 1000;
 
@@ -105,8 +106,10 @@ export class SummaryLookups {
       this.#all = new Map(rows);
     }
     let text: string | undefined;
-    if (this.#all) text = this.#all.get(id);
-    else {
+    if (this.#all) {
+      text = this.#all.get(id);
+      this.#all.delete(id); // parsed once: the text need not stay
+    } else {
       this.#lookup ??= this.#db.prepare(
         `SELECT summary FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
       );
@@ -116,18 +119,6 @@ export class SummaryLookups {
     this.#parsed.set(id, summary ?? null);
     return summary;
   }
-}
-
-/** What an impact walk needs of a run (impact.ts): where it sits and what it made. */
-export interface RunHead {
-  /** The step's name. */
-  readonly step: string;
-  /** Its iteration (null outside `iterate`). */
-  readonly iteration: number | null;
-  /** The scenario it ran in (null outside any). */
-  readonly scenario: string | null;
-  /** Its outputs' artifact ids, in the order of its summary's outputs. */
-  readonly outputs: readonly string[];
 }
 
 // An object's keys in the order JavaScript gives them (integer-like names first, by
@@ -201,31 +192,24 @@ export class HeadLookups {
   }
 
   #readAll(): void {
-    const outputs = new Map<number, { names: string[]; ids: string[] }>();
-    // In key order: a run's outputs together, in their order.
-    const rows = arrays(
-      this.#db.prepare("SELECT seq, name, artifact FROM run_outputs ORDER BY seq, ord"),
-    )
-      .all() as unknown as [number, string, string][];
-    for (const [seq, name, artifact] of rows) {
-      const o = outputs.get(seq);
-      if (o) {
-        o.names.push(name);
-        o.ids.push(artifact);
-      } else outputs.set(seq, { names: [name], ids: [artifact] });
-    }
-    const runs = arrays(this.#db.prepare(
-      "SELECT id, seq, step, iteration, scenario FROM run_summaries",
-    )).all() as unknown as [string, number, string, number | null, string | null][];
-    for (const [id, seq, step, iteration, scenario] of runs) {
-      if (this.#seen.has(id)) continue;
-      const o = outputs.get(seq);
-      this.#seen.set(id, {
-        step,
-        iteration,
-        scenario,
-        outputs: o ? inObjectOrder(o.names, o.ids) : [],
-      });
+    // One row per output (a run without any: one row of nulls), a run's rows together
+    // and in their order: one pass, no sort (the outputs' key is (seq, ord)).
+    const rows = arrays(this.#db.prepare(
+      `SELECT r.id, r.step, r.iteration, r.scenario, o.name, o.artifact
+       FROM run_summaries r LEFT JOIN run_outputs o ON o.seq = r.seq ORDER BY r.seq, o.ord`,
+    )).all() as unknown as [string, string, number | null, string | null, string | null, string][];
+    for (let at = 0; at < rows.length;) {
+      const [id, step, iteration, scenario, name] = rows[at]!;
+      let end = at + 1;
+      while (end < rows.length && rows[end]![0] === id) end++;
+      if (!this.#seen.has(id)) {
+        const outputs = name === null ? [] : end - at === 1 ? [rows[at]![5]] : inObjectOrder(
+          rows.slice(at, end).map((r) => r[4]!),
+          rows.slice(at, end).map((r) => r[5]),
+        );
+        this.#seen.set(id, { step, iteration, scenario, outputs });
+      }
+      at = end;
     }
     this.#all = true;
   }

@@ -10,13 +10,8 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { RunSummary } from "../model/lineage_entry.ts";
 import type { LineageView } from "./lineage_view.ts";
 import type { ScenarioEntry, ScenarioInvocation } from "./scenario_entry.ts";
-import {
-  EdgeLookups,
-  HeadLookups,
-  lookupBudget,
-  type RunHead,
-  SummaryLookups,
-} from "./_index_lookups.ts";
+import { EdgeLookups, HeadLookups, lookupBudget, SummaryLookups } from "./_index_lookups.ts";
+import type { RunHead } from "./run_head.ts";
 
 // A read-only map whose lookups are queries; iterating streams the table.
 class LazyMap<V> implements ReadonlyMap<string, V> {
