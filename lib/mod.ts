@@ -82,3 +82,10 @@ export {
   type StepContext,
   type StepOptions,
 } from "./pipeline/step.ts";
+export {
+  RemoteCache,
+  type RemoteCacheApi,
+  type RemoteCacheOptions,
+} from "./remote/remote_cache.ts";
+export type { RemoteReadStats } from "./remote/remote_backed_store.ts";
+export type { WriteThroughStats } from "./remote/write_through.ts";

@@ -1,0 +1,304 @@
+// The remote cache during a run (`remote: "origin"`), against a real radosgw (see
+// _server.ts): host A's run writes through (outputs, run records, cache entries; the
+// remote names only what it holds); a second, empty store with the same remote runs
+// the same program as 100% hits and downloads only the bytes its own decoding needs;
+// lineage there shows A's runs; the server stopped mid-run leaves the run succeeding
+// locally with a warning and a push that completes later; bytes a pull without --all
+// left on the remote come down when materialize reads them.
+import assert from "node:assert/strict";
+import * as Effect from "effect/Effect";
+import { Json, Pipeline, scenario, step } from "../../mod.ts";
+import { runDemo } from "../cli/_fixture.ts";
+import { cairnWith, closure, dangling, inRemote, inStore, json, ok, withDirs } from "./_cli.ts";
+import { remoteTest, s3Server, startGateway, stopGateway } from "./_server.ts";
+
+const BUCKET = "cairn-cache";
+
+// The SDK's credential chain, as a user's machine has it (env), for in-process runs.
+const keysInEnv = () => {
+  Deno.env.set("AWS_ACCESS_KEY_ID", s3Server().credentials.accessKeyId);
+  Deno.env.set("AWS_SECRET_ACCESS_KEY", s3Server().credentials.secretAccessKey);
+};
+
+const addRemote = async (root: string, url: string) => {
+  await inStore(root, (s) => s.listRefs()); // creates the store
+  await ok(["remote", "add", "origin", url, "--endpoint", s3Server().endpoint, "--store", root]);
+};
+
+// The remote's closing line: `… N of M lookups hit; downloaded X objects (B B) …`.
+const closing = (lines: readonly string[]) => {
+  const line = lines.find((l) => l.includes("lookups hit"));
+  assert.ok(line, `no closing line in ${JSON.stringify(lines)}`);
+  const m =
+    /(\d+) of (\d+) lookups hit; downloaded (\d+) objects? \((\d+) B\) and (\d+) records?; uploaded (\d+) runs? \((\d+) objects, (\d+) B\)/
+      .exec(line)!;
+  assert.ok(m, line);
+  const [hits, lookups, objects, bytes, records, runs, upObjects, upBytes] = m.slice(1).map(Number);
+  return { hits, lookups, objects, bytes, records, runs, upObjects, upBytes };
+};
+
+// The ids of the store's objects by kind.
+const kinds = (root: string) =>
+  inStore(root, (s) =>
+    Effect.gen(function* () {
+      const out = { record: new Set<string>(), blob: new Set<string>(), tree: new Set<string>() };
+      for (const id of yield* s.listObjects()) out[yield* s.identify(id)].add(id);
+      return out;
+    }));
+
+remoteTest(
+  "a run writes through to the remote; an empty store with the same remote is all hits, downloads only what it decodes, and shows the first run's lineage",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      const a = `${dir}/a`;
+      const b = `${dir}/b`;
+      const prefix = `cache/${crypto.randomUUID()}`;
+      const url = `s3://${BUCKET}/${prefix}`;
+      await addRemote(a, url);
+      await addRemote(b, url);
+
+      const logA: string[] = [];
+      const ran = await runDemo(a, { rate: 1.1, n: 3, remote: "origin", log: (l) => logA.push(l) });
+      const runs = new Set(ran.invocations.map((i) => i.run));
+      const upA = closing(logA);
+      assert.equal(upA.runs, runs.size, "every run went up before the run returned");
+      assert.equal(upA.hits, 0);
+      const remote = await inRemote(BUCKET, prefix, (s) =>
+        Effect.gen(function* () {
+          return {
+            check: yield* dangling(s),
+            cache: yield* s.index("cache").snapshot(),
+            refs: yield* s.listRefs(),
+          };
+        }));
+      assert.deepEqual(remote.check.problems, [], "the remote names only what it holds");
+      assert.deepEqual(
+        new Set([...remote.cache.values()].map((v) => v[0]!.slice(0, 64))),
+        runs,
+        "a cache entry per run",
+      );
+      assert.deepEqual(remote.refs, [], "write-through sends no scenario: push does");
+      // Everything of the scenario but its own record and the external input's bytes.
+      const reachA = await closure(a, "demo");
+      assert.equal(remote.check.objects, reachA.size - 1);
+
+      const logB: string[] = [];
+      const started = performance.now();
+      const onB = await runDemo(b, {
+        rate: 1.1,
+        n: 3,
+        remote: "origin",
+        log: (l) => logB.push(l),
+        readFinal: true,
+      });
+      const ms = performance.now() - started;
+      assert.ok(onB.invocations.every((i) => i.hit), JSON.stringify(onB.invocations));
+      assert.deepEqual(onB.invocations.map((i) => i.run), ran.invocations.map((i) => i.run));
+      const down = closing(logB);
+      assert.equal(down.hits, runs.size, "100% hits");
+      assert.equal(down.runs, 0, "nothing computed, nothing uploaded");
+      // The only bytes decoded on B are the final value's (the zones file is B's own).
+      const inB = await kinds(b);
+      assert.deepEqual(inB.blob, new Set([ran.final, ran.zones]));
+      assert.equal(inB.tree.size, 0);
+      assert.equal(down.objects, 1, "exactly one object downloaded: the one decoded");
+      const finalSize = await inStore(a, (s) => s.readBlob(ran.final)).then((x) => x.length);
+      assert.equal(down.bytes, finalSize);
+      assert.deepEqual(
+        inB.record,
+        new Set([...runs, onB.record]),
+        "A's run records came with the hits; B's scenario record is its own",
+      );
+      console.log(
+        `remote hit latency: ${(ms / runs.size).toFixed(1)} ms per step (${runs.size} steps, ${
+          ms.toFixed(0)
+        } ms with the SDK's start); downloaded ${down.bytes} B of ${await totalBytes(a)} B`,
+      );
+
+      // Lineage on B shows A's runs, as on A.
+      const lineageB = await json(["lineage", ran.final, "--store", b]);
+      const lineageA = await json(["lineage", ran.final, "--store", a]);
+      assert.deepEqual(lineageB, lineageA);
+      // fsck asks no remote: the bytes left there are "missing" here, and nothing else is
+      // wrong; each of them is on the remote.
+      const fsckB = JSON.parse((await cairnWith(["fsck", "--store", b, "--json"])).stdout);
+      const problems = fsckB.problems as { kind: string; subject: string }[];
+      assert.deepEqual(problems.filter((p) => p.kind !== "missing"), []);
+      const onRemote = await inRemote(BUCKET, prefix, (s) =>
+        s.missing(problems.map((p) =>
+          p.subject
+        )));
+      assert.deepEqual(onRemote, [], "every byte B lacks is on the remote");
+
+      // A miss on B whose input is a remote hit's output downloads exactly that input.
+      const logB2: string[] = [];
+      const other = await runDemo(b, {
+        rate: 1.2,
+        n: 1,
+        name: "other",
+        remote: "origin",
+        log: (l) => logB2.push(l),
+      });
+      const seed = other.invocations.find((i) => i.step === "seed")!;
+      assert.equal(seed.hit, true);
+      assert.ok(other.invocations.filter((i) => i.step !== "seed").every((i) => !i.hit));
+      const seedOutput = await inStore(b, (s) => s.readRecord(seed.run)).then(
+        (r) => (r.outputs as Record<string, { id: string }>).x!.id,
+      );
+      const own = await inStore(b, (s) =>
+        Effect.gen(function* () {
+          const ids = new Set<string>();
+          for (const i of other.invocations.filter((i) => !i.hit)) {
+            const r = yield* s.readRecord(i.run);
+            for (const o of Object.values(r.outputs as Record<string, { id: string }>)) {
+              ids.add(o.id);
+            }
+          }
+          return ids;
+        }));
+      const afterB = await kinds(b);
+      assert.deepEqual(
+        [...afterB.blob].filter((id) => !inB.blob.has(id) && !own.has(id)),
+        [seedOutput],
+        "the one new blob B did not make is the seed's output, which grow decoded",
+      );
+      const again = closing(logB2);
+      assert.equal(again.objects, 1);
+      assert.equal(again.runs, 2, "grow and smooth went up");
+      const check = await inRemote(BUCKET, prefix, dangling);
+      assert.deepEqual(check.problems, []);
+    }),
+);
+
+const totalBytes = (root: string) =>
+  inStore(root, (s) =>
+    Effect.gen(function* () {
+      let n = 0;
+      for (const id of yield* s.listObjects()) {
+        if ((yield* s.identify(id)) === "blob") n += (yield* s.readBlob(id)).length;
+      }
+      return n;
+    }));
+
+// A pipeline whose second step stops the S3 gateway while the run goes on.
+const faultProgram = (tag: string) => {
+  const one = step({ name: "one", config: { tag }, outputs: { x: Json }, run: () => ({ x: 1 }) });
+  const two = step({
+    name: "two",
+    inputs: { x: Json },
+    outputs: { x: Json },
+    run: async ({ x }) => {
+      await stopGateway();
+      return { x: x + 1 };
+    },
+  });
+  const three = step({
+    name: "three",
+    inputs: { x: Json },
+    outputs: { x: Json },
+    run: ({ x }) => ({ x: x * 10 }),
+  });
+  return scenario(
+    "fault",
+    {},
+    Effect.gen(function* () {
+      const a = yield* one({});
+      const b = yield* two({ x: a.x });
+      return yield* three({ x: b.x });
+    }),
+  );
+};
+
+remoteTest(
+  "the server stopped mid-run: the run succeeds locally with a warning, the remote names only what it holds, and a later push completes",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      Deno.env.set("AWS_MAX_ATTEMPTS", "2");
+      const a = `${dir}/a`;
+      const prefix = `fault/${crypto.randomUUID()}`;
+      await addRemote(a, `s3://${BUCKET}/${prefix}`);
+      const log: string[] = [];
+      let stopped = false;
+      try {
+        const out = await Effect.runPromise(
+          faultProgram(prefix).pipe(
+            Effect.andThen(Pipeline.use((p) => p.store.readRef("scenarios/fault"))),
+            Effect.provide(
+              Pipeline.layerDisk({
+                root: a,
+                remote: "origin",
+                progress: {
+                  stepStarted: () => {},
+                  stepFinished: () => {},
+                  iterationFinished: () => {},
+                  scenarioFinished: () => {},
+                  log: (l) => log.push(l),
+                },
+              }),
+            ),
+          ),
+        );
+        stopped = true;
+        assert.ok(out, "the scenario was recorded locally");
+      } finally {
+        Deno.env.delete("AWS_MAX_ATTEMPTS");
+        await startGateway();
+      }
+      assert.ok(stopped);
+      const text = log.join("\n");
+      assert.match(
+        text,
+        /remote "origin": .* failed \(.*\); the run goes on with the local store only/,
+      );
+      assert.match(
+        text,
+        /not uploaded; the results are in the local store, and "cairn push" sends them/,
+      );
+      assert.equal((await json(["fsck", "--store", a])).ok, true, "the local store is intact");
+      const after = await inRemote(BUCKET, prefix, dangling);
+      assert.deepEqual(after.problems, [], "nothing on the remote names what it lacks");
+
+      const pushed = await json(["push", "--store", a]);
+      assert.equal(pushed.refs[0].result, "created");
+      const done = await inRemote(BUCKET, prefix, (s) =>
+        Effect.gen(function* () {
+          return { check: yield* dangling(s), cache: yield* s.index("cache").snapshot() };
+        }));
+      assert.deepEqual(done.check.problems, []);
+      assert.equal(done.cache.size, 3, "every run's cache entry is there after the push");
+      assert.equal(done.check.objects, (await closure(a, "fault")).size);
+    }),
+);
+
+remoteTest(
+  "after a pull without --all, materialize downloads the bytes from the remote, verified",
+  () =>
+    withDirs(async (dir) => {
+      const a = `${dir}/a`;
+      const b = `${dir}/b`;
+      const url = `s3://${BUCKET}/lazy/${crypto.randomUUID()}`;
+      const ran = await runDemo(a, { rate: 1.1, n: 2 });
+      await addRemote(a, url);
+      await addRemote(b, url);
+      await ok(["push", "--store", a]);
+      await ok(["pull", "demo", "--store", b]);
+      assert.equal(await inStore(b, (s) => s.has(ran.final)), false, "no bytes pulled");
+      const dest = `${dir}/final.json`;
+      const wrote = await json(["materialize", ran.final, dest, "--store", b]);
+      assert.equal(wrote.id, ran.final);
+      assert.deepEqual(
+        Deno.readFileSync(dest),
+        await inStore(a, (s) => s.readBlob(ran.final)),
+      );
+      assert.equal(await inStore(b, (s) => s.has(ran.final)), true, "kept locally, verified");
+
+      // Without the remote the store says what is missing, as before.
+      await ok(["remote", "remove", "origin", "--store", b]);
+      const zones = `${dir}/zones.csv`;
+      const missing = await cairnWith(["materialize", ran.zones, zones, "--store", b]);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, new RegExp(`Cannot find "${ran.zones}"`));
+    }),
+);
