@@ -89,3 +89,4 @@ export {
 } from "./remote/remote_cache.ts";
 export type { RemoteReadStats } from "./remote/remote_backed_store.ts";
 export type { WriteThroughStats } from "./remote/write_through.ts";
+export type { TypedLink } from "./remote/typed_links.ts";

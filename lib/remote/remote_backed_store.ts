@@ -30,13 +30,15 @@ import { withScratch } from "./_scratch.ts";
 
 /** What the remote gave and was asked, counted as it happens. */
 export interface RemoteReadStats {
-  /** Cache lookups that missed locally and were asked of the remote, and its hits. */
+  /** Cache lookups that missed locally and were asked of the remote. */
   lookups: number;
+  /** Those the remote answered with a usable entry. */
   hits: number;
   /** Records brought in with the remote's hits (run records and the runs they link). */
   records: number;
-  /** Blobs and trees downloaded because something read them, and their bytes. */
+  /** Blobs and trees downloaded because something read them. */
   objects: number;
+  /** Their payload bytes. */
   bytes: number;
   /** The ids of those blobs and trees, in the order they were downloaded. */
   readonly downloaded: ObjectId[];

@@ -40,8 +40,9 @@ import { writeThrough, type WriteThroughStats } from "./write_through.ts";
 export interface RemoteCacheApi {
   /** The remote's name. */
   readonly name: string;
-  /** What came down and what went up so far. */
+  /** What came down so far. */
   readonly reads: RemoteReadStats;
+  /** What went up so far. */
   readonly writes: WriteThroughStats;
   /** Brings the bytes of `links` the local store lacks (a miss's inputs, before it runs). */
   readonly fetch: (links: readonly TypedLink[]) => Effect.Effect<void, StoreError>;
@@ -120,7 +121,10 @@ const openRemote = (root: string, name: string, warn: (line: string) => void) =>
  * import { ObjectStore, RemoteCache } from "cairn"
  *
  * const layer = RemoteCache.layer({ name: "origin" }).pipe(Layer.provide(ObjectStore.layerTemp))
- * const error = await Effect.runPromise(Effect.flip(Effect.provide(RemoteCache.asEffect(), layer)))
+ * const opening = Effect.gen(function* () {
+ *   return yield* RemoteCache
+ * })
+ * const error = await Effect.runPromise(Effect.flip(Effect.provide(opening, layer)))
  * assert.match(error.message, /^Cannot accept remote "origin": the store at .* has no such remote/)
  * ```
  */

@@ -26,8 +26,9 @@ import { withScratch } from "./_scratch.ts";
 export interface WriteThroughStats {
   /** Runs whose closure and cache entry are on the remote now. */
   runs: number;
-  /** Objects and payload bytes uploaded. */
+  /** Objects uploaded. */
   objects: number;
+  /** Their payload bytes. */
   bytes: number;
   /** Runs not uploaded (the remote failed): `cairn push` sends them. */
   failed: number;
