@@ -7,7 +7,7 @@
 // left on the remote come down when materialize reads them.
 import assert from "node:assert/strict";
 import * as Effect from "effect/Effect";
-import { Json, Pipeline, scenario, step } from "../../mod.ts";
+import { Json, Pipeline, scenario, step, Text } from "../../mod.ts";
 import { runDemo } from "../cli/_fixture.ts";
 import { withProject } from "../lib/pipeline/_project.ts";
 import { PATH } from "../lib/pipeline/command/_model.ts";
@@ -211,7 +211,16 @@ const totalBytes = (root: string) =>
 
 // A pipeline whose second step stops the S3 gateway while the run goes on.
 const faultProgram = (tag: string) => {
-  const one = step({ name: "one", config: { tag }, outputs: { x: Json }, run: () => ({ x: 1 }) });
+  // A large output, so its upload (multipart) is under way when the gateway stops.
+  const one = step({
+    name: "one",
+    config: { tag },
+    outputs: { x: Json, big: Text },
+    run: (_, config) => ({
+      x: 1,
+      big: config.tag.repeat(Math.ceil((48 << 20) / config.tag.length)),
+    }),
+  });
   const two = step({
     name: "two",
     inputs: { x: Json },
