@@ -7,7 +7,8 @@
 // left on the remote come down when materialize reads them.
 import assert from "node:assert/strict";
 import * as Effect from "effect/Effect";
-import { Json, Pipeline, scenario, step, Text } from "../../mod.ts";
+import { Json, Pipeline, read, scenario, step, Text, workers } from "../../mod.ts";
+import { double, where } from "../lib/pipeline/workers/_steps.ts";
 import { runDemo } from "../cli/_fixture.ts";
 import { withProject } from "../lib/pipeline/_project.ts";
 import { PATH } from "../lib/pipeline/command/_model.ts";
@@ -400,5 +401,63 @@ remoteTest(
         assert.equal(await ok(["logs", "logs", "model", "--stderr", "--store", b]), "err one\n");
         assert.equal(await inStore(b, (s) => s.has(logs.stdout)), true);
       });
+    }),
+);
+
+const quietProgress = (log: (line: string) => void) => ({
+  stepStarted: () => {},
+  stepFinished: () => {},
+  iterationFinished: () => {},
+  scenarioFinished: () => {},
+  log,
+});
+
+remoteTest(
+  "with workers, the pipeline process downloads a miss's inputs from the remote before a worker runs it",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      const a = `${dir}/a`;
+      const b = `${dir}/b`;
+      const url = `s3://${BUCKET}/workers/${crypto.randomUUID()}`;
+      await addRemote(a, url);
+      await addRemote(b, url);
+      const first = await Effect.runPromise(
+        where({}).pipe(
+          Effect.provide(
+            Pipeline.layerDisk({ root: a, remote: "origin", progress: quietProgress(() => {}) }),
+          ),
+        ),
+      );
+      const log: string[] = [];
+      const out = await Effect.runPromise(
+        Effect.gen(function* () {
+          const w = yield* where({});
+          const d = yield* double({ x: w.pid });
+          return {
+            w: w.pid.id,
+            d: yield* read(d.y),
+            pid: yield* read(d.pid),
+            x: yield* read(w.pid),
+          };
+        }).pipe(
+          Effect.provide(
+            Pipeline.layerDisk({
+              root: b,
+              remote: "origin",
+              executor: workers({ size: 1 }),
+              progress: quietProgress((l) => log.push(l)),
+            }),
+          ),
+        ),
+      );
+      assert.equal(out.w, first.pid.id, "where was a hit on A's run");
+      assert.notEqual(out.pid, Deno.pid, "double ran in a worker");
+      assert.equal(out.d, out.x * 2);
+      const c = closing(log);
+      assert.equal(c.hits, 1);
+      assert.equal(c.runs, 1, "double went up");
+      // where's output (double's input, then read here) and nothing else came down.
+      assert.equal(c.objects, 1);
     }),
 );
