@@ -48,8 +48,11 @@ export interface RemoteReadStats {
 export interface RemoteBacking {
   /** The remote's name. */
   readonly name: string;
-  /** The remote store; undefined when it could not be opened. */
-  readonly remote: ObjectStoreApi | undefined;
+  /**
+   * The remote store, opened on first use (a run whose steps all hit locally never
+   * loads the SDK); undefined when it cannot be opened (said once; `down` is set).
+   */
+  readonly remote: Effect.Effect<ObjectStoreApi | undefined>;
   /** Set once the remote failed: the rest of the run stays local. */
   down: boolean;
   readonly stats: RemoteReadStats;
@@ -80,16 +83,23 @@ export const download = (
   links: readonly TypedLink[],
 ): Effect.Effect<CopyReport, StoreError | RemoteError> =>
   Effect.gen(function* () {
-    const remote = backing.remote;
+    // Only what is absent here: a miss whose inputs are all local never opens the remote.
+    const absent = new Set(yield* local.missing(links.map((l) => l.id)));
+    const records = links.filter((l) => l.kind === "record" && absent.has(l.id));
+    const bytes = links.filter((l) => l.kind !== "record" && absent.has(l.id));
+    if (records.length + bytes.length === 0) {
+      return { objects: 0, bytes: 0, present: links.length, records: new Map() };
+    }
+    const remote = yield* backing.remote;
     if (!remote) {
       return yield* Effect.fail(
-        new RemoteError({ detail: `Cannot download: the remote "${backing.name}" is not open` }),
+        new RemoteError({
+          detail: `Cannot download ${
+            [...absent].join(", ")
+          }: the remote "${backing.name}" is not open`,
+        }),
       );
     }
-    const records = links.filter((l) => l.kind === "record");
-    const others = links.filter((l) => l.kind !== "record");
-    const absent = new Set(yield* local.missing(others.map((l) => l.id)));
-    const bytes = others.filter((l) => absent.has(l.id));
     const copy = (roots: readonly TypedLink[], withBytes: boolean) =>
       roots.length === 0 ? Effect.succeed(undefined) : withScratch(
         local,
@@ -127,7 +137,7 @@ export const download = (
  *     const local = yield* ObjectStore
  *     const stats = { lookups: 0, hits: 0, records: 0, objects: 0, bytes: 0, downloaded: [] }
  *     const store = remoteBacked(local, {
- *       name: "origin", remote: undefined, down: true, stats, adopted: new Map(), warn: () => {},
+ *       name: "origin", remote: Effect.succeed(undefined), down: true, stats, adopted: new Map(), warn: () => {},
  *     })
  *     const { id } = yield* store.putBlob(new TextEncoder().encode("hi"))
  *     return new TextDecoder().decode(yield* store.readBlob(id))
@@ -181,8 +191,9 @@ export const remoteBacked = (local: ObjectStoreApi, backing: RemoteBacking): Obj
         if (mine !== undefined && decodeCacheValue(mine)) return mine;
         const known = backing.adopted.get(key);
         if (known !== undefined) return known;
-        const remote = backing.remote;
-        if (!remote || backing.down) return mine;
+        if (backing.down) return mine;
+        const remote = yield* backing.remote;
+        if (!remote) return mine;
         backing.stats.lookups++;
         const theirs = yield* remote.index(CACHE_INDEX).get(key).pipe(
           Effect.flatMap((v) =>
@@ -217,8 +228,8 @@ export const remoteBacked = (local: ObjectStoreApi, backing: RemoteBacking): Obj
     resolve: (prefix) =>
       local.resolve(prefix).pipe(
         Effect.catchReason("StoreError", "AmbiguousId", (reason, error) =>
-          reason.matches === 0 && backing.remote && !backing.down
-            ? backing.remote.resolve(prefix)
+          reason.matches === 0 && !backing.down
+            ? Effect.flatMap(backing.remote, (r) => (r ? r.resolve(prefix) : Effect.fail(error)))
             : Effect.fail(error)),
       ),
     identify: (id) => orFetch(id, undefined, () => local.identify(id)),

@@ -16,6 +16,7 @@
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
+import * as Scope from "effect/Scope";
 import {
   InvalidInput,
   IoFailure,
@@ -26,6 +27,7 @@ import {
 import type { ObjectId } from "../../store/object_id.ts";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import { parseRemoteUrl, readRemotes } from "../../store/remotes.ts";
+import type { S3StoreOptions } from "../../store/s3/s3_store_options.ts";
 import { CACHE_INDEX } from "../model/cache_entry.ts";
 import {
   download,
@@ -72,9 +74,9 @@ const stderrLine = (line: string) => {
   }
 };
 
-// The remote named `name`, opened (its SDK imported only now), or undefined when the
-// server cannot be reached.
-const openRemote = (root: string, name: string, warn: (line: string) => void) =>
+// Where the remote named `name` is, from the store's remotes file: a remote the store
+// does not know is an error as the layer is built, not when a lookup first needs it.
+const remoteSpec = (root: string, name: string) =>
   Effect.gen(function* () {
     const remotes = yield* Effect.try({
       try: () => readRemotes(root),
@@ -92,13 +94,24 @@ const openRemote = (root: string, name: string, warn: (line: string) => void) =>
         }),
       ));
     }
-    const { layerS3 } = yield* Effect.promise(() => import("../../store/s3/layer_s3.ts"));
-    const layer = layerS3({
+    return {
       bucket: where.bucket,
       prefix: where.prefix,
       ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
-    });
-    return yield* Layer.build(layer).pipe(
+    };
+  });
+
+// The remote opened in `scope` (its SDK imported only now), or undefined when the
+// server cannot be reached — said once, and the run goes on locally.
+const openRemote = (
+  spec: S3StoreOptions,
+  name: string,
+  scope: Scope.Scope,
+  warn: (line: string) => void,
+) =>
+  Effect.gen(function* () {
+    const { layerS3 } = yield* Effect.promise(() => import("../../store/s3/layer_s3.ts"));
+    return yield* Layer.buildWithScope(layerS3(spec), scope).pipe(
       Effect.map((context) => Context.get(context, ObjectStore) as ObjectStoreApi | undefined),
       Effect.catch((e) =>
         Effect.sync(() => {
@@ -138,11 +151,21 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
     return Layer.effectContext(Effect.gen(function* () {
       const local = yield* ObjectStore;
       const warn = options.log ?? stderrLine;
-      const remote = yield* openRemote(local.root, options.name, warn);
+      const spec = yield* remoteSpec(local.root, options.name);
+      // The remote's own scope, closed after the finalizer below has waited for the
+      // uploads: the remote is opened lazily, and a finalizer added then to the layer's
+      // scope would run first and close the client under the last uploads.
+      const scope = yield* Scope.make();
+      yield* Effect.addFinalizer((exit) => Scope.close(scope, exit));
+      const remote = yield* Effect.cached(
+        openRemote(spec, options.name, scope, warn).pipe(
+          Effect.tap((opened) => Effect.sync(() => opened ?? (backing.down = true))),
+        ),
+      );
       const backing: RemoteBacking = {
         name: options.name,
         remote,
-        down: remote === undefined,
+        down: false,
         stats: { lookups: 0, hits: 0, records: 0, objects: 0, bytes: 0, downloaded: [] },
         adopted: new Map(),
         warn,
@@ -173,7 +196,7 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
               } not uploaded; the results are in the local store, and "cairn push" sends them`,
             );
           }
-          if (options.quiet) return;
+          if (options.quiet || r.lookups + r.objects + w.runs + w.failed === 0) return;
           warn(
             `[cairn] remote "${options.name}": ${r.hits} of ${r.lookups} lookups hit; downloaded ${r.objects} object${
               r.objects === 1 ? "" : "s"

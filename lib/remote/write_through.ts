@@ -57,7 +57,7 @@ export interface WriteThrough {
  *   const local = yield* ObjectStore
  *   const reads = { lookups: 0, hits: 0, records: 0, objects: 0, bytes: 0, downloaded: [] }
  *   const up = yield* writeThrough(local, {
- *     name: "origin", remote: undefined, down: true, stats: reads, adopted: new Map(), warn: () => {},
+ *     name: "origin", remote: Effect.succeed(undefined), down: true, stats: reads, adopted: new Map(), warn: () => {},
  *   })
  *   yield* up.written("some key", "ab".repeat(32))
  *   yield* up.finish
@@ -77,8 +77,8 @@ export const writeThrough = (
     const stats: WriteThroughStats = { runs: 0, objects: 0, bytes: 0, failed: 0 };
     const upload = (key: string, run: ObjectId) =>
       Effect.gen(function* () {
-        const remote = backing.remote;
-        if (!remote || backing.down) {
+        const remote = backing.down ? undefined : yield* backing.remote;
+        if (!remote) {
           stats.failed++;
           return;
         }
