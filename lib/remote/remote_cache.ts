@@ -15,6 +15,7 @@
  */
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
 import * as Scope from "effect/Scope";
 import {
@@ -175,9 +176,12 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       });
       // Released before the write-through's fibers (finalizers run last-added first).
-      yield* Effect.addFinalizer(() =>
+      yield* Effect.addFinalizer((exit) =>
         Effect.gen(function* () {
-          yield* uploads.finish;
+          // Interrupted (Ctrl-C): the uploads under way are interrupted too — each leaves
+          // complete closures only — and counted as not uploaded; else all are awaited.
+          if (Exit.hasInterrupts(exit)) yield* uploads.abandon;
+          else yield* uploads.finish;
           // Adopted runs whose outputs all came down are local hits from now on.
           yield* Effect.ignore(local.appendIfComplete(
             [...backing.adopted].map(([key, value]) => ({

@@ -41,6 +41,8 @@ export interface WriteThrough {
   readonly written: (key: string, run: ObjectId) => Effect.Effect<void>;
   /** Waits for every queued upload. */
   readonly finish: Effect.Effect<void>;
+  /** Interrupts the uploads under way (each leaves complete closures), counting them not uploaded. */
+  readonly abandon: Effect.Effect<void>;
 }
 
 /**
@@ -111,5 +113,9 @@ export const writeThrough = (
       stats,
       written: (key, run) => Effect.asVoid(FiberSet.run(fibers, upload(key, run))),
       finish: FiberSet.awaitEmpty(fibers),
+      abandon: Effect.gen(function* () {
+        stats.failed += yield* FiberSet.size(fibers);
+        yield* FiberSet.clear(fibers);
+      }),
     };
   });

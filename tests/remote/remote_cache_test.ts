@@ -461,3 +461,49 @@ remoteTest(
       assert.equal(c.objects, 1);
     }),
 );
+
+remoteTest(
+  "a run interrupted while its uploads are under way stops them: counted as not uploaded, the remote naming only what it holds",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      const a = `${dir}/a`;
+      const prefix = `interrupt/${crypto.randomUUID()}`;
+      await addRemote(a, `s3://${BUCKET}/${prefix}`);
+      const big = step({
+        name: "big",
+        config: { tag: prefix },
+        outputs: { big: Text },
+        run: (_, config) => ({
+          big: config.tag.repeat(Math.ceil((48 << 20) / config.tag.length)),
+        }),
+      });
+      const log: string[] = [];
+      const controller = new AbortController();
+      const exit = await Effect.runPromiseExit(
+        big({}).pipe(
+          Effect.andThen(Effect.never),
+          Effect.provide(
+            Pipeline.layerDisk({
+              root: a,
+              remote: "origin",
+              progress: {
+                ...quietProgress((l) => log.push(l)),
+                // The write-through of the step's run is under way once it is reported.
+                stepFinished: () => controller.abort(),
+              },
+            }),
+          ),
+        ),
+        { signal: controller.signal },
+      );
+      assert.equal(exit._tag, "Failure");
+      assert.match(log.join("\n"), /1 run was not uploaded/);
+      const remote = await inRemote(BUCKET, prefix, (s) =>
+        Effect.gen(function* () {
+          return { check: yield* dangling(s), cache: yield* s.index("cache").snapshot() };
+        }));
+      assert.deepEqual(remote.check.problems, []);
+      assert.equal(remote.cache.size, 0, "no cache entry for an upload cut short");
+    }),
+);
