@@ -160,12 +160,21 @@ export const remoteBacked = (local: ObjectStoreApi, backing: RemoteBacking): Obj
   ) =>
     read().pipe(
       Effect.catchReason("StoreError", "ObjectNotFound", (_, error) =>
-        fetch(kind ? { id, kind } : { id }).pipe(
+        // A kind not known is asked of the remote first: a record comes without the
+        // bytes it links to, as a record read anywhere else here does.
+        (kind ? Effect.succeed(kind) : kindOnRemote(id, error)).pipe(
+          Effect.flatMap((k) => fetch({ id, kind: k })),
           // Found nowhere: what a store without a remote says. The remote's own failures
           // (the server gone) are said as they are.
           Effect.mapError((e) => (e._tag === "RemoteError" ? error : e)),
           Effect.andThen(read),
         )),
+    );
+
+  const kindOnRemote = (id: ObjectId, notFound: StoreError) =>
+    backing.down ? Effect.fail(notFound) : Effect.flatMap(
+      backing.remote,
+      (r) => (r ? r.identify(id) : Effect.fail(notFound)),
     );
 
   // A cache entry of the remote's, adopted: its records come in with lineage entries.
