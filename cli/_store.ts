@@ -6,6 +6,7 @@
  * @module
  */
 import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import * as Option from "effect/Option";
 import * as Flag from "effect/cli/Flag";
 import type { ObjectStore, ObjectStoreApi } from "../store/object_store.ts";
@@ -40,18 +41,54 @@ export const objectStore: Effect.Effect<ObjectStoreApi, never, ObjectStore> = Ef
   },
 );
 
+/** How a command opens the store. */
+export interface OpenOptions {
+  /**
+   * Read through the store's remote (`$CAIRN_REMOTE`, else `origin`, else the only
+   * one) when it has one: bytes a pull without `--all` left there are downloaded,
+   * verified, on first read. Nothing is uploaded.
+   */
+  readonly remote?: boolean;
+}
+
 /** Runs `use` with the existing store at `store` (never creates one). */
 export const withStore = <A, E>(
   store: Option.Option<string>,
   use: Effect.Effect<A, E, ObjectStore>,
+  options: OpenOptions = {},
 ): Effect.Effect<A, E | StoreError> =>
   Effect.promise(() => import("../store/object_store.ts")).pipe(
-    Effect.flatMap(({ ObjectStore }) => {
-      const root = Option.getOrUndefined(store);
-      return Effect.provide(
-        use,
-        ObjectStore.layer({ create: false, ...(root !== undefined ? { root } : {}) }),
-      );
+    Effect.flatMap(({ ObjectStore, defaultStoreRoot }) =>
+      Effect.gen(function* () {
+        const root = Option.getOrUndefined(store);
+        const local = ObjectStore.layer({ create: false, ...(root !== undefined ? { root } : {}) });
+        const name = options.remote ? yield* remoteToRead(root ?? defaultStoreRoot()) : undefined;
+        if (name === undefined) return yield* Effect.provide(use, local);
+        const { RemoteCache } = yield* Effect.promise(() =>
+          import("../lib/remote/remote_cache.ts")
+        );
+        const layer = RemoteCache.layer({ name, writeThrough: false, quiet: true }).pipe(
+          Layer.provide(local),
+        );
+        return yield* Effect.provide(use, layer);
+      })
+    ),
+  );
+
+// The remote a read-only command reads through, if the store has one.
+const remoteToRead = (root: string) =>
+  Effect.promise(() => import("../store/remotes.ts")).pipe(
+    Effect.map(({ readRemotes }) => {
+      let remotes: Record<string, unknown>;
+      try {
+        remotes = readRemotes(root);
+      } catch {
+        return undefined; // a damaged remotes file: the command works on the local store
+      }
+      const names = Object.keys(remotes);
+      const chosen = Deno.env.get("CAIRN_REMOTE") ||
+        (remotes.origin ? "origin" : names.length === 1 ? names[0] : undefined);
+      return chosen !== undefined && chosen in remotes ? chosen : undefined;
     }),
   );
 
@@ -62,6 +99,7 @@ export const withStore = <A, E>(
 export const withView = <A, E>(
   store: Option.Option<string>,
   use: (view: Queries.LineageView, q: typeof Queries) => Effect.Effect<A, E, ObjectStore>,
+  options: OpenOptions = {},
 ): Effect.Effect<A, E | StoreError> =>
   withStore(
     store,
@@ -70,4 +108,5 @@ export const withView = <A, E>(
       const index = yield* q.openQueryIndex();
       return yield* use(index.view, q);
     })),
+    options,
   );

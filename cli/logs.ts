@@ -92,7 +92,7 @@ export const logsCommand = Command.make(
           ...section("stdout", logs.stdout),
           ...section("stderr", logs.stderr),
         ]);
-      })),
+      }), { remote: true }),
 ).pipe(
   Command.withDescription("Print what a command's program wrote to stdout and stderr"),
   Command.withExamples([

@@ -64,5 +64,5 @@ export const materializeCommand = Command.make(
             formatBytes(result.bytes)
           }`,
         ]);
-      })),
+      }), { remote: true }),
 ).pipe(Command.withDescription("Write an artifact out of the store as a file or directory"));

@@ -82,3 +82,11 @@ export {
   type StepContext,
   type StepOptions,
 } from "./pipeline/step.ts";
+export {
+  RemoteCache,
+  type RemoteCacheApi,
+  type RemoteCacheOptions,
+} from "./remote/remote_cache.ts";
+export type { RemoteReadStats } from "./remote/remote_backed_store.ts";
+export type { WriteThroughStats } from "./remote/write_through.ts";
+export type { TypedLink } from "./remote/typed_links.ts";

@@ -12,6 +12,7 @@ import type { StoreError } from "../../store/errors.ts";
 import { makeProgress } from "./progress.ts";
 import { Executor } from "./executor.ts";
 import { inProcess } from "./execute.ts";
+import { RemoteCache } from "../remote/remote_cache.ts";
 import type { PipelineApi, PipelineOptions, ScenarioState } from "./pipeline_api.ts";
 
 export type {
@@ -49,10 +50,17 @@ const sandboxFromEnv = (): boolean | "auto" => {
   return value === "1" ? true : value === "0" ? false : "auto";
 };
 
+// The remote cache's name: the option, else `$CAIRN_REMOTE`; `false` or empty: none.
+const remoteOf = (options: PipelineOptions): string | undefined =>
+  options.remote === false
+    ? undefined
+    : options.remote || Deno.env.get("CAIRN_REMOTE") || undefined;
+
 const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, ObjectStore> =>
   Effect.gen(function* () {
     const store = yield* ObjectStore;
     const provided = yield* Effect.serviceOption(Executor);
+    const remote = yield* Effect.serviceOption(RemoteCache);
     const api: Omit<PipelineApi, "executor" | "local"> & {
       executor?: PipelineApi["executor"];
       local?: PipelineApi["local"];
@@ -65,6 +73,7 @@ const make = (options: PipelineOptions): Effect.Effect<PipelineApi, never, Objec
       stepNames: new Map(),
       inFlight: new Map(),
       sandbox: options.sandbox ?? sandboxFromEnv(),
+      ...(remote._tag === "Some" ? { remote: remote.value } : {}),
     };
     const pipeline = api as PipelineApi;
     api.local = inProcess(pipeline);
@@ -97,9 +106,13 @@ export class Pipeline extends Context.Service<Pipeline, PipelineApi>()("cairn/Pi
   static layerDisk(options: PipelineOptions = {}): Layer.Layer<Pipeline, StoreError> {
     const executor = options.executor;
     const layer = Pipeline.layer(options);
-    return (executor ? layer.pipe(Layer.provide(executor)) : layer).pipe(
-      Layer.provide(ObjectStore.layer(options)),
-    );
+    const local = ObjectStore.layer(options);
+    const remote = remoteOf(options);
+    const stores = remote === undefined ? local : RemoteCache.layer({
+      name: remote,
+      ...(options.progress ? { log: (line: string) => options.progress!.log(line) } : {}),
+    }).pipe(Layer.provide(local));
+    return (executor ? layer.pipe(Layer.provide(executor)) : layer).pipe(Layer.provide(stores));
   }
 
   /** The interpreter over a throw-away store (tests). */

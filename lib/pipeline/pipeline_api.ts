@@ -14,6 +14,7 @@ import type { Progress } from "./progress.ts";
 import type * as Deferred from "effect/Deferred";
 import type { ObjectId } from "../../store/object_id.ts";
 import type { ArtifactRef } from "../model/artifact.ts";
+import type { RemoteCacheApi } from "../remote/remote_cache.ts";
 
 export type { Invocation, LoopOutcome };
 
@@ -66,6 +67,14 @@ export interface PipelineOptions extends StoreOptions {
    * `$CAIRN_SANDBOX` (`1`, `0` or `auto`), else `"auto"`.
    */
   readonly sandbox?: boolean | "auto";
+  /**
+   * A remote of the store (its name in the remotes file, `cairn remote add`) used as a
+   * cache during the run: a local miss is looked up there (a hit downloads output
+   * bytes only when something decodes them), and what the run computes is uploaded
+   * in the background, finished before the layer is released; a remote that fails is
+   * a warning, never a lost result. Default: `$CAIRN_REMOTE`, else none; `false`: none.
+   */
+  readonly remote?: string | false;
 }
 
 /** The interpreter's services. */
@@ -94,6 +103,8 @@ export interface PipelineApi {
   readonly inFlight: InFlight;
   /** The sandbox default of `command` steps that do not say (see {@linkcode PipelineOptions}). */
   readonly sandbox: boolean | "auto";
+  /** The remote cache of this run, when it has one (see {@linkcode PipelineOptions.remote}). */
+  readonly remote?: RemoteCacheApi;
 }
 
 /** A run of a key: what a hit reuses and a computation records. */

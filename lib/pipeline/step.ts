@@ -578,18 +578,32 @@ export const declareStep = <
           `[cairn] ${options.name} runs in the pipeline process, not in ${pipeline.executor.name}: it was made at run time, so it has no address a worker could find it by (declare it at module level to run it there)`,
         );
       }
-      const compute = executor.execute({
-        address,
-        local,
-        step: options.name,
-        inputs: invocationInputs(inputIds, flat),
-        iteration,
-        invokedAt: current,
-        scenario: scenarioName,
-        key,
-        components: recorded,
-        ...(override ? { configGiven: true } : {}),
-      }).pipe(span("cairn.miss", { step: options.name, executor: executor.name }));
+      // With a remote cache, the inputs' bytes come down before the step runs (wherever
+      // it runs): exactly what its decoding needs, in one parallel download.
+      const remote = pipeline.remote;
+      const inputsHere = remote
+        ? Effect.mapError(
+          remote.fetch(
+            Object.values(flat).flatMap((a) => (a ? [{ id: a.id, kind: a.kind }] : [])),
+          ),
+          storeFailure,
+        )
+        : Effect.void;
+      const compute = Effect.andThen(
+        inputsHere,
+        executor.execute({
+          address,
+          local,
+          step: options.name,
+          inputs: invocationInputs(inputIds, flat),
+          iteration,
+          invokedAt: current,
+          scenario: scenarioName,
+          key,
+          components: recorded,
+          ...(override ? { configGiven: true } : {}),
+        }),
+      ).pipe(span("cairn.miss", { step: options.name, executor: executor.name }));
       // Computed once however many invocations of the key are in flight, here or in
       // other processes on this store; the others take it as a hit.
       const result = yield* singleFlight(
@@ -607,6 +621,8 @@ export const declareStep = <
         ),
       );
       if (result.hit) return hitOf(result.run);
+      // Write-through: uploaded in the background, awaited when the run's layer closes.
+      if (remote) yield* remote.written(key, result.run.run);
       const ms = note(result.run.run, false);
       pipeline.progress.stepFinished(scenarioName, options.name, iteration, false, ms);
       return handles(result.run.outputs, result.run.run) as OutputArtifacts<O>;

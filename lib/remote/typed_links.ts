@@ -15,7 +15,9 @@ import { decodeScenarioRecord } from "../model/scenario_record.ts";
 
 /** A linked object with its kind when the record says it. */
 export interface TypedLink {
+  /** The object's id. */
   readonly id: ObjectId;
+  /** Its kind, when the record says it (else found by reading it). */
   readonly kind?: ObjectKind;
 }
 

@@ -1,6 +1,7 @@
 // The S3 store's layout under its prefix — the one place that says which key holds
 // what — and the pure codecs of the small bodies it writes (refs, reflog entries,
 // index entries). No I/O.
+import { createHash } from "node:crypto";
 import { isObjectId, type ObjectId } from "../object_id.ts";
 import { ZERO_ID } from "../refs.ts";
 
@@ -101,26 +102,56 @@ const unescapeKey = (segment: string): string | undefined => {
 };
 
 /**
- * An index entry is an empty object whose key says everything:
+ * The longest value (escaped) an index entry's key holds itself. A longer one — a
+ * cache entry's value names each output with its id, so most are longer — is the
+ * entry's body, and the key holds `~~<sha256 of the value>` instead: S3 allows 1,024
+ * bytes of key, but a Ceph OSD refuses RADOS names over `osd_max_object_name_len`
+ * (often 256 or 460, the bucket's marker included), which a cache entry with two
+ * outputs already exceeded, as an HTTP 500. `~~` is no escape, so an older reader
+ * skips such an entry as unreadable rather than misreading it.
+ */
+export const INLINE_VALUE_MAX = 160;
+
+/**
+ * An index entry is an object whose key says everything but a long value:
  * `index/<name>/<key>/<time ms, 13 digits>.<counter, 6 digits>.<random>.<value>`, so
  * one listing (keys come sorted) answers get, getAll and snapshot without a read,
- * oldest first. Written create-only: an entry once written never changes.
+ * oldest first; a value longer than {@linkcode INLINE_VALUE_MAX} escaped is the
+ * body (`body`), named by its digest in the key, and costs one read. Written
+ * create-only: an entry once written never changes.
  */
 export const indexEntrySuffix = (
   timeMs: number,
   counter: number,
   random: string,
   value: string,
-): string =>
-  `${String(timeMs).padStart(13, "0")}.${String(counter % 1e6).padStart(6, "0")}.${random}.${
-    escapeKey(value)
-  }`;
+): { readonly suffix: string; readonly body?: Uint8Array } => {
+  const head = `${String(timeMs).padStart(13, "0")}.${
+    String(counter % 1e6).padStart(6, "0")
+  }.${random}.`;
+  const escaped = escapeKey(value);
+  if (escaped.length <= INLINE_VALUE_MAX) return { suffix: head + escaped };
+  const body = new TextEncoder().encode(value);
+  return { suffix: `${head}~~${valueDigest(body)}`, body };
+};
 
-/** The key and value of an index entry key (after `index/<name>/`), or undefined. */
-export const decodeIndexEntry = (rest: string): { key: string; value: string } | undefined => {
+/** The digest a long value is named by (sha256, hex). */
+export const valueDigest = (body: Uint8Array): string =>
+  createHash("sha256").update(body).digest("hex");
+
+/**
+ * The key and value of an index entry key (after `index/<name>/`) — or, for a value
+ * held in the body, the key and the body's digest — or undefined.
+ */
+export const decodeIndexEntry = (
+  rest: string,
+): { key: string; value: string } | { key: string; digest: string } | undefined => {
   const m = /^([^/]*)\/\d{13}\.\d{6}\.[0-9a-z]+\.([^/]*)$/.exec(rest);
   if (!m) return undefined;
   const key = unescapeKey(m[1]!);
+  if (key === undefined) return undefined;
+  const long = /^~~([0-9a-f]{64})$/.exec(m[2]!);
+  if (long) return { key, digest: long[1]! };
   const value = unescapeKey(m[2]!);
-  return key === undefined || value === undefined ? undefined : { key, value };
+  return value === undefined ? undefined : { key, value };
 };

@@ -1,7 +1,8 @@
 /**
- * Append-only indexes in an S3 bucket: each entry is an empty object, created
- * create-only, whose key holds the entry (see `indexEntrySuffix` in `_keys.ts`), so
- * a lookup is one listing and no entry is ever overwritten. Entries are ordered by
+ * Append-only indexes in an S3 bucket: each entry is an object, created
+ * create-only, whose key holds the entry (see `indexEntrySuffix` in `_keys.ts`) — a
+ * long value in its body, named by its digest — so a lookup is one listing (and a
+ * read per long value) and no entry is ever overwritten. Entries are ordered by
  * the writer's clock (then a per-process counter): across machines "newest" is as
  * good as their clocks agree, which suits the cache index (any entry names a valid
  * run) and no index relies on more.
@@ -12,8 +13,8 @@ import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import { InvalidInput, type StoreError, storeError } from "../errors.ts";
 import type { IndexHandle } from "../object_store.ts";
-import { deleteObject, listKeys, putObject } from "./_bucket.ts";
-import { decodeIndexEntry, indexEntrySuffix } from "./_keys.ts";
+import { deleteObject, getObject, listKeys, putObject } from "./_bucket.ts";
+import { decodeIndexEntry, indexEntrySuffix, valueDigest } from "./_keys.ts";
 import type { S3Context } from "./s3_objects.ts";
 
 let counter = 0;
@@ -36,8 +37,8 @@ const entryKey = (ctx: S3Context, name: string, key: string, value: string) =>
       );
     }
     const random = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
-    const full = ctx.keys.indexKey(name, key) +
-      indexEntrySuffix(yield* Clock.currentTimeMillis, counter++, random, value);
+    const entry = indexEntrySuffix(yield* Clock.currentTimeMillis, counter++, random, value);
+    const full = ctx.keys.indexKey(name, key) + entry.suffix;
     if (new TextEncoder().encode(full).length > MAX_KEY) {
       return yield* Effect.fail(
         storeError(
@@ -49,23 +50,36 @@ const entryKey = (ctx: S3Context, name: string, key: string, value: string) =>
         ),
       );
     }
-    return full;
+    return { key: full, body: entry.body ?? new Uint8Array(0) };
   });
 
-/** Every entry of `prefix`'s listing, grouped by key, oldest first, with the S3 keys. */
+/**
+ * Every entry of `prefix`'s listing, grouped by key, oldest first, with the S3 keys;
+ * a value held in its entry's body is read (in parallel) and checked against the
+ * digest its key names — one that does not match, or that is gone, is rejected.
+ */
 const scan = (ctx: S3Context, name: string, listPrefix: string) =>
   Effect.gen(function* () {
     const base = ctx.keys.index(name);
+    const listed = yield* listKeys(ctx.bucket, listPrefix);
+    const decoded = yield* Effect.forEach(listed, ({ key }) =>
+      Effect.gen(function* () {
+        const entry = decodeIndexEntry(key.slice(base.length));
+        if (!entry || "value" in entry) return entry && { ...entry, s3Key: key };
+        const got = yield* getObject(ctx.bucket, key);
+        if (!got || valueDigest(got.bytes) !== entry.digest) return undefined;
+        const value = new TextDecoder().decode(got.bytes);
+        return { key: entry.key, value, s3Key: key };
+      }), { concurrency: 16 });
     const groups = new Map<string, { value: string; s3Key: string }[]>();
     let rejected = 0;
-    for (const { key } of yield* listKeys(ctx.bucket, listPrefix)) {
-      const entry = decodeIndexEntry(key.slice(base.length));
+    for (const entry of decoded) {
       if (!entry) {
         rejected++;
         continue;
       }
       const list = groups.get(entry.key) ?? [];
-      list.push({ value: entry.value, s3Key: key });
+      list.push({ value: entry.value, s3Key: entry.s3Key });
       groups.set(entry.key, list);
     }
     return { groups, rejected };
@@ -86,7 +100,7 @@ export const s3Index = (ctx: S3Context, name: string): IndexHandle => {
       entries,
       ([key, value]) =>
         entryKey(ctx, name, key, value).pipe(
-          Effect.flatMap((k) => putObject(ctx.bucket, k, new Uint8Array(0), { ifNoneMatch: "*" })),
+          Effect.flatMap((e) => putObject(ctx.bucket, e.key, e.body, { ifNoneMatch: "*" })),
         ),
       { concurrency: 16, discard: true },
     );

@@ -14,6 +14,8 @@ import {
   ObjectStore,
   type ObjectStoreApi,
   Pipeline,
+  type Progress,
+  read,
   scenario,
   step,
   Text,
@@ -65,7 +67,16 @@ export interface Ran {
 /** Runs scenario `name` with `n` iterations at `rate` over the store at `root`. */
 export const runDemo = (
   root: string,
-  options: { readonly rate: number; readonly n: number; readonly name?: string },
+  options: {
+    readonly rate: number;
+    readonly n: number;
+    readonly name?: string;
+    /** A remote cache for the run, and where its lines go. */
+    readonly remote?: string;
+    readonly log?: (line: string) => void;
+    /** Decode the final artifact at the end (as a script that prints it would). */
+    readonly readFinal?: boolean;
+  },
 ): Promise<Ran> => {
   const name = options.name ?? "demo";
   const zonesPath = `${root}.zones.csv`;
@@ -92,13 +103,31 @@ export const runDemo = (
             }));
         }),
       );
+      if (options.readFinal) yield* read(final);
       const { store } = yield* Pipeline;
       const record = (yield* store.readRef(`scenarios/${name}`))!;
       const invocations = (yield* store.readRecord(record)).invocations as unknown as Invocation[];
       return { final: final.id, zones: zonesId, record, invocations };
-    }).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
+    }).pipe(
+      Effect.provide(
+        Pipeline.layerDisk({
+          root,
+          ...(options.remote ? { remote: options.remote } : {}),
+          ...(options.log ? { progress: logTo(options.log) } : {}),
+        }),
+      ),
+    ),
   );
 };
+
+// Progress that only passes on the log lines (warnings, the remote's closing line).
+const logTo = (log: (line: string) => void): Progress => ({
+  stepStarted: () => {},
+  stepFinished: () => {},
+  iterationFinished: () => {},
+  scenarioFinished: () => {},
+  log,
+});
 
 /** A fresh temp directory for one test; removed afterwards. */
 export const withTempDir = async (f: (dir: string) => Promise<void>): Promise<void> => {

@@ -283,3 +283,32 @@ remoteTest(
     assert.match(error.message, /cairn-store 9 s3/);
   },
 );
+
+remoteTest(
+  "a long index value is its entry's body, named by its digest: a body changed on the server is rejected, not read",
+  async () => {
+    const prefix = `remote/${crypto.randomUUID()}`;
+    const layer = layerS3({
+      bucket: BUCKET,
+      prefix,
+      endpoint: s3Server().endpoint,
+      credentials: s3Server().credentials,
+    });
+    const long = `${"ab".repeat(32)} ${
+      JSON.stringify({ out: ["cd".repeat(32), "blob", "json", 1] })
+    }`;
+    await run(layer, use((s) => s.index("cache").append("k", long)));
+    const listed = await s3Server().client.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/index/cache/` }),
+    );
+    const key = listed.Contents![0]!.Key!;
+    assert.match(key, /\.~~[0-9a-f]{64}$/, "the key names the value by its digest");
+    assert.equal(await run(layer, use((s) => s.index("cache").get("k"))), long);
+    await s3Server().client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: long.replace("json", "text") }),
+    );
+    assert.equal(await run(layer, use((s) => s.index("cache").get("k"))), undefined);
+    const compacted = await run(layer, use((s) => s.index("cache").compact()));
+    assert.equal(compacted.rejected, 1, "counted as damaged");
+  },
+);

@@ -5,42 +5,11 @@
 // intact, and the next push completes what the first began.
 import assert from "node:assert/strict";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import * as Effect from "effect/Effect";
-import type { ObjectId } from "../../store/object_id.ts";
-import type { ObjectStoreApi } from "../../store/object_store.ts";
-import { decodeCacheValue } from "../../lib/model/cache_entry.ts";
 import { CLI, runDemo } from "../cli/_fixture.ts";
-import { closure, inRemote, json, ok, withDirs } from "./_cli.ts";
+import { closure, dangling, inRemote, json, ok, withDirs } from "./_cli.ts";
 import { remoteTest, s3Server, startGateway, stopGateway } from "./_server.ts";
 
 const BUCKET = "cairn-fault";
-
-/** What on the remote names an object it lacks (empty: none). */
-const dangling = (store: ObjectStoreApi) =>
-  Effect.gen(function* () {
-    const present = new Set(yield* store.listObjects());
-    const problems: string[] = [];
-    const need = (id: ObjectId, by: string) => {
-      if (!present.has(id)) problems.push(`${by} names ${id}, which is not there`);
-    };
-    for (const id of present) {
-      const kind = yield* store.identify(id); // downloads and verifies it
-      if (kind === "record") {
-        for (const l of (yield* store.readRecord(id)).links ?? []) need(l, id);
-      }
-      if (kind === "tree") { for (const e of yield* store.readTree(id)) need(e.id, id); }
-    }
-    for (const [key, values] of yield* store.index("cache").snapshot()) {
-      for (const v of values) {
-        const entry = decodeCacheValue(v);
-        if (!entry) continue;
-        need(entry.run, `cache entry ${key}`);
-        for (const o of Object.values(entry.outputs)) need(o.id, `cache entry ${key}`);
-      }
-    }
-    for (const ref of yield* store.listRefs()) need(ref.id, `ref ${ref.name}`);
-    return { problems, objects: present.size, refs: (yield* store.listRefs()).length };
-  });
 
 const countObjects = async (prefix: string): Promise<number> => {
   const out = await s3Server().client.send(

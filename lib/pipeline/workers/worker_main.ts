@@ -113,6 +113,8 @@ const main = async (socket: string, token: string): Promise<void> => {
   const runtime = ManagedRuntime.make(
     Pipeline.layerDisk({
       root: setup.root,
+      // The pipeline process looks up, downloads the inputs of and uploads what runs here.
+      remote: false,
       link: setup.link,
       validate: setup.validate,
       progress: quiet(channel),

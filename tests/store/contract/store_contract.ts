@@ -278,6 +278,21 @@ export const storeContract = (backend: Backend): void => {
       );
     }));
 
+  test("indexes keep long values whole: a cache entry naming several outputs round-trips", (store) =>
+    Effect.gen(function* () {
+      const id = "ab".repeat(32);
+      const outputs = Object.fromEntries(
+        ["a", "b", "c", "d", "e", "f"].map((n) => [n, [id, "blob", "json", 12345]]),
+      );
+      const long = `${id} ${JSON.stringify(outputs)}`;
+      const index = store.index("contract-long");
+      yield* index.append("cd".repeat(32), "short");
+      yield* index.append("cd".repeat(32), long);
+      assert.equal(yield* index.get("cd".repeat(32)), long);
+      assert.deepEqual(yield* index.getAll("cd".repeat(32)), ["short", long]);
+      assert.deepEqual((yield* index.snapshot()).get("cd".repeat(32)), ["short", long]);
+    }));
+
   test("protect reports whether the ids are present", (store) =>
     Effect.gen(function* () {
       const { id } = yield* store.putBlob(te.encode("kept"));

@@ -8,7 +8,9 @@ import {
   encodeReflogEntry,
   idOfObjectKey,
   indexEntrySuffix,
+  INLINE_VALUE_MAX,
   keysOf,
+  valueDigest,
 } from "../../../store/s3/_keys.ts";
 
 const ID = "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813";
@@ -47,11 +49,30 @@ Deno.test("a reflog entry is the disk reflog's line, and a damaged one decodes t
 });
 
 Deno.test("an index entry's key round-trips any key and value, and sorts by time then counter", () => {
-  const a = indexEntrySuffix(1700000000000, 1, "r1", `dropped ${ID}`);
-  const b = indexEntrySuffix(1700000000000, 2, "r0", "ü/x");
+  const a = indexEntrySuffix(1700000000000, 1, "r1", `dropped ${ID}`).suffix;
+  const b = indexEntrySuffix(1700000000000, 2, "r0", "ü/x").suffix;
   assert.equal(a, `1700000000000.000001.r1.dropped~20${ID}`);
   assert.ok(a < b);
   assert.deepEqual(decodeIndexEntry(`k~2fey/${b}`), { key: "k/ey", value: "ü/x" });
   assert.equal(decodeIndexEntry(`k/${a}/extra`), undefined);
   assert.equal(decodeIndexEntry("k/garbage"), undefined);
+});
+
+Deno.test("a value longer than the key may hold goes in the body, named by its sha256 in the key", () => {
+  // A cache entry's value with two outputs: 455 bytes escaped, more than a Ceph OSD's
+  // osd_max_object_name_len of 460 leaves once the prefix and the bucket's marker are in.
+  const value = `${ID} {"big":["${ID}","blob","text",50331666],"x":["${ID}","blob","json",1]}`;
+  const { suffix, body } = indexEntrySuffix(1700000000000, 3, "r2", value);
+  assert.ok(body);
+  assert.equal(new TextDecoder().decode(body), value);
+  // Known answer: the digest of these bytes, as sha256sum gives it.
+  assert.equal(
+    valueDigest(new TextEncoder().encode("abc")),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
+  assert.equal(suffix, `1700000000000.000003.r2.~~${valueDigest(body)}`);
+  assert.deepEqual(decodeIndexEntry(`k/${suffix}`), { key: "k", digest: valueDigest(body) });
+  const short = indexEntrySuffix(1700000000000, 4, "r3", "x".repeat(INLINE_VALUE_MAX));
+  assert.equal(short.body, undefined, "up to INLINE_VALUE_MAX escaped, the key holds it");
+  assert.ok(indexEntrySuffix(1700000000000, 5, "r4", "x".repeat(INLINE_VALUE_MAX + 1)).body);
 });

@@ -1,0 +1,509 @@
+// The remote cache during a run (`remote: "origin"`), against a real radosgw (see
+// _server.ts): host A's run writes through (outputs, run records, cache entries; the
+// remote names only what it holds); a second, empty store with the same remote runs
+// the same program as 100% hits and downloads only the bytes its own decoding needs;
+// lineage there shows A's runs; the server stopped mid-run leaves the run succeeding
+// locally with a warning and a push that completes later; bytes a pull without --all
+// left on the remote come down when materialize reads them.
+import assert from "node:assert/strict";
+import * as Effect from "effect/Effect";
+import { Json, Pipeline, read, scenario, step, Text, workers } from "../../mod.ts";
+import { double, where } from "../lib/pipeline/workers/_steps.ts";
+import { runDemo } from "../cli/_fixture.ts";
+import { withProject } from "../lib/pipeline/_project.ts";
+import { PATH } from "../lib/pipeline/command/_model.ts";
+import { cairnWith, closure, dangling, inRemote, inStore, json, ok, withDirs } from "./_cli.ts";
+import { remoteTest, s3Server, startGateway, stopGateway } from "./_server.ts";
+
+const BUCKET = "cairn-cache";
+
+// The SDK's credential chain, as a user's machine has it (env), for in-process runs.
+const keysInEnv = () => {
+  Deno.env.set("AWS_ACCESS_KEY_ID", s3Server().credentials.accessKeyId);
+  Deno.env.set("AWS_SECRET_ACCESS_KEY", s3Server().credentials.secretAccessKey);
+};
+
+const addRemote = async (root: string, url: string) => {
+  await inStore(root, (s) => s.listRefs()); // creates the store
+  await ok(["remote", "add", "origin", url, "--endpoint", s3Server().endpoint, "--store", root]);
+};
+
+// The remote's closing line: `… N of M lookups hit; downloaded X objects (B B) …`.
+const closing = (lines: readonly string[]) => {
+  const line = lines.find((l) => l.includes("lookups hit"));
+  assert.ok(line, `no closing line in ${JSON.stringify(lines)}`);
+  const m =
+    /(\d+) of (\d+) lookups hit; downloaded (\d+) objects? \((\d+) B\) and (\d+) records?; uploaded (\d+) runs? \((\d+) objects, (\d+) B\)/
+      .exec(line)!;
+  assert.ok(m, line);
+  const [hits, lookups, objects, bytes, records, runs, upObjects, upBytes] = m.slice(1).map(
+    Number,
+  ) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return { hits, lookups, objects, bytes, records, runs, upObjects, upBytes };
+};
+
+// The ids of the store's objects by kind.
+const kinds = (root: string) =>
+  inStore(root, (s) =>
+    Effect.gen(function* () {
+      const out = { record: new Set<string>(), blob: new Set<string>(), tree: new Set<string>() };
+      for (const id of yield* s.listObjects()) out[yield* s.identify(id)].add(id);
+      return out;
+    }));
+
+remoteTest(
+  "a run writes through to the remote; an empty store with the same remote is all hits, downloads only what it decodes, and shows the first run's lineage",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      const a = `${dir}/a`;
+      const b = `${dir}/b`;
+      const prefix = `cache/${crypto.randomUUID()}`;
+      const url = `s3://${BUCKET}/${prefix}`;
+      await addRemote(a, url);
+      await addRemote(b, url);
+
+      const logA: string[] = [];
+      const ran = await runDemo(a, { rate: 1.1, n: 3, remote: "origin", log: (l) => logA.push(l) });
+      const runs = new Set(ran.invocations.map((i) => i.run));
+      const upA = closing(logA);
+      assert.equal(upA.runs, runs.size, "every run went up before the run returned");
+      assert.equal(upA.hits, 0);
+      const remote = await inRemote(BUCKET, prefix, (s) =>
+        Effect.gen(function* () {
+          return {
+            check: yield* dangling(s),
+            cache: yield* s.index("cache").snapshot(),
+            refs: yield* s.listRefs(),
+          };
+        }));
+      assert.deepEqual(remote.check.problems, [], "the remote names only what it holds");
+      assert.deepEqual(
+        new Set([...remote.cache.values()].map((v) => v[0]!.slice(0, 64))),
+        runs,
+        "a cache entry per run",
+      );
+      assert.deepEqual(remote.refs, [], "write-through sends no scenario: push does");
+      // Everything of the scenario but its own record and the external input's bytes.
+      const reachA = await closure(a, "demo");
+      assert.equal(remote.check.objects, reachA.size - 1);
+
+      const logB: string[] = [];
+      const started = performance.now();
+      const onB = await runDemo(b, {
+        rate: 1.1,
+        n: 3,
+        remote: "origin",
+        log: (l) => logB.push(l),
+        readFinal: true,
+      });
+      const ms = performance.now() - started;
+      assert.ok(onB.invocations.every((i) => i.hit), JSON.stringify(onB.invocations));
+      assert.deepEqual(onB.invocations.map((i) => i.run), ran.invocations.map((i) => i.run));
+      const down = closing(logB);
+      assert.equal(down.hits, runs.size, "100% hits");
+      assert.equal(down.runs, 0, "nothing computed, nothing uploaded");
+      // The only bytes decoded on B are the final value's (the zones file is B's own).
+      const inB = await kinds(b);
+      assert.deepEqual(inB.blob, new Set([ran.final, ran.zones]));
+      assert.equal(inB.tree.size, 0);
+      assert.equal(down.objects, 1, "exactly one object downloaded: the one decoded");
+      const finalSize = await inStore(a, (s) => s.readBlob(ran.final)).then((x) => x.length);
+      assert.equal(down.bytes, finalSize);
+      assert.deepEqual(
+        inB.record,
+        new Set([...runs, onB.record]),
+        "A's run records came with the hits; B's scenario record is its own",
+      );
+      // Remote hit latency: the same program again on B (the SDK loaded, records here,
+      // the remote asked again for every key whose outputs are not here) against the
+      // same program on A, all local hits.
+      const t0 = performance.now();
+      await runDemo(a, { rate: 1.1, n: 3 });
+      const localMs = performance.now() - t0;
+      const logB1: string[] = [];
+      const t1 = performance.now();
+      await runDemo(b, { rate: 1.1, n: 3, remote: "origin", log: (l) => logB1.push(l) });
+      const remoteMs = performance.now() - t1;
+      const asked = closing(logB1).lookups;
+      console.log(
+        `remote hits: ${
+          ((remoteMs - localMs) / Math.max(asked, 1)).toFixed(1)
+        } ms per step over a local hit ` +
+          `(${asked} of ${runs.size} steps asked the remote; ${remoteMs.toFixed(0)} ms vs ${
+            localMs.toFixed(0)
+          } ms all local; first run on B with the SDK's start: ${ms.toFixed(0)} ms); ` +
+          `B downloaded ${down.bytes} B of A's ${await totalBytes(a)} B of blobs`,
+      );
+
+      // Lineage on B shows A's runs, as on A.
+      const lineageB = await json(["lineage", ran.final, "--store", b]);
+      const lineageA = await json(["lineage", ran.final, "--store", a]);
+      assert.deepEqual(lineageB, lineageA);
+      // fsck asks no remote: the bytes left there are "missing" here, and nothing else is
+      // wrong; each of them is on the remote.
+      const fsckB = JSON.parse((await cairnWith(["fsck", "--store", b, "--json"])).stdout);
+      const problems = fsckB.problems as { kind: string; subject: string }[];
+      assert.deepEqual(problems.filter((p) => p.kind !== "missing"), []);
+      const onRemote = await inRemote(BUCKET, prefix, (s) =>
+        s.missing(problems.map((p) =>
+          p.subject
+        )));
+      assert.deepEqual(onRemote, [], "every byte B lacks is on the remote");
+
+      // A miss on B whose input is a remote hit's output downloads exactly that input.
+      const logB2: string[] = [];
+      const other = await runDemo(b, {
+        rate: 1.2,
+        n: 1,
+        name: "other",
+        remote: "origin",
+        log: (l) => logB2.push(l),
+      });
+      const seed = other.invocations.find((i) => i.step === "seed")!;
+      assert.equal(seed.hit, true);
+      assert.ok(other.invocations.filter((i) => i.step !== "seed").every((i) => !i.hit));
+      const seedOutput = await inStore(b, (s) => s.readRecord(seed.run)).then(
+        (r) => (r.outputs as Record<string, { id: string }>).x!.id,
+      );
+      const own = await inStore(b, (s) =>
+        Effect.gen(function* () {
+          const ids = new Set<string>();
+          for (const i of other.invocations.filter((i) => !i.hit)) {
+            const r = yield* s.readRecord(i.run);
+            for (const o of Object.values(r.outputs as Record<string, { id: string }>)) {
+              ids.add(o.id);
+            }
+          }
+          return ids;
+        }));
+      const afterB = await kinds(b);
+      assert.deepEqual(
+        [...afterB.blob].filter((id) => !inB.blob.has(id) && !own.has(id)),
+        [seedOutput],
+        "the one new blob B did not make is the seed's output, which grow decoded",
+      );
+      const again = closing(logB2);
+      assert.equal(again.objects, 1);
+      assert.equal(again.runs, 2, "grow and smooth went up");
+      const check = await inRemote(BUCKET, prefix, dangling);
+      assert.deepEqual(check.problems, []);
+    }),
+);
+
+const totalBytes = (root: string) =>
+  inStore(root, (s) =>
+    Effect.gen(function* () {
+      let n = 0;
+      for (const id of yield* s.listObjects()) {
+        if ((yield* s.identify(id)) === "blob") n += (yield* s.readBlob(id)).length;
+      }
+      return n;
+    }));
+
+// A pipeline whose second step stops the S3 gateway while the run goes on.
+const faultProgram = (tag: string) => {
+  // A large output, so its upload (multipart) is under way when the gateway stops.
+  const one = step({
+    name: "one",
+    config: { tag },
+    outputs: { x: Json, big: Text },
+    run: (_, config) => ({
+      x: 1,
+      big: config.tag.repeat(Math.ceil((48 << 20) / config.tag.length)),
+    }),
+  });
+  const two = step({
+    name: "two",
+    inputs: { x: Json },
+    outputs: { x: Json },
+    run: async ({ x }) => {
+      await stopGateway();
+      return { x: x + 1 };
+    },
+  });
+  const three = step({
+    name: "three",
+    inputs: { x: Json },
+    outputs: { x: Json },
+    run: ({ x }) => ({ x: x * 10 }),
+  });
+  return scenario(
+    "fault",
+    {},
+    Effect.gen(function* () {
+      const a = yield* one({});
+      const b = yield* two({ x: a.x });
+      return yield* three({ x: b.x });
+    }),
+  );
+};
+
+remoteTest(
+  "the server stopped mid-run: the run succeeds locally with a warning, the remote names only what it holds, and a later push completes",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      Deno.env.set("AWS_MAX_ATTEMPTS", "2");
+      const a = `${dir}/a`;
+      const prefix = `fault/${crypto.randomUUID()}`;
+      await addRemote(a, `s3://${BUCKET}/${prefix}`);
+      const log: string[] = [];
+      let stopped = false;
+      try {
+        const out = await Effect.runPromise(
+          faultProgram(prefix).pipe(
+            Effect.andThen(Pipeline.use((p) => p.store.readRef("scenarios/fault"))),
+            Effect.provide(
+              Pipeline.layerDisk({
+                root: a,
+                remote: "origin",
+                progress: {
+                  stepStarted: () => {},
+                  stepFinished: () => {},
+                  iterationFinished: () => {},
+                  scenarioFinished: () => {},
+                  log: (l) => log.push(l),
+                },
+              }),
+            ),
+          ),
+        );
+        stopped = true;
+        assert.ok(out, "the scenario was recorded locally");
+      } finally {
+        Deno.env.delete("AWS_MAX_ATTEMPTS");
+        await startGateway();
+      }
+      assert.ok(stopped);
+      const text = log.join("\n");
+      assert.match(
+        text,
+        /remote "origin": .* failed \(.*\); the run goes on with the local store only/,
+      );
+      assert.match(
+        text,
+        /not uploaded; the results are in the local store, and "cairn push" sends them/,
+      );
+      assert.equal((await json(["fsck", "--store", a])).ok, true, "the local store is intact");
+      const after = await inRemote(BUCKET, prefix, dangling);
+      assert.deepEqual(after.problems, [], "nothing on the remote names what it lacks");
+
+      const pushed = await json(["push", "--store", a]);
+      assert.equal(pushed.refs[0].result, "created");
+      const done = await inRemote(BUCKET, prefix, (s) =>
+        Effect.gen(function* () {
+          return { check: yield* dangling(s), cache: yield* s.index("cache").snapshot() };
+        }));
+      assert.deepEqual(done.check.problems, []);
+      assert.equal(done.cache.size, 3, "every run's cache entry is there after the push");
+      assert.equal(done.check.objects, (await closure(a, "fault")).size);
+    }),
+);
+
+remoteTest(
+  "after a pull without --all, materialize downloads the bytes from the remote, verified",
+  () =>
+    withDirs(async (dir) => {
+      const a = `${dir}/a`;
+      const b = `${dir}/b`;
+      const url = `s3://${BUCKET}/lazy/${crypto.randomUUID()}`;
+      const ran = await runDemo(a, { rate: 1.1, n: 2 });
+      await addRemote(a, url);
+      await addRemote(b, url);
+      await ok(["push", "--store", a]);
+      await ok(["pull", "demo", "--store", b]);
+      assert.equal(await inStore(b, (s) => s.has(ran.final)), false, "no bytes pulled");
+      const dest = `${dir}/final.json`;
+      const wrote = await json(["materialize", ran.final, dest, "--store", b]);
+      assert.equal(wrote.id, ran.final);
+      assert.deepEqual(
+        Deno.readFileSync(dest),
+        await inStore(a, (s) => s.readBlob(ran.final)),
+      );
+      assert.equal(await inStore(b, (s) => s.has(ran.final)), true, "kept locally, verified");
+
+      // Without the remote the store says what is missing, as before.
+      await ok(["remote", "remove", "origin", "--store", b]);
+      const zones = `${dir}/zones.csv`;
+      const missing = await cairnWith(["materialize", ran.zones, zones, "--store", b]);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, new RegExp(`Cannot find "${ran.zones}"`));
+    }),
+);
+
+const COMMAND_PIPELINE = `import { Effect } from "effect";
+import { command, Json, run, scenario, step, Text } from "cairn";
+
+const seed = step({ name: "seed", outputs: { n: Json }, run: () => ({ n: 2 }) });
+
+const model = command({
+  name: "model",
+  inputs: { n: Json },
+  outputs: { result: Text },
+  sources: ["model.sh"],
+  tools: ["sh"],
+  argv: ({ inputs, outputs }) => ["sh", "model.sh", inputs.n, outputs.result],
+});
+
+const program = scenario("logs", {}, Effect.gen(function* () {
+  const { n } = yield* seed({});
+  yield* model({ n });
+}));
+
+if (import.meta.main) await run(program);
+`;
+
+const MODEL = `echo "out one"
+echo "err one" >&2
+cat "$1" > "$2"
+`;
+
+remoteTest(
+  "CAIRN_REMOTE makes run() write through; after a pull without --all, logs download a command's streams",
+  () =>
+    withDirs(async (dir) => {
+      const url = `s3://${BUCKET}/logs/${crypto.randomUUID()}`;
+      await withProject({ "pipeline.ts": COMMAND_PIPELINE, "model.sh": MODEL }, async (p) => {
+        await addRemote(p.store, url);
+        const { credentials } = s3Server();
+        const ran = await p.run({
+          env: {
+            PATH,
+            CAIRN_REMOTE: "origin",
+            AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+          },
+          scenario: "logs",
+        });
+        const up = closing(ran.stderr.split("\n"));
+        assert.equal(up.runs, 2, "seed and model went up");
+        const logs = p.runRecord(ran, "model").logs as { stdout: string; stderr: string };
+        const remote = await inRemote(BUCKET, url.split("/").slice(3).join("/"), dangling);
+        assert.deepEqual(remote.problems, []);
+
+        await ok(["push", "--store", p.store]);
+        const b = `${dir}/b`;
+        await addRemote(b, url);
+        await ok(["pull", "logs", "--store", b]);
+        assert.equal(await inStore(b, (s) => s.has(logs.stdout)), false, "no bytes pulled");
+        const text = await ok(["logs", "logs", "model", "--stdout", "--store", b]);
+        assert.equal(text, "out one\n");
+        assert.equal(await ok(["logs", "logs", "model", "--stderr", "--store", b]), "err one\n");
+        assert.equal(await inStore(b, (s) => s.has(logs.stdout)), true);
+      });
+    }),
+);
+
+const quietProgress = (log: (line: string) => void) => ({
+  stepStarted: () => {},
+  stepFinished: () => {},
+  iterationFinished: () => {},
+  scenarioFinished: () => {},
+  log,
+});
+
+remoteTest(
+  "with workers, the pipeline process downloads a miss's inputs from the remote before a worker runs it",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      const a = `${dir}/a`;
+      const b = `${dir}/b`;
+      const url = `s3://${BUCKET}/workers/${crypto.randomUUID()}`;
+      await addRemote(a, url);
+      await addRemote(b, url);
+      const first = await Effect.runPromise(
+        where({}).pipe(
+          Effect.provide(
+            Pipeline.layerDisk({ root: a, remote: "origin", progress: quietProgress(() => {}) }),
+          ),
+        ),
+      );
+      const log: string[] = [];
+      const out = await Effect.runPromise(
+        Effect.gen(function* () {
+          const w = yield* where({});
+          const d = yield* double({ x: w.pid });
+          return {
+            w: w.pid.id,
+            d: yield* read(d.y),
+            pid: yield* read(d.pid),
+            x: yield* read(w.pid),
+          };
+        }).pipe(
+          Effect.provide(
+            Pipeline.layerDisk({
+              root: b,
+              remote: "origin",
+              executor: workers({ size: 1 }),
+              progress: quietProgress((l) => log.push(l)),
+            }),
+          ),
+        ),
+      );
+      assert.equal(out.w, first.pid.id, "where was a hit on A's run");
+      assert.notEqual(out.pid, Deno.pid, "double ran in a worker");
+      assert.equal(out.d, out.x * 2);
+      const c = closing(log);
+      assert.equal(c.hits, 1);
+      assert.equal(c.runs, 1, "double went up");
+      // where's output (double's input, then read here) and nothing else came down.
+      assert.equal(c.objects, 1);
+    }),
+);
+
+remoteTest(
+  "a run interrupted while its uploads are under way stops them: counted as not uploaded, the remote naming only what it holds",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      const a = `${dir}/a`;
+      const prefix = `interrupt/${crypto.randomUUID()}`;
+      await addRemote(a, `s3://${BUCKET}/${prefix}`);
+      const big = step({
+        name: "big",
+        config: { tag: prefix },
+        outputs: { big: Text },
+        run: (_, config) => ({
+          big: config.tag.repeat(Math.ceil((48 << 20) / config.tag.length)),
+        }),
+      });
+      const log: string[] = [];
+      const controller = new AbortController();
+      const exit = await Effect.runPromiseExit(
+        big({}).pipe(
+          Effect.andThen(Effect.never),
+          Effect.provide(
+            Pipeline.layerDisk({
+              root: a,
+              remote: "origin",
+              progress: {
+                ...quietProgress((l) => log.push(l)),
+                // The write-through of the step's run is under way once it is reported.
+                stepFinished: () => controller.abort(),
+              },
+            }),
+          ),
+        ),
+        { signal: controller.signal },
+      );
+      assert.equal(exit._tag, "Failure");
+      assert.match(log.join("\n"), /1 run was not uploaded/);
+      const remote = await inRemote(BUCKET, prefix, (s) =>
+        Effect.gen(function* () {
+          return { check: yield* dangling(s), cache: yield* s.index("cache").snapshot() };
+        }));
+      assert.deepEqual(remote.check.problems, []);
+      assert.equal(remote.cache.size, 0, "no cache entry for an upload cut short");
+    }),
+);
