@@ -22,6 +22,8 @@ import * as PgClient from "@effect/sql-pg/PgClient";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
+import * as Logger from "effect/Logger";
+import * as References from "effect/References";
 import * as Option from "effect/Option";
 import * as Redacted from "effect/Redacted";
 import * as RunnerAddress from "effect/cluster/RunnerAddress";
@@ -180,6 +182,9 @@ export const runner = (options: RunnerOptions): Effect.Effect<never, RunnerError
       storage: "sql",
       shardingConfig: {
         entityTerminationTimeout: `${options.drainSeconds ?? 60} seconds`,
+        // A client that has not yet read the shard assignments (its first miss) only
+        // stores the message; the owner finds it at its next poll (10 s by default).
+        entityMessagePollInterval: "1 second",
         ...options.sharding,
         runnerAddress: Option.some(RunnerAddress.make(host, port)),
       },
@@ -195,7 +200,22 @@ export const runner = (options: RunnerOptions): Effect.Effect<never, RunnerError
       log({ event: "ready", address, pid: Deno.pid });
       yield* Effect.addFinalizer(() => Effect.sync(() => log({ event: "draining", address })));
       return yield* Effect.never;
-    })).pipe(Effect.ensuring(Effect.sync(() => log({ event: "stopped", address }))));
+    })).pipe(
+      Effect.ensuring(Effect.sync(() => log({ event: "stopped", address }))),
+      // The cluster's own log lines go where the runner's events go.
+      Effect.provide(Logger.layer([clusterLogger(log)])),
+      Effect.provideService(
+        References.MinimumLogLevel,
+        Deno.env.get("CAIRN_RUNNER_LOG") === "debug" ? "Debug" : "Info",
+      ),
+    );
+  });
+
+const clusterLogger = (log: (event: RunnerEvent) => void) =>
+  Logger.make<unknown, void>(({ message, logLevel, date }) => {
+    const parts = Array.isArray(message) ? message : [message];
+    const text = parts.map((p) => typeof p === "string" ? p : JSON.stringify(p)).join(" ");
+    log({ event: "log", line: `[cluster] ${date.toISOString()} ${logLevel} ${text}` });
   });
 
 // What failed as the runner's layers were built, by the failing service.

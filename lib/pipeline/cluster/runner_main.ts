@@ -66,7 +66,10 @@ export const runnerMain = async (args: readonly string[]): Promise<number> => {
     return 2;
   }
   const json = parsed.json === true;
-  const log = (e: RunnerEvent) => console.log(json ? JSON.stringify(e) : text(e));
+  const log = (e: RunnerEvent) => {
+    const at = new Date().toISOString();
+    console.log(json ? JSON.stringify({ at, ...e }) : `${at} ${text(e)}`);
+  };
   const fiber = Effect.runFork(runner({
     sql: parsed.sql,
     store: parsed.store,
