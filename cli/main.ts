@@ -21,6 +21,7 @@ import { lineageCommand } from "./lineage.ts";
 import { logsCommand } from "./logs.ts";
 import { materializeCommand } from "./materialize.ts";
 import { reindexCommand } from "./reindex.ts";
+import { runnerCommand } from "./runner.ts";
 import { runsCommand } from "./runs.ts";
 import { scenariosCommand } from "./scenarios.ts";
 import { showCommand } from "./show.ts";
@@ -49,6 +50,7 @@ export const cairn = Command.make("cairn").pipe(
     gcCommand,
     fsckCommand,
     reindexCommand,
+    runnerCommand,
   ]),
 );
 

@@ -53,3 +53,12 @@ export const burn = step({
     return { h, pid: Deno.pid };
   },
 });
+
+// Its config is read when the module is evaluated: a runner started with another
+// CAIRN_TEST_SALT declares it with another config, so another key.
+export const salted = step({
+  name: "cluster.salted",
+  outputs: { salt: Json },
+  config: { salt: Deno.env.get("CAIRN_TEST_SALT") ?? "none" },
+  run: (_, c) => ({ salt: c.salt }),
+});

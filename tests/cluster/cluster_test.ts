@@ -9,6 +9,7 @@ import { CACHE_INDEX } from "../../lib/model/cache_entry.ts";
 import {
   Executor,
   type ExecutorApi,
+  ExecutorFailed,
   input,
   Pipeline,
   PipelineError,
@@ -18,7 +19,7 @@ import {
 import { cluster } from "../../lib/pipeline/cluster/mod.ts";
 import { postgresOrSkip } from "./_postgres.ts";
 import { startRunner } from "./_runners.ts";
-import { double, singular, slow, where } from "./_steps.ts";
+import { double, salted, singular, slow, where } from "./_steps.ts";
 
 Deno.env.set("CAIRN_PROGRESS", "0");
 
@@ -45,6 +46,20 @@ const withCluster = async (
 
 const layerOf = (root: string, sql: string) =>
   Pipeline.layerDisk({ root, executor: cluster({ sql }) });
+
+// The promise's value, or a failure saying what did not finish within `ms` (a lost
+// message would otherwise leave the test waiting for ever).
+const within = async <A>(ms: number, what: string, promise: Promise<A>): Promise<A> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
 
 const done = (events: readonly { event: string }[]) =>
   events.filter((e) => e.event === "done").length;
@@ -175,7 +190,7 @@ Deno.test("a runner killed with SIGKILL in the middle of an invocation: another 
       const killed = await victim.kill();
       assert.equal(killed.signal, "SIGKILL");
       const survivor = runners.find((r) => r !== victim)!;
-      const results = await running;
+      const results = await within(60_000, "the sweep after the kill", running);
       for (const label of labels) {
         assert.equal(results[label]!.pid, survivor.pid, `${label} completed on the survivor`);
       }
@@ -196,6 +211,59 @@ Deno.test("a runner killed with SIGKILL in the middle of an invocation: another 
     } finally {
       Deno.env.delete("CAIRN_SLOW_DIR");
       for (const r of runners) await r.stop();
+    }
+  });
+});
+
+Deno.test("a runner whose declaration gives another key refuses the invocation: a typed error naming the address", async () => {
+  await withCluster("a refused invocation", async (sql, root) => {
+    const runner = await startRunner(sql, root, { CAIRN_TEST_SALT: "other" });
+    try {
+      const exit = await Effect.runPromiseExit(salted({}).pipe(Effect.provide(layerOf(root, sql))));
+      assert.equal(exit._tag, "Failure");
+      const error = Effect.runSync(
+        Effect.flip(Effect.failCause(exit._tag === "Failure" ? exit.cause : undefined!)),
+      );
+      assert.ok(error instanceof PipelineError);
+      assert.ok(error.reason instanceof ExecutorFailed, error.message);
+      assert.match(error.message, /cannot run the step at tests\/cluster\/_steps\.ts#salted/);
+      assert.match(error.message, /its key here differs/);
+      assert.match(error.message, /start the runners with the pipeline's current code/);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
+Deno.test("SIGTERM drains a runner: the invocation it runs finishes there, then it exits 0", async () => {
+  await withCluster("draining", async (sql, root, dir) => {
+    const slowDir = `${dir}/slow`;
+    Deno.mkdirSync(slowDir);
+    Deno.env.set("CAIRN_SLOW_DIR", slowDir);
+    const runner = await startRunner(sql, root);
+    try {
+      const running = Effect.runPromise(
+        Effect.gen(function* () {
+          const s = yield* slow({ label: yield* input.value("drained") });
+          return yield* read(s.pid.id);
+        }).pipe(Effect.provide(layerOf(root, sql))),
+      );
+      while ([...Deno.readDirSync(slowDir)].length === 0) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const status = await runner.stop();
+      assert.equal(status.code, 0);
+      assert.equal(
+        await within(30_000, "the drained invocation", running),
+        runner.pid,
+        "it finished on the draining runner",
+      );
+      const events = runner.events.map((e) => e.event);
+      assert.ok(events.indexOf("draining") < events.indexOf("done"), events.join(" "));
+      assert.ok(events.indexOf("done") < events.indexOf("stopped"), events.join(" "));
+    } finally {
+      Deno.env.delete("CAIRN_SLOW_DIR");
+      await runner.stop();
     }
   });
 });

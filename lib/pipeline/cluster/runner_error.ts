@@ -34,5 +34,6 @@ export class RunnerError extends Data.TaggedError("RunnerError")<{
       case "StoreUnavailable":
         return `Cannot start the runner: the store could not be opened (${this.detail}); check --store`;
     }
+    return `Cannot start the runner: ${this.detail}`;
   }
 }
