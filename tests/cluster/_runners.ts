@@ -1,5 +1,5 @@
 // Runner processes for the cluster tests: `runner_main.ts --json` under the project's
-// deno.json, importing the tests' steps; each is stopped by its pid.
+// deno.json, importing the tests' steps (or another module); each is stopped by its pid.
 import type { RunnerEvent } from "../../lib/pipeline/cluster/mod.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -32,6 +32,7 @@ export const startRunner = async (
   sql: string,
   store: string,
   env: Record<string, string> = {},
+  module: string = STEPS,
 ): Promise<RunnerProcess> => {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
@@ -47,7 +48,7 @@ export const startRunner = async (
       "--store",
       store,
       "--module",
-      STEPS,
+      module,
       "--host",
       "127.0.0.1",
       "--port",
@@ -102,4 +103,25 @@ export const startRunner = async (
     throw new Error(`the runner did not start: ${JSON.stringify(started)}`);
   }
   return { pid: child.pid, port, events, status: child.status, stop, kill };
+};
+
+/**
+ * Waits (up to 30 s) until the runners hold every shard between them, each some: a
+ * runner that joined takes its share only once the others have released it.
+ */
+export const balanced = async (runners: readonly RunnerProcess[]): Promise<void> => {
+  const held = (r: RunnerProcess) => {
+    const last = r.events.findLast((e) => e.event === "shards");
+    return last?.event === "shards" ? { held: last.held, of: last.of } : { held: 0, of: 0 };
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const counts = runners.map(held);
+    const sum = counts.reduce((a, c) => a + c.held, 0);
+    if (counts.every((c) => c.held > 0) && sum === counts[0]!.of) return;
+    if (Date.now() > deadline) {
+      throw new Error(`the runners' shards did not settle: ${JSON.stringify(counts)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 };

@@ -27,7 +27,10 @@ import * as References from "effect/References";
 import * as Option from "effect/Option";
 import * as Redacted from "effect/Redacted";
 import * as RunnerAddress from "effect/cluster/RunnerAddress";
-import type * as ShardingConfig from "effect/cluster/ShardingConfig";
+import * as ShardId from "effect/cluster/ShardId";
+import * as Sharding from "effect/cluster/Sharding";
+import * as ShardingConfig from "effect/cluster/ShardingConfig";
+import * as Context from "effect/Context";
 import { resolve } from "node:path";
 import { decodeStepInvocation } from "../../model/step_invocation.ts";
 import { CACHE_INDEX, decodeCacheValue } from "../../model/cache_entry.ts";
@@ -52,6 +55,8 @@ export type RunnerEvent =
     readonly detail?: string;
   }
   | { readonly event: "draining" | "stopped"; readonly address: string }
+  /** How many of the default group's shards it holds now (said when that changes). */
+  | { readonly event: "shards"; readonly held: number; readonly of: number }
   | { readonly event: "log"; readonly line: string };
 
 /** Options of {@linkcode runner}. */
@@ -178,6 +183,7 @@ export const runner = (options: RunnerOptions): Effect.Effect<never, RunnerError
       // One entity per cache key; an idle one is passivated soon.
       { maxIdleTime: "10 seconds" },
     );
+    const shards = options.sharding?.shardsPerGroup ?? ShardingConfig.defaults.shardsPerGroup;
     const cluster = NodeClusterSocket.layer({
       storage: "sql",
       shardingConfig: {
@@ -194,10 +200,11 @@ export const runner = (options: RunnerOptions): Effect.Effect<never, RunnerError
       ),
     );
     const pipeline = Pipeline.layerDisk({ root: options.store, progress: quiet(log) });
-    const all = entity.pipe(Layer.provide(cluster), Layer.provide(pipeline));
+    const all = entity.pipe(Layer.provideMerge(cluster), Layer.provide(pipeline));
     return yield* Effect.scoped(Effect.gen(function* () {
-      yield* Layer.build(all).pipe(Effect.mapError((e) => runnerError(e)));
+      const built = yield* Layer.build(all).pipe(Effect.mapError((e) => runnerError(e)));
       log({ event: "ready", address, pid: Deno.pid });
+      yield* Effect.forkScoped(sayShards(Context.get(built, Sharding.Sharding), shards, log));
       yield* Effect.addFinalizer(() => Effect.sync(() => log({ event: "draining", address })));
       return yield* Effect.never;
     })).pipe(
@@ -209,6 +216,24 @@ export const runner = (options: RunnerOptions): Effect.Effect<never, RunnerError
         Deno.env.get("CAIRN_RUNNER_LOG") === "debug" ? "Debug" : "Info",
       ),
     );
+  });
+
+// Says how many shards the runner holds whenever that changes (checked every 500 ms):
+// a runner that joins holds none until the others release theirs.
+const sayShards = (
+  sharding: Sharding.Sharding["Service"],
+  of: number,
+  log: (event: RunnerEvent) => void,
+) =>
+  Effect.gen(function* () {
+    let said = -1;
+    for (;;) {
+      let held = 0;
+      for (let i = 1; i <= of; i++) if (sharding.hasShardId(ShardId.make("default", i))) held++;
+      if (held !== said) log({ event: "shards", held, of });
+      said = held;
+      yield* Effect.sleep("500 millis");
+    }
   });
 
 const clusterLogger = (log: (event: RunnerEvent) => void) =>

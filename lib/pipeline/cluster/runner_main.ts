@@ -24,6 +24,8 @@ const text = (e: RunnerEvent): string => {
       return `runner ${e.address} stopped`;
     case "log":
       return e.line;
+    case "shards":
+      return `holds ${e.held} of ${e.of} shards`;
     default: {
       const at = e.iteration === null ? "" : `@${e.iteration}`;
       return `${e.event} ${e.step}${at} ${e.key.slice(0, 12)} ${e.ms} ms${
