@@ -86,7 +86,8 @@ const resultOf = (
  * @example
  * ```ts ignore
  * import { Effect } from "effect"
- * import { cluster, Pipeline } from "cairn"
+ * import { Pipeline } from "cairn"
+ * import { cluster } from "cairn/cluster"
  * import { sweepProgram } from "./pipeline.ts"
  *
  * // With runners started by `cairn runner --sql … --store .cairn --module pipeline.ts`.

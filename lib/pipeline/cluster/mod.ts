@@ -9,4 +9,3 @@
 export { cluster, type ClusterOptions } from "./cluster.ts";
 export { runner, type RunnerEvent, type RunnerOptions } from "./runner.ts";
 export { RunnerError, type RunnerFailure } from "./runner_error.ts";
-export type { ExecutePayload, ExecuteReply } from "./step_entity.ts";

@@ -150,7 +150,7 @@ const handle = (
  * @example
  * ```ts ignore
  * import { Effect } from "effect"
- * import { runner } from "cairn"
+ * import { runner } from "cairn/cluster"
  *
  * await Effect.runPromise(runner({
  *   sql: "postgres://postgres@127.0.0.1:5432/postgres",

@@ -25,6 +25,7 @@ import type { WireError } from "../wire_error.ts";
 export interface ExecutePayload {
   /** The step's defining module as the invoking process knows it (absolute path). */
   readonly module: string;
+  /** The invocation, as the pipeline process keyed it. */
   readonly invocation: StepInvocation;
 }
 
