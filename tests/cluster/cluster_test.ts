@@ -267,3 +267,38 @@ Deno.test("SIGTERM drains a runner: the invocation it runs finishes there, then 
     }
   });
 });
+
+Deno.test("a miss sent while no runner is up waits in the database, says so, and completes once a runner starts", async () => {
+  await withCluster("no runner yet", async (sql, root) => {
+    const lines: string[] = [];
+    const progress = {
+      stepStarted: () => {},
+      stepFinished: () => {},
+      iterationFinished: () => {},
+      scenarioFinished: () => {},
+      log: (line: string) => void lines.push(line),
+    };
+    const layer = Pipeline.layerDisk({
+      root,
+      progress,
+      executor: cluster({ sql, sayWaitingAfter: "1 second" }),
+    });
+    const running = Effect.runPromise(
+      Effect.flatMap(where({}), (w) => read(w.pid.id)).pipe(Effect.provide(layer)),
+    );
+    const deadline = Date.now() + 20_000;
+    while (!lines.some((l) => l.includes("no runner has answered")) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const said = lines.find((l) => l.includes("no runner has answered"));
+    assert.ok(said, `said nothing: ${JSON.stringify(lines)}`);
+    assert.match(said, /cluster\.where: no runner has answered in 1s/);
+    assert.match(said, /cairn runner --sql postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres/);
+    const runner = await startRunner(sql, root);
+    try {
+      assert.equal(await within(30_000, "the waiting miss", running), runner.pid);
+    } finally {
+      await runner.stop();
+    }
+  });
+});

@@ -14,7 +14,9 @@
  */
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket";
 import * as PgClient from "@effect/sql-pg/PgClient";
+import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
+import * as Fiber from "effect/Fiber";
 import * as Layer from "effect/Layer";
 import * as Option from "effect/Option";
 import * as Redacted from "effect/Redacted";
@@ -38,6 +40,8 @@ export interface ClusterOptions {
   readonly sql: string;
   /** Sharding settings (every runner and client must agree on the shards). */
   readonly sharding?: Partial<ShardingConfig.ShardingConfig["Service"]>;
+  /** How long a miss waits for a runner's answer before the progress output says so (30 s). */
+  readonly sayWaitingAfter?: Duration.Input;
 }
 
 const failed = (invocation: StepInvocation, detail: string): PipelineError =>
@@ -142,10 +146,30 @@ export const cluster = (options: ClusterOptions): Layer.Layer<Executor> =>
                 }: ${detail}; check that PostgreSQL is up and the URL is the runners' --sql`,
               )
             ));
+            // A persisted message waits for a runner as long as none serves its shard:
+            // said once after a while, so a pipeline with no runner is not silent.
+            const pipeline = yield* Effect.serviceOption(Pipeline);
+            const label = invocation.iteration === null
+              ? invocation.step
+              : `${invocation.step}@${invocation.iteration}`;
+            const after = Duration.fromInputUnsafe(options.sayWaitingAfter ?? "30 seconds");
+            const say = Effect.sleep(after).pipe(Effect.andThen(Effect.sync(() => {
+              if (pipeline._tag === "Some") {
+                pipeline.value.progress.log(
+                  `[cairn] ${label}: no runner has answered in ${
+                    Duration.format(after)
+                  }; it waits in the cluster's database for one (is a runner up? cairn runner --sql ${
+                    redact(options.sql)
+                  } --module <the pipeline's modules>)`,
+                );
+              }
+            })));
+            const waiting = yield* Effect.forkChild(say);
             const reply = yield* make(invocation.key).Execute({ module, invocation }).pipe(
               Effect.mapError((e) =>
                 failed(invocation, `sending it to the cluster failed: ${e.message}`)
               ),
+              Effect.ensuring(Fiber.interrupt(waiting)),
             );
             return yield* resultOf(invocation, reply);
           }),
