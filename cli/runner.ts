@@ -36,7 +36,7 @@ const configFor = (modules: readonly string[], root: string): string | undefined
 };
 
 const run = (args: readonly string[], modules: readonly string[]) =>
-  Effect.promise(async () => {
+  Effect.gen(function* () {
     const root = cairnRoot();
     const config = configFor(modules, root);
     const child = new Deno.Command(Deno.execPath(), {
@@ -61,9 +61,19 @@ const run = (args: readonly string[], modules: readonly string[]) =>
     const int = pass("SIGINT");
     Deno.addSignalListener("SIGTERM", term);
     Deno.addSignalListener("SIGINT", int);
-    const status = await child.status;
-    Deno.removeSignalListener("SIGTERM", term);
-    Deno.removeSignalListener("SIGINT", int);
+    const status = yield* Effect.callback<Deno.CommandStatus>((resume) => {
+      void child.status.then((s) => resume(Effect.succeed(s)));
+      // Interrupted (the CLI's own handling of SIGTERM and SIGINT): this process must
+      // outlive the runner's drain — a Slurm job ends, killing what is left, when its
+      // first process exits.
+      return Effect.promise(async () => {
+        term();
+        await child.status;
+      });
+    }).pipe(Effect.ensuring(Effect.sync(() => {
+      Deno.removeSignalListener("SIGTERM", term);
+      Deno.removeSignalListener("SIGINT", int);
+    })));
     if (status.code !== 0) Deno.exitCode = status.code;
   });
 
