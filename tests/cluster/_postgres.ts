@@ -16,6 +16,8 @@ export interface Postgres {
   readonly pid: number;
   /** Stops the server (SIGINT: fast shutdown) and removes its directory. */
   readonly stop: () => Promise<void>;
+  /** Stops the server and starts it again on the same data and port (a restart mid-run). */
+  readonly restart: () => Promise<void>;
 }
 
 const decoder = new TextDecoder();
@@ -94,57 +96,82 @@ export const startPostgres = async (): Promise<Postgres> => {
     "-c",
     "max_connections=200",
   ];
-  const child = new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  let child: Deno.ChildProcess;
+  let exited = false;
+  let status: Promise<Deno.CommandStatus>;
   // Its log, the last 8 KiB kept for the message when it does not start.
   let logTail = "";
-  void (async () => {
-    for await (const chunk of child.stderr) {
-      logTail = (logTail + decoder.decode(chunk)).slice(-8192);
-    }
-  })().catch(() => {});
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
-  });
-  const stop = async () => {
-    if (!exited) {
+  const spawn = () => {
+    child = new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    exited = false;
+    const mine = child;
+    void (async () => {
+      for await (const chunk of mine.stderr) {
+        logTail = (logTail + decoder.decode(chunk)).slice(-8192);
+      }
+    })().catch(() => {});
+    status = child.status.then((s) => {
+      exited = true;
+      return s;
+    });
+  };
+  const halt = async () => {
+    if (exited) return;
+    try {
+      Deno.kill(child.pid, "SIGINT");
+    } catch { /* gone */ }
+    const timer = setTimeout(() => {
       try {
-        Deno.kill(child.pid, "SIGINT");
+        Deno.kill(child.pid, "SIGKILL");
       } catch { /* gone */ }
-      const timer = setTimeout(() => {
-        try {
-          Deno.kill(child.pid, "SIGKILL");
-        } catch { /* gone */ }
-      }, 10_000);
-      await status;
-      clearTimeout(timer);
-    }
+    }, 10_000);
+    await status;
+    clearTimeout(timer);
+  };
+  const stop = async () => {
+    await halt();
     Deno.removeSync(dir, { recursive: true });
   };
   // Ready when pg_isready says so (within 30 s).
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`postgres exited at start: ${logTail.trim()}`);
+  const ready = async () => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (exited) {
+        await stop();
+        throw new Error(`postgres exited at start: ${logTail.trim()}`);
+      }
+      const ok = await new Deno.Command(`${bin}/pg_isready`, {
+        args: ["-h", "127.0.0.1", "-p", String(port), "-q"],
+      }).output();
+      if (ok.success) return;
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`postgres did not accept connections on port ${port} within 30 s`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    const ready = await new Deno.Command(`${bin}/pg_isready`, {
-      args: ["-h", "127.0.0.1", "-p", String(port), "-q"],
-    }).output();
-    if (ready.success) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`postgres did not accept connections on port ${port} within 30 s`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, pid: child.pid, stop };
+  };
+  spawn();
+  await ready();
+  const restart = async () => {
+    await halt();
+    spawn();
+    await ready();
+  };
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    get pid() {
+      return child.pid;
+    },
+    stop,
+    restart,
+  };
 };
 
 /** A server, or undefined after printing why the suite is skipped (a failure under CI). */

@@ -2,7 +2,7 @@
 // on a runner, hits stay in the pipeline process; a step's failure arrives as the same
 // typed error; a message whose key is cached answers from the cache; a runner killed
 // in the middle of an invocation loses nothing — another runner completes it, and the
-// key has one cache entry.
+// key has one cache entry; PostgreSQL restarted mid-sweep never gives a wrong result.
 import assert from "node:assert/strict";
 import { Effect, Layer } from "effect";
 import { CACHE_INDEX } from "../../lib/model/cache_entry.ts";
@@ -301,4 +301,55 @@ Deno.test("a miss sent while no runner is up waits in the database, says so, and
       await runner.stop();
     }
   });
+});
+
+Deno.test("PostgreSQL restarted in the middle of a sweep: every scenario ends with its right result, or the sweep fails saying so", async () => {
+  const pg = await postgresOrSkip('the cluster test "PostgreSQL restarted"');
+  if (!pg) return;
+  const dir = Deno.makeTempDirSync({ prefix: "cairn-cluster-" });
+  const root = `${dir}/store`;
+  const slowDir = `${dir}/slow`;
+  Deno.mkdirSync(slowDir);
+  Deno.env.set("CAIRN_SLOW_DIR", slowDir);
+  const runner = await startRunner(pg.url, root);
+  try {
+    const labels = ["a", "b", "c", "d"];
+    const program = sweep(
+      "restart",
+      Object.fromEntries(labels.map((l) => [l, l])),
+      (label) =>
+        Effect.gen(function* () {
+          const s = yield* slow({ label: yield* input.value(label) });
+          return yield* read(s.label.id);
+        }),
+    );
+    const running = Effect.runPromiseExit(program.pipe(Effect.provide(layerOf(root, pg.url))));
+    while ([...Deno.readDirSync(slowDir)].length === 0) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const t0 = performance.now();
+    await pg.restart();
+    console.log(`PostgreSQL restarted in ${Math.round(performance.now() - t0)} ms`);
+    const exit = await within(120_000, "the sweep after the restart", running);
+    if (exit._tag === "Success") {
+      for (const label of labels) assert.equal(exit.value[label], label, `${label}'s own result`);
+      const counts = await Effect.runPromise(
+        Effect.gen(function* () {
+          const snapshot = yield* (yield* Pipeline).store.index(CACHE_INDEX).snapshot();
+          return [...snapshot.values()].map((values) => values.length);
+        }).pipe(Effect.provide(Pipeline.layerDisk({ root }))),
+      );
+      assert.deepEqual(counts, labels.map(() => 1), "one cache entry per key");
+      console.log("the sweep completed across the restart");
+    } else {
+      const error = Effect.runSync(Effect.flip(Effect.failCause(exit.cause)));
+      console.log(`the sweep failed: ${(error as Error).message}`);
+      assert.match((error as Error).message, /cluster/);
+    }
+  } finally {
+    Deno.env.delete("CAIRN_SLOW_DIR");
+    await runner.stop();
+    await pg.stop();
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
