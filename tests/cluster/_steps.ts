@@ -62,3 +62,15 @@ export const salted = step({
   config: { salt: Deno.env.get("CAIRN_TEST_SALT") ?? "none" },
   run: (_, c) => ({ salt: c.salt }),
 });
+
+// One iteration of the chaos test's sweep: `ms` of waiting, then the state plus one.
+export const tick = step({
+  name: "cluster.tick",
+  inputs: { state: Json },
+  outputs: { state: Json },
+  config: { ms: 250 },
+  run: async ({ state }, c) => {
+    await new Promise((r) => setTimeout(r, c.ms));
+    return { state: state + 1 };
+  },
+});
