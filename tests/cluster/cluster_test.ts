@@ -281,7 +281,7 @@ Deno.test("a miss sent while no runner is up waits in the database, says so, and
     const layer = Pipeline.layerDisk({
       root,
       progress,
-      executor: cluster({ sql, sayWaitingAfter: "1 second" }),
+      executor: cluster({ sql, sayWaitingAfterMs: 1000 }),
     });
     const running = Effect.runPromise(
       Effect.flatMap(where({}), (w) => read(w.pid.id)).pipe(Effect.provide(layer)),

@@ -40,8 +40,8 @@ export interface ClusterOptions {
   readonly sql: string;
   /** Sharding settings (every runner and client must agree on the shards). */
   readonly sharding?: Partial<ShardingConfig.ShardingConfig["Service"]>;
-  /** How long a miss waits for a runner's answer before the progress output says so (30 s). */
-  readonly sayWaitingAfter?: Duration.Input;
+  /** How long a miss waits for a runner's answer before the progress output says so (30 000 ms). */
+  readonly sayWaitingAfterMs?: number;
 }
 
 const failed = (invocation: StepInvocation, detail: string): PipelineError =>
@@ -152,7 +152,7 @@ export const cluster = (options: ClusterOptions): Layer.Layer<Executor> =>
             const label = invocation.iteration === null
               ? invocation.step
               : `${invocation.step}@${invocation.iteration}`;
-            const after = Duration.fromInputUnsafe(options.sayWaitingAfter ?? "30 seconds");
+            const after = Duration.millis(options.sayWaitingAfterMs ?? 30_000);
             const say = Effect.sleep(after).pipe(Effect.andThen(Effect.sync(() => {
               if (pipeline._tag === "Some") {
                 pipeline.value.progress.log(
