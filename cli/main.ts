@@ -25,6 +25,7 @@ import { pullCommand } from "./pull.ts";
 import { pushCommand } from "./push.ts";
 import { reindexCommand } from "./reindex.ts";
 import { remoteCommand } from "./remote.ts";
+import { runnerCommand } from "./runner.ts";
 import { runsCommand } from "./runs.ts";
 import { scenariosCommand } from "./scenarios.ts";
 import { showCommand } from "./show.ts";
@@ -58,6 +59,7 @@ export const cairn = Command.make("cairn").pipe(
     pushCommand,
     pullCommand,
     sqlCommand,
+    runnerCommand,
   ]),
 );
 

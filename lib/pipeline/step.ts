@@ -816,7 +816,12 @@ const handles = (outputs: Record<string, ArtifactRef>, run: ObjectId): Record<st
 // key, and every output it names is present — an output set aside as damaged, or swept
 // by a gc that was killed half-way, makes the entry a miss, never an error. With eager
 // validation every output is re-hashed, a tree with all its members.
-const usable = (
+/**
+ * The cache entry of `key` when the run it names is a run of that key whose outputs
+ * are present (all of them re-checked with `validate: "eager"`); undefined otherwise.
+ * What a hit reuses, and what a cluster runner answers a redelivered message with.
+ */
+export const usable = (
   pipeline: PipelineApi,
   entry: { run: ObjectId; outputs: Record<string, ArtifactRef> },
   key: string,

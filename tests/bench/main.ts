@@ -13,6 +13,7 @@
  */
 import { processIsAlive } from "../../store/_fs.ts";
 import { chainSection } from "./chain_bench.ts";
+import { clusterSection } from "./cluster_bench.ts";
 import { commandSection } from "./command_bench.ts";
 import { hashSection } from "./hash_bench.ts";
 import { indexSection } from "./index_bench.ts";
@@ -38,6 +39,7 @@ export const SECTIONS: readonly Section[] = [
   queriesSection,
   commandSection,
   parallelSection,
+  clusterSection,
 ];
 
 const removeIfPresent = (path: string, recursive: boolean): void => {

@@ -24,7 +24,8 @@ const ms = (x: number) => formatMicros(x * 1000);
 const seconds = (x: number) => `${(x / 1000).toFixed(2)} s`;
 
 // Rounds of `burnFor` that take `targetMs` here, after the JIT has warmed up.
-const calibrate = (targetMs: number): number => {
+/** Rounds of `burnFor` that take `targetMs` here (warm JIT). */
+export const calibrate = (targetMs: number): number => {
   let work = 100_000;
   for (let i = 0; i < 5; i++) burnFor(work, i);
   for (;;) {
@@ -38,7 +39,8 @@ const calibrate = (targetMs: number): number => {
 
 // The sweep: scenario `<name>/<k>` starts from parameter k (or 0 for all, `same`) and
 // burns `work` rounds per iteration.
-const program = (scenarios: number, iterations: number, work: number, same: boolean) =>
+/** The sweep of S scenarios × I iterations of `burn` (all from 0 with `same`). */
+export const program = (scenarios: number, iterations: number, work: number, same: boolean) =>
   sweep(
     same ? "bench-same" : "bench-sweep",
     Object.fromEntries(Array.from({ length: scenarios }, (_, k) => [String(k), same ? 0 : k + 1])),
@@ -92,7 +94,8 @@ const missesOf = (prefix: string, scenarios: number, step: string) =>
   });
 
 // Trivial misses one after another; returns ms per invocation, and the first one's.
-const trivialRun = (n: number, offset: number) =>
+/** Trivial misses one after another: ms per invocation, and the first one's. */
+export const trivialRun = (n: number, offset: number) =>
   Effect.gen(function* () {
     const t0 = performance.now();
     yield* trivial({ i: yield* input.value(offset) });

@@ -13,17 +13,14 @@
  *
  * @module
  */
-import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as ManagedRuntime from "effect/ManagedRuntime";
-import { toFileUrl } from "../../identity/paths.ts";
-import { decodeStepInvocation, type StepInvocation } from "../../model/step_invocation.ts";
+import { decodeStepInvocation } from "../../model/step_invocation.ts";
 import { inProcess } from "../execute.ts";
-import { PipelineError, pipelineError, StepFailed } from "../errors.ts";
-import { Pipeline, type PipelineApi } from "../pipeline.ts";
+import { Pipeline } from "../pipeline.ts";
 import type { Progress } from "../progress.ts";
-import { findStep } from "../registry.ts";
+import { applyEnv, failureOf, importOnce, refusal } from "../remote_run.ts";
 import { encodePipelineError } from "../wire_error.ts";
 import {
   Channel,
@@ -52,55 +49,6 @@ const quiet = (channel: Channel<ToWorker, FromWorker>): Progress => ({
   log: (line) => void channel.send({ type: "log", line }),
 });
 
-const modules = new Map<string, Promise<string | undefined>>();
-
-// Imports a defining module once; the reason it cannot be, or undefined.
-const load = (module: string): Promise<string | undefined> => {
-  let loading = modules.get(module);
-  if (!loading) {
-    loading = import(toFileUrl(module)).then(
-      () => undefined,
-      (e) => `importing ${module} failed: ${e instanceof Error ? e.message : String(e)}`,
-    );
-    modules.set(module, loading);
-  }
-  return loading;
-};
-
-// The reason this process must not run the invocation, or undefined.
-const refusal = async (
-  invocation: StepInvocation,
-  check: (effect: Effect.Effect<string | undefined>) => Promise<string | undefined>,
-): Promise<string | undefined> => {
-  const definition = findStep(invocation);
-  if (!definition) {
-    return `no step is declared at ${invocation.address} once its module is imported here`;
-  }
-  // A command is prepared here to compare its command line, sources and tools with the
-  // keyed ones (the prepared body is kept for the run).
-  if (definition.prepare) {
-    return definition.check ? await check(definition.check(invocation, pipelineOf())) : undefined;
-  }
-  if (!definition.keyFor) return `the step at ${invocation.address} cannot say its key here`;
-  const here = definition.keyFor(invocation);
-  return here.key === invocation.key ? undefined : `its key here differs (${here.difference})`;
-};
-
-// This worker's interpreter, once set up.
-let current: PipelineApi | undefined;
-const pipelineOf = (): PipelineApi => current!;
-
-// The declared environment variables as the pipeline process had them when it keyed
-// the invocation.
-const applyEnv = (invocation: StepInvocation): void => {
-  const env = invocation.components.env;
-  if (typeof env !== "object" || env === null) return;
-  for (const [name, value] of Object.entries(env as Record<string, unknown>)) {
-    if (typeof value === "string") Deno.env.set(name, value);
-    else Deno.env.delete(name);
-  }
-};
-
 const main = async (socket: string, token: string): Promise<void> => {
   new Worker(`data:application/javascript,${encodeURIComponent(WATCHDOG)}`, { type: "module" });
   (globalThis as Record<symbol, unknown>)[IN_WORKER] = true;
@@ -124,7 +72,6 @@ const main = async (socket: string, token: string): Promise<void> => {
     const pipeline = await runtime.runPromise(Effect.gen(function* () {
       return yield* Pipeline;
     }));
-    current = pipeline;
     const here = inProcess(pipeline);
     for (;;) {
       const message = await channel.receive();
@@ -136,9 +83,8 @@ const main = async (socket: string, token: string): Promise<void> => {
         await channel.send({ type: "refused", id, reason: "the invocation has no step address" });
         continue;
       }
-      const unloadable = await load(message.module);
-      const reason = unloadable ??
-        await refusal(invocation, (effect) => runtime.runPromise(effect));
+      const unloadable = await importOnce(message.module);
+      const reason = unloadable ?? await runtime.runPromise(refusal(invocation, pipeline));
       if (reason !== undefined) {
         await channel.send({ type: "refused", id, reason });
         continue;
@@ -148,15 +94,10 @@ const main = async (socket: string, token: string): Promise<void> => {
       if (Exit.isSuccess(exit)) {
         await channel.send({ type: "done", id, result: exit.value });
       } else {
-        const error = Exit.findErrorOption(exit);
         await channel.send({
           type: "failed",
           id,
-          error: encodePipelineError(
-            error._tag === "Some" && error.value instanceof PipelineError
-              ? error.value
-              : defect(invocation, exit),
-          ),
+          error: encodePipelineError(failureOf(invocation, exit)),
         });
       }
     }
@@ -165,19 +106,6 @@ const main = async (socket: string, token: string): Promise<void> => {
     channel.close();
   }
 };
-
-// What escaped the step other than a pipeline error (a defect): reported as its failure.
-const defect = (invocation: StepInvocation, exit: Exit.Exit<unknown, unknown>): PipelineError =>
-  pipelineError(
-    new StepFailed({
-      step: invocation.step,
-      iteration: invocation.iteration,
-      scenario: invocation.scenario,
-      cause: new Error(
-        Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "the step ended without a result",
-      ),
-    }),
-  );
 
 if (import.meta.main) {
   const [socket, token] = Deno.args;

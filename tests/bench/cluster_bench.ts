@@ -1,0 +1,172 @@
+// Section "cluster": what the cluster executor buys and costs on this machine, against
+// a throw-away PostgreSQL and runner processes on loopback sharing one disk store. The
+// "parallel" section's sweep (S scenarios × I iterations of a ~50 ms CPU-bound step)
+// runs on 1 runner, then on 2, then with `workers({ size: 2 })` as the peer, each over
+// a fresh store; then trivial misses one after another through one warm runner against
+// a warm pool of one worker (the persisted message's round trip is the difference).
+// How the 2-runner sweep's invocations split between the runners is noted: entity ids
+// are cache keys, hashed onto shards, and the shards onto runners.
+//
+// Run alone: `deno run -A tests/bench/cluster_bench.ts` (the parallel section's
+// CAIRN_BENCH_PARALLEL_S / _I / _MS and CAIRN_BENCH_TRIVIAL_N apply).
+import { Effect, type Layer } from "effect";
+import { Pipeline, workers } from "../../mod.ts";
+import { cluster } from "../../lib/pipeline/cluster/mod.ts";
+import { startPostgres } from "../cluster/_postgres.ts";
+import { balanced, type RunnerProcess, startRunner } from "../cluster/_runners.ts";
+import type { Row, Section, SectionResult } from "./_section.ts";
+import { formatMicros, positiveInt } from "./_measure.ts";
+import { formatTable } from "./_table.ts";
+import { calibrate, program, trivialRun } from "./parallel_bench.ts";
+
+const SPEEDUP_TARGET = 1.7;
+const STEPS = new URL("./_parallel_steps.ts", import.meta.url).pathname;
+
+const seconds = (x: number) => `${(x / 1000).toFixed(2)} s`;
+
+const timed = async <A>(
+  effect: Effect.Effect<A, unknown, Pipeline>,
+  layer: Layer.Layer<Pipeline, unknown>,
+) => {
+  const t0 = performance.now();
+  const value = await Effect.runPromise(Effect.provide(effect, layer));
+  return { ms: performance.now() - t0, value };
+};
+
+const ran = (r: RunnerProcess) => r.events.filter((e) => e.event === "done").length;
+
+/** The cluster section over scratch directory `scratch`. */
+export const runClusterSection = async (scratch: string): Promise<SectionResult> => {
+  const s = positiveInt("CAIRN_BENCH_PARALLEL_S", 8);
+  const iters = positiveInt("CAIRN_BENCH_PARALLEL_I", 8);
+  const stepMs = positiveInt("CAIRN_BENCH_PARALLEL_MS", 50);
+  const n = positiveInt("CAIRN_BENCH_TRIVIAL_N", 200);
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const title = `cluster (${navigator.hardwareConcurrency} cores here, runners on loopback)`;
+  let pg;
+  try {
+    pg = await startPostgres();
+  } catch (e) {
+    return { title, rows, notes: [`cluster: skipped: ${e instanceof Error ? e.message : e}`] };
+  }
+  const previous = Deno.env.get("CAIRN_PROGRESS");
+  Deno.env.set("CAIRN_PROGRESS", "0");
+  const runners: RunnerProcess[] = [];
+  let settle = 0;
+  const withRunners = async <A>(count: number, root: string, f: () => Promise<A>) => {
+    const started = await Promise.all(
+      Array.from({ length: count }, () => startRunner(pg.url, root, {}, STEPS)),
+    );
+    runners.push(...started);
+    const t0 = performance.now();
+    await balanced(started);
+    settle = performance.now() - t0;
+    try {
+      return { value: await f(), runners: started };
+    } finally {
+      for (const r of started) await r.stop();
+    }
+  };
+  try {
+    const work = calibrate(stepMs);
+    const sweepOf = () => program(s, iters, work, false);
+    const layerOf = (root: string) =>
+      Pipeline.layerDisk({ root, executor: cluster({ sql: pg.url }) });
+    const one = await withRunners(
+      1,
+      `${scratch}/cluster-1`,
+      () => timed(sweepOf(), layerOf(`${scratch}/cluster-1`)),
+    );
+    const two = await withRunners(
+      2,
+      `${scratch}/cluster-2`,
+      () => timed(sweepOf(), layerOf(`${scratch}/cluster-2`)),
+    );
+    const pool = await timed(
+      sweepOf(),
+      Pipeline.layerDisk({ root: `${scratch}/cluster-workers`, executor: workers({ size: 2 }) }),
+    );
+    const speedup = one.value.ms / two.value.ms;
+    notes.push(
+      `cluster: the second runner held its shards ${
+        seconds(settle)
+      } after both were ready (waited for, not timed)`,
+    );
+    const split = two.runners.map(ran);
+    // On a shared machine the ratio means little without the load it ran under.
+    notes.push(
+      `cluster: load average before the sweeps: ${
+        Deno.loadavg().map((x) => x.toFixed(1)).join(" ")
+      } (${navigator.hardwareConcurrency} cores)`,
+    );
+    rows.push({
+      measure: `sweep of ${s} scenarios × ${iters} iterations, ~${stepMs} ms steps, 2 runners`,
+      cairn: seconds(two.value.ms),
+      peer: "1 runner",
+      peerFigure: seconds(one.value.ms),
+      ratio: speedup,
+      target: `≥ ${SPEEDUP_TARGET}×`,
+      pass: speedup >= SPEEDUP_TARGET,
+      note: `invocations per runner ${split.join("/")}`,
+    });
+    rows.push({
+      measure: "  the same sweep, workers({ size: 2 })",
+      cairn: seconds(two.value.ms),
+      peer: "workers(2)",
+      peerFigure: seconds(pool.ms),
+      ratio: pool.ms / two.value.ms,
+    });
+    const trivial = await withRunners(
+      1,
+      `${scratch}/cluster-trivial`,
+      () => timed(trivialRun(n, 0), layerOf(`${scratch}/cluster-trivial`)),
+    );
+    const pooled = await timed(
+      trivialRun(n, 0),
+      Pipeline.layerDisk({
+        root: `${scratch}/cluster-trivial-pool`,
+        executor: workers({ size: 1 }),
+      }),
+    );
+    const each = trivial.value.value.each;
+    rows.push({
+      measure: "trivial step, per invocation (a miss), 1 runner",
+      cairn: formatMicros(each * 1000),
+      peer: "workers(1)",
+      peerFigure: formatMicros(pooled.value.each * 1000),
+      ratio: pooled.value.each / each,
+      note: `${n} one after another; the message's round trip adds ${
+        formatMicros((each - pooled.value.each) * 1000)
+      }`,
+    });
+    rows.push({
+      measure: "first miss (the client joins the cluster)",
+      cairn: formatMicros(trivial.value.value.first * 1000),
+      note: "connecting to PostgreSQL and reading the runners and shard assignments",
+    });
+  } finally {
+    for (const r of runners) await r.stop();
+    await pg.stop();
+    if (previous === undefined) Deno.env.delete("CAIRN_PROGRESS");
+    else Deno.env.set("CAIRN_PROGRESS", previous);
+  }
+  return { title, rows, notes };
+};
+
+/** Section "cluster" for `main.ts`. */
+export const clusterSection: Section = {
+  name: "cluster",
+  run: (bench) => runClusterSection(bench.scratch),
+};
+
+if (import.meta.main) {
+  const scratch = Deno.makeTempDirSync({ prefix: "cairn-cluster-bench-" });
+  try {
+    const result = await runClusterSection(scratch);
+    console.log(formatTable([result], Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR")));
+    for (const note of result.notes) console.log(`note: ${note}`);
+  } finally {
+    Deno.removeSync(scratch, { recursive: true });
+  }
+}

@@ -1,0 +1,127 @@
+// Runner processes for the cluster tests: `runner_main.ts --json` under the project's
+// deno.json, importing the tests' steps (or another module); each is stopped by its pid.
+import type { RunnerEvent } from "../../lib/pipeline/cluster/mod.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MAIN = `${ROOT}lib/pipeline/cluster/runner_main.ts`;
+const STEPS = `${ROOT}tests/cluster/_steps.ts`;
+
+/** A runner process and what it has said. */
+export interface RunnerProcess {
+  readonly pid: number;
+  readonly port: number;
+  /** Every event so far. */
+  readonly events: (RunnerEvent & { at: string })[];
+  /** Its exit status, once it has ended. */
+  readonly status: Promise<Deno.CommandStatus>;
+  /** Stops it with SIGTERM (drain) and waits; SIGKILL after 30 s. */
+  readonly stop: () => Promise<Deno.CommandStatus>;
+  /** Kills it with SIGKILL and waits. */
+  readonly kill: () => Promise<Deno.CommandStatus>;
+}
+
+const freePort = (): number => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+};
+
+/** Starts a runner; resolves once it says it is ready (within 30 s). */
+export const startRunner = async (
+  sql: string,
+  store: string,
+  env: Record<string, string> = {},
+  module: string = STEPS,
+): Promise<RunnerProcess> => {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--quiet",
+      "--config",
+      `${ROOT}deno.json`,
+      MAIN,
+      "--sql",
+      sql,
+      "--store",
+      store,
+      "--module",
+      module,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--drain",
+      "20",
+      "--json",
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+    env: { CAIRN_PROGRESS: "0", ...env },
+  }).spawn();
+  const events: (RunnerEvent & { at: string })[] = [];
+  let ready: () => void = () => {};
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  void (async () => {
+    let pending = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      pending += chunk;
+      let at: number;
+      while ((at = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, at);
+        pending = pending.slice(at + 1);
+        try {
+          const event = JSON.parse(line);
+          events.push(event);
+          if (event.event === "ready") ready();
+        } catch { /* a step's own output */ }
+      }
+    }
+  })();
+  const signal = (s: Deno.Signal) => {
+    try {
+      Deno.kill(child.pid, s);
+    } catch { /* gone */ }
+  };
+  const stop = async () => {
+    signal("SIGTERM");
+    const timer = setTimeout(() => signal("SIGKILL"), 30_000);
+    const status = await child.status;
+    clearTimeout(timer);
+    return status;
+  };
+  const kill = () => (signal("SIGKILL"), child.status);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), 30_000)));
+  const started = await Promise.race([isReady, child.status, timeout]);
+  clearTimeout(timer);
+  if (started !== undefined) {
+    await kill();
+    throw new Error(`the runner did not start: ${JSON.stringify(started)}`);
+  }
+  return { pid: child.pid, port, events, status: child.status, stop, kill };
+};
+
+/**
+ * Waits (up to 30 s) until the runners hold every shard between them, each some: a
+ * runner that joined takes its share only once the others have released it.
+ */
+export const balanced = async (runners: readonly RunnerProcess[]): Promise<void> => {
+  const held = (r: RunnerProcess) => {
+    const last = r.events.findLast((e) => e.event === "shards");
+    return last?.event === "shards" ? { held: last.held, of: last.of } : { held: 0, of: 0 };
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const counts = runners.map(held);
+    const sum = counts.reduce((a, c) => a + c.held, 0);
+    if (counts.every((c) => c.held > 0) && sum === counts[0]!.of) return;
+    if (Date.now() > deadline) {
+      throw new Error(`the runners' shards did not settle: ${JSON.stringify(counts)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
