@@ -167,14 +167,25 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
     if (!m) continue;
     const index = new AppendIndex(ctx.layout, m[1]!);
     const want = options.indexTargets?.[m[1]!];
+    let last: { readonly id: ObjectId; readonly present: boolean } | undefined;
     index.scanLines((line) => {
       const entry = parseIndexLine(line);
       if (!entry) return;
       const [key, value] = entry;
       indexEntries++;
-      // As gc reads it: a value "<id>" or "<id> <more>" depends on object <id>.
-      const target = leadingId(value);
-      if (target !== undefined && !present(target)) {
+      // As gc reads it: a value "<id>" or "<id> <more>" depends on object <id>. A run's
+      // entries come together, each naming the run: the last id's answer is reused.
+      let target: ObjectId | undefined;
+      let here: boolean;
+      if (last !== undefined && startsWithId(value, last.id)) {
+        target = last.id;
+        here = last.present;
+      } else {
+        target = leadingId(value);
+        here = target === undefined || present(target);
+        if (target !== undefined) last = { id: target, present: here };
+      }
+      if (target !== undefined && !here) {
         problems.push({
           kind: "dangling-index",
           subject: `${m[1]}:${key}`,
@@ -214,6 +225,11 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
     problems,
   };
 };
+
+// Whether `value` is "<id>" or starts "<id> ".
+const startsWithId = (value: string, id: ObjectId): boolean =>
+  (value.length === 64 || (value.length > 64 && value.charCodeAt(64) === 32)) &&
+  value.startsWith(id);
 
 // The object id a value starts with ("<id>" or "<id> <more>"), if it starts with one.
 const leadingId = (value: string): ObjectId | undefined => {

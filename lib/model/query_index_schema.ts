@@ -15,7 +15,10 @@
  * records reachable from `refs/scenarios/*` with their invocations, tags and facets,
  * and `object_facts`: what a gc or fsck pass learned of an object (kind, record
  * type, size, links — concatenated ids — and the file's `size mtime inode ctime`),
- * trusted by the next pass while the file is unchanged (`store/object_facts.ts`).
+ * trusted by the next pass while the file is unchanged (`store/object_facts.ts`); it
+ * is unique by an id's 8-byte key, so were two ids to share one, the second fact would
+ * replace the first — whose object is then read again, as its file's status no longer
+ * matches a fact (a fact only ever saves a read).
  *
  * The views are the documented surface of `cairn sql` (see README).
  *
@@ -23,7 +26,7 @@
  */
 
 /** The schema's version; an index of another version is rebuilt. */
-export const QUERY_INDEX_SCHEMA = "cairn-query-index 6";
+export const QUERY_INDEX_SCHEMA = "cairn-query-index 7";
 
 /** The index's file name under the store's `index/` directory. */
 export const QUERY_INDEX_FILE = "query.sqlite";
@@ -91,9 +94,9 @@ CREATE TABLE IF NOT EXISTS scenario_facets (
   rec INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (rec, name)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS object_facts (
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, type TEXT, size INTEGER NOT NULL,
-  stat TEXT NOT NULL, links TEXT NOT NULL
-) WITHOUT ROWID;
+  id TEXT NOT NULL, kind TEXT NOT NULL, type TEXT, size INTEGER NOT NULL,
+  stat TEXT NOT NULL, links TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS object_facts_id ON object_facts (${idKey("id")});
 `;
 
 /** Secondary indexes (made after the bulk load of a rebuild; see {@linkcode QUERY_INDEX_TABLES}). */

@@ -8,7 +8,8 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { RunSummary } from "../model/lineage_entry.ts";
 import { idKey } from "../model/query_index_schema.ts";
-import type { RunHead } from "./run_head.ts";
+import type { ArtifactRef } from "../model/artifact.ts";
+import { nodeOfSummary, type RunHead, type RunNode } from "./run_head.ts";
 
 const MIN_LOOKUPS = 1000;
 
@@ -211,6 +212,93 @@ export class HeadLookups {
       }
       at = end;
     }
+    this.#all = true;
+  }
+}
+
+/**
+ * Runs' lineage nodes by id: from the summary while a walk is small (looked up here,
+ * so that the summaries' own lookups do not spend their budget and read that table
+ * whole too), then, once the budget is spent, every run's from the summaries'
+ * columns and the inputs' and outputs' rows (no summary parsed: at 60,000 runs
+ * parsing them was a quarter of a full lineage).
+ */
+export class NodeLookups {
+  readonly #db: DatabaseSync;
+  readonly #budget: () => number;
+  readonly #seen = new Map<string, RunNode | null>();
+  #lookup: StatementSync | undefined;
+  #all = false;
+  #lookups = 0;
+
+  /** Nodes in `db`, one lookup each until `budget()` of them, then read whole. */
+  constructor(db: DatabaseSync, budget: () => number) {
+    this.#db = db;
+    this.#budget = budget;
+  }
+
+  /** Run `id`'s node, or undefined when the index has no summary of it. */
+  get(id: string): RunNode | undefined {
+    const seen = this.#seen.get(id);
+    if (seen !== undefined) return seen ?? undefined;
+    if (this.#all) return undefined;
+    if (++this.#lookups > this.#budget()) {
+      this.#readAll();
+      return this.#seen.get(id) ?? undefined;
+    }
+    this.#lookup ??= this.#db.prepare(
+      `SELECT summary FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
+    );
+    const text = (this.#lookup.get(id) as { summary: string } | undefined)?.summary;
+    const node = text === undefined ? null : nodeOfSummary(JSON.parse(text) as RunSummary);
+    this.#seen.set(id, node);
+    return node ?? undefined;
+  }
+
+  #readAll(): void {
+    type Node = {
+      inputs: Record<string, string | null>;
+      outputs: Record<string, string>;
+      made: Record<string, ArtifactRef>;
+    };
+    const bySeq = new Map<number, { id: string; node: RunNode & Node }>();
+    const runs = arrays(this.#db.prepare(
+      "SELECT seq, id, step, iteration, scenario, started_at, duration_ms FROM run_summaries",
+    )).all() as unknown as [number, string, string, number | null, string | null, string, number][];
+    for (const [seq, id, step, iteration, scenario, startedAt, durationMs] of runs) {
+      bySeq.set(seq, {
+        id,
+        node: {
+          step,
+          iteration,
+          scenario,
+          durationMs,
+          startedAt,
+          inputs: {},
+          outputs: {},
+          made: {},
+        },
+      });
+    }
+    // In key order: a run's rows together and in their order, as its summary lists them
+    // (an object puts integer-like names first either way).
+    const outputs = arrays(this.#db.prepare(
+      "SELECT seq, name, artifact, kind, codec, size FROM run_outputs ORDER BY seq, ord",
+    )).all() as unknown as [number, string, string, "blob" | "tree", string, number][];
+    for (const [seq, name, id, kind, codec, size] of outputs) {
+      const node = bySeq.get(seq)?.node;
+      if (!node) continue;
+      node.outputs[name] = id;
+      node.made[name] = { id, kind, codec, size };
+    }
+    const inputs = arrays(this.#db.prepare(
+      "SELECT seq, name, artifact FROM run_inputs ORDER BY seq, ord",
+    )).all() as unknown as [number, string, string | null][];
+    for (const [seq, name, id] of inputs) {
+      const node = bySeq.get(seq)?.node;
+      if (node) node.inputs[name] = id;
+    }
+    for (const { id, node } of bySeq.values()) if (!this.#seen.has(id)) this.#seen.set(id, node);
     this.#all = true;
   }
 }

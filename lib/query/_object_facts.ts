@@ -10,6 +10,7 @@ import { ObjectStore } from "../../store/object_store.ts";
 import type { ObjectId, ObjectKind } from "../../store/object_id.ts";
 import type { ObjectFact, ObjectFacts } from "../../store/object_facts.ts";
 import {
+  idKey,
   QUERY_INDEX_FILE,
   QUERY_INDEX_SCHEMA,
   QUERY_INDEX_TABLES,
@@ -88,7 +89,9 @@ class KeptFacts implements ObjectFacts {
       insert.add(id, f.kind, f.type ?? null, f.size, f.stat, f.links.join(""));
     }
     insert.flush();
-    const drop = this.#db.prepare("DELETE FROM object_facts WHERE id = ?");
+    const drop = this.#db.prepare(
+      `DELETE FROM object_facts WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
+    );
     for (const id of this.forgotten) drop.run(id);
   }
 }

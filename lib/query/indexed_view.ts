@@ -10,8 +10,14 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { RunSummary } from "../model/lineage_entry.ts";
 import type { LineageView } from "./lineage_view.ts";
 import type { ScenarioEntry, ScenarioInvocation } from "./scenario_entry.ts";
-import { EdgeLookups, HeadLookups, lookupBudget, SummaryLookups } from "./_index_lookups.ts";
-import type { RunHead } from "./run_head.ts";
+import {
+  EdgeLookups,
+  HeadLookups,
+  lookupBudget,
+  NodeLookups,
+  SummaryLookups,
+} from "./_index_lookups.ts";
+import type { RunHead, RunNode } from "./run_head.ts";
 
 // A read-only map whose lookups are queries; iterating streams the table.
 class LazyMap<V> implements ReadonlyMap<string, V> {
@@ -95,6 +101,7 @@ export class IndexedView implements LineageView {
   readonly #statements = new Map<string, StatementSync>();
   readonly #summaries: SummaryLookups;
   readonly #heads: HeadLookups;
+  readonly #nodes: NodeLookups;
 
   /**
    * A view over `db`, an index brought up to date. `lookupBudget`: how many lookups
@@ -106,6 +113,7 @@ export class IndexedView implements LineageView {
     const budget = lookupBudget(db, options.lookupBudget);
     this.#summaries = new SummaryLookups(db, budget);
     this.#heads = new HeadLookups(db, budget);
+    this.#nodes = new NodeLookups(db, budget);
     this.runs = new LazyMap(
       (id) => this.summary(id),
       () => this.#streamSummaries(),
@@ -161,6 +169,15 @@ export class IndexedView implements LineageView {
    */
   head(id: string): RunHead | undefined {
     return this.#heads.get(id);
+  }
+
+  /**
+   * What a lineage walk needs of run `id` (its head, timing, inputs' and outputs'
+   * ids and what it made), read without parsing summaries once the walk is large;
+   * undefined when the index has none.
+   */
+  node(id: string): RunNode | undefined {
+    return this.#nodes.get(id);
   }
 
   /** Run `id`'s summary, or undefined when the lineage index has none. */

@@ -10,6 +10,7 @@ import type { ObjectStore } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import type { LineageView } from "./lineage_view.ts";
 import { isIndexed } from "./indexed_view.ts";
+import { nodeOfSummary, type RunNode } from "./run_head.ts";
 import type { QueryError } from "./query_error.ts";
 import { resolveTarget } from "./resolve_target.ts";
 import { readScenario } from "./scenarios.ts";
@@ -68,31 +69,39 @@ export interface Lineage {
   readonly runs: Readonly<Record<string, LineageRun>>;
 }
 
-const runOf = (view: LineageView, id: string): LineageRun | undefined => {
-  const s = view.runs.get(id);
-  if (!s) return undefined;
-  // Loops, not entries and fromEntries: a full lineage makes this for every run.
-  const inputs: Record<string, string | null> = {};
-  for (const name in s.inputs) inputs[name] = s.inputs[name]?.id ?? null;
-  const outputs: Record<string, string> = {};
-  for (const name in s.outputs) outputs[name] = s.outputs[name]!.id;
+// What the walk reads of a run: the query index's node (columns and rows once the
+// walk is large), or one made from the log view's summary.
+type Nodes = (id: string) => RunNode | undefined;
+const nodesOf = (view: LineageView): Nodes =>
+  isIndexed(view) ? (id) => view.node(id) : (id) => {
+    const s = view.runs.get(id);
+    return s ? nodeOfSummary(s) : undefined;
+  };
+
+const runOf = (nodes: Nodes, id: string): LineageRun | undefined => {
+  const n = nodes(id);
+  if (!n) return undefined;
   return {
     id,
-    step: s.step,
-    iteration: s.iteration,
-    scenario: s.scenario,
-    durationMs: s.durationMs,
-    startedAt: s.startedAt,
-    inputs,
-    outputs,
+    step: n.step,
+    iteration: n.iteration,
+    scenario: n.scenario,
+    durationMs: n.durationMs,
+    startedAt: n.startedAt,
+    inputs: n.inputs,
+    outputs: n.outputs,
   };
 };
 
 // Name, kind and size of an artifact, from the run that made it or one that read it.
-const describe = (view: LineageView, id: string, producer: string | null): LineageArtifact => {
+const describe = (
+  view: LineageView,
+  nodes: Nodes,
+  id: string,
+  producer: string | null,
+): LineageArtifact => {
   const producers = view.producedBy.get(id)?.length ?? 0;
-  const made = producer ? view.runs.get(producer) : undefined;
-  const outputs = made?.outputs;
+  const outputs = producer ? nodes(producer)?.made : undefined;
   for (const name in outputs) {
     const ref = outputs[name]!;
     if (ref.id === id) {
@@ -116,6 +125,7 @@ export const lineageOf = (
   depth: number | null,
   rootRun: string | null = null,
 ): Lineage => {
+  const nodes = nodesOf(view);
   const artifacts: Record<string, LineageArtifact> = {};
   const runs: Record<string, LineageRun> = {};
   let truncated = false;
@@ -123,10 +133,12 @@ export const lineageOf = (
   let start = 0;
   if (rootRun) {
     // A run target: the run itself is level 0, its outputs describe it, its inputs come next.
-    const run = runOf(view, rootRun);
+    const run = runOf(nodes, rootRun);
     if (run) {
       runs[rootRun] = run;
-      for (const id of roots) artifacts[id] = { ...describe(view, id, rootRun), producer: rootRun };
+      for (const id of roots) {
+        artifacts[id] = { ...describe(view, nodes, id, rootRun), producer: rootRun };
+      }
       frontier = Object.values(run.inputs).filter((i): i is string => i !== null);
       start = 1;
     }
@@ -137,13 +149,13 @@ export const lineageOf = (
       if (artifacts[id]) continue;
       const producedBy = view.producedBy.get(id);
       const producer = producedBy?.[producedBy.length - 1] ?? null;
-      artifacts[id] = describe(view, id, producer);
+      artifacts[id] = describe(view, nodes, id, producer);
       if (!producer || runs[producer]) continue;
       if (depth !== null && level >= depth) {
         truncated = true;
         continue;
       }
-      const run = runOf(view, producer);
+      const run = runOf(nodes, producer);
       if (!run) continue;
       runs[producer] = run;
       for (const input of Object.values(run.inputs)) {

@@ -27,7 +27,7 @@ export { requireOutputName, requireRunFilterNames } from "./known_names.ts";
 export { type LineageView, loadLineageView } from "./lineage_view.ts";
 export type { RunSummary } from "../model/lineage_entry.ts";
 export { IndexedView, isIndexed, type ScenarioHead } from "./indexed_view.ts";
-export type { RunHead } from "./run_head.ts";
+export type { RunHead, RunNode } from "./run_head.ts";
 export { openQueryIndex, type QueryIndex, type QueryIndexOptions } from "./query_index.ts";
 export { commandLogs, type Logs, type LogStream } from "./logs.ts";
 export {
