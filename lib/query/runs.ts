@@ -9,6 +9,8 @@ import type { StoreError } from "../../store/errors.ts";
 import type { LineageView } from "./lineage_view.ts";
 import { type IndexedView, invocationOf, isIndexed, type ScenarioHead } from "./indexed_view.ts";
 import { scenarioHistory, scenarioNames } from "./scenarios.ts";
+import type { ScenarioInvocation } from "./scenario_entry.ts";
+import type { RunSummary } from "../model/lineage_entry.ts";
 import { ObjectStore } from "../../store/object_store.ts";
 
 /** Filters of {@linkcode listRuns}; all optional, combined with "and". */
@@ -63,41 +65,19 @@ export const listRuns = (
   Effect.gen(function* () {
     if (isIndexed(view)) return yield* listRunsIndexed(view, filter);
     const names = filter.scenario ? [filter.scenario] : yield* scenarioNames;
-    const [facetKey, facetValue] = filter.facet
-      ? filter.facet.split("=", 2)
-      : [undefined, undefined];
+    const wanted = scenarioFilter(filter);
     const scenarios = [];
     for (const name of names) scenarios.push(...(yield* scenarioHistory(name)));
     scenarios.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
     const rows: RunRow[] = [];
     for (const s of scenarios) {
-      if (filter.tag && !s.tags.includes(filter.tag)) continue;
-      if (
-        facetKey !== undefined &&
-        JSON.stringify(s.facets[facetKey]) !== JSON.stringify(parseValue(facetValue ?? ""))
-      ) {
-        continue;
-      }
+      if (!wanted(s)) continue;
       for (const inv of s.invocations) {
         if (filter.step && inv.step !== filter.step) continue;
         if (filter.iteration !== undefined && inv.iteration !== filter.iteration) continue;
         if (filter.status && inv.status !== filter.status) continue;
         if (filter.hit !== undefined && inv.hit !== filter.hit) continue;
-        const summary = inv.run ? view.runs.get(inv.run) : undefined;
-        rows.push({
-          run: inv.run,
-          step: inv.step,
-          iteration: inv.iteration,
-          scenario: s.name,
-          scenarioRecord: s.id,
-          hit: inv.hit,
-          status: inv.status,
-          durationMs: inv.durationMs,
-          startedAt: summary?.startedAt ?? s.startedAt,
-          outputs: Object.fromEntries(
-            Object.entries(summary?.outputs ?? {}).map(([k, v]) => [k, v.id]),
-          ),
-        });
+        rows.push(rowOf(inv, s, inv.run ? view.runs.get(inv.run) : undefined));
         if (filter.limit !== undefined && rows.length >= filter.limit) return rows;
       }
     }
@@ -114,9 +94,7 @@ const listRunsIndexed = (
   Effect.gen(function* () {
     const store = yield* ObjectStore;
     const names = filter.scenario ? [filter.scenario] : yield* scenarioNames;
-    const [facetKey, facetValue] = filter.facet
-      ? filter.facet.split("=", 2)
-      : [undefined, undefined];
+    const wanted = scenarioFilter(filter);
     const scenarios: ScenarioHead[] = [];
     for (const name of names) {
       scenarios.push(...view.history(yield* store.readRef(`scenarios/${name}`)));
@@ -133,32 +111,12 @@ const listRunsIndexed = (
     );
     const rows: RunRow[] = [];
     for (const s of scenarios) {
-      if (filter.tag && !s.tags.includes(filter.tag)) continue;
-      if (
-        facetKey !== undefined &&
-        JSON.stringify(s.facets[facetKey]) !== JSON.stringify(parseValue(facetValue ?? ""))
-      ) {
-        continue;
-      }
+      if (!wanted(s)) continue;
       // As the walk over the records stops: at the limit, counted after a row (so at least one).
       const left = filter.limit === undefined ? -1 : Math.max(filter.limit - rows.length, 1);
       for (const row of statement.all(s.id, ...args, left) as Record<string, unknown>[]) {
         const inv = invocationOf(row);
-        const summary = inv.run ? view.summary(inv.run) : undefined;
-        rows.push({
-          run: inv.run,
-          step: inv.step,
-          iteration: inv.iteration,
-          scenario: s.name,
-          scenarioRecord: s.id,
-          hit: inv.hit,
-          status: inv.status,
-          durationMs: inv.durationMs,
-          startedAt: summary?.startedAt ?? s.startedAt,
-          outputs: Object.fromEntries(
-            Object.entries(summary?.outputs ?? {}).map(([k, v]) => [k, v.id]),
-          ),
-        });
+        rows.push(rowOf(inv, s, inv.run ? view.summary(inv.run) : undefined));
       }
       if (filter.limit !== undefined && rows.length > 0 && rows.length >= filter.limit) {
         return rows;
@@ -166,6 +124,37 @@ const listRunsIndexed = (
     }
     return rows;
   });
+
+// Whether a scenario record passes the filter's tag and facet.
+const scenarioFilter = (
+  filter: RunFilter,
+): (
+  s: { readonly tags: readonly string[]; readonly facets: Readonly<Record<string, unknown>> },
+) => boolean => {
+  const [facetKey, facetValue] = filter.facet ? filter.facet.split("=", 2) : [undefined, undefined];
+  const facet = facetKey === undefined ? undefined : JSON.stringify(parseValue(facetValue ?? ""));
+  return (s) =>
+    (!filter.tag || s.tags.includes(filter.tag)) &&
+    (facetKey === undefined || JSON.stringify(s.facets[facetKey]) === facet);
+};
+
+// A row of the listing: an invocation of scenario record `s`, with its run's summary.
+const rowOf = (
+  inv: ScenarioInvocation,
+  s: { readonly id: string; readonly name: string; readonly startedAt: string },
+  summary: RunSummary | undefined,
+): RunRow => ({
+  run: inv.run,
+  step: inv.step,
+  iteration: inv.iteration,
+  scenario: s.name,
+  scenarioRecord: s.id,
+  hit: inv.hit,
+  status: inv.status,
+  durationMs: inv.durationMs,
+  startedAt: summary?.startedAt ?? s.startedAt,
+  outputs: Object.fromEntries(Object.entries(summary?.outputs ?? {}).map(([k, v]) => [k, v.id])),
+});
 
 // Facet values on the command line: numbers and booleans as such, else strings.
 const parseValue = (text: string): unknown => {
