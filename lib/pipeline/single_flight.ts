@@ -32,14 +32,25 @@ const nextWait = (ms: number) => Math.min(ms * 2, 500);
  * The key's run: found by `lookup` (a hit), waited for (another fiber or process
  * computed it: a hit too), or computed here by `compute` (a miss).
  */
+/** One key's computation, as {@linkcode singleFlight} is given it. */
+export interface Flight {
+  /** The pipeline, whose in-flight table and store's leases are used. */
+  readonly pipeline: PipelineApi;
+  /** The cache key. */
+  readonly key: string;
+  /** The invocation's label, for the progress output (`step@iteration`). */
+  readonly label: string;
+  /** Finds the key's run in the cache (a hit), or undefined. */
+  readonly lookup: Effect.Effect<KeyedRun | undefined, PipelineError>;
+  /** Computes the key's run (a miss). */
+  readonly compute: Effect.Effect<KeyedRun, PipelineError>;
+}
+
 export const singleFlight = (
-  pipeline: PipelineApi,
-  key: string,
-  label: string,
-  lookup: Effect.Effect<KeyedRun | undefined, PipelineError>,
-  compute: Effect.Effect<KeyedRun, PipelineError>,
+  flight: Flight,
 ): Effect.Effect<{ readonly run: KeyedRun; readonly hit: boolean }, PipelineError> =>
   Effect.gen(function* () {
+    const { pipeline, key, lookup } = flight;
     for (;;) {
       const running = pipeline.inFlight.get(key);
       if (running) {
@@ -52,7 +63,7 @@ export const singleFlight = (
       }
       const mine = Deferred.makeUnsafe<KeyedRun | undefined>();
       pipeline.inFlight.set(key, mine);
-      return yield* acrossProcesses(pipeline, key, label, lookup, compute).pipe(
+      return yield* acrossProcesses(flight).pipe(
         Effect.onExit((exit) =>
           Effect.sync(() => {
             pipeline.inFlight.delete(key);
@@ -67,11 +78,7 @@ export const singleFlight = (
   });
 
 const acrossProcesses = (
-  pipeline: PipelineApi,
-  key: string,
-  label: string,
-  lookup: Effect.Effect<KeyedRun | undefined, PipelineError>,
-  compute: Effect.Effect<KeyedRun, PipelineError>,
+  { pipeline, key, label, lookup, compute }: Flight,
 ): Effect.Effect<{ readonly run: KeyedRun; readonly hit: boolean }, PipelineError> =>
   Effect.gen(function* () {
     let wait = 10;

@@ -606,13 +606,13 @@ export const declareStep = <
       ).pipe(span("cairn.miss", { step: options.name, executor: executor.name }));
       // Computed once however many invocations of the key are in flight, here or in
       // other processes on this store; the others take it as a hit.
-      const result = yield* singleFlight(
+      const result = yield* singleFlight({
         pipeline,
         key,
-        label(options.name, iteration),
+        label: label(options.name, iteration),
         lookup,
         compute,
-      ).pipe(
+      }).pipe(
         Effect.tapError((error) =>
           Effect.sync(() => note(null, false, error.message, logsOf(error)))
         ),
