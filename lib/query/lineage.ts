@@ -33,24 +33,10 @@ export interface LineageArtifact {
   readonly producers: number;
 }
 
-/** A run in a lineage graph. */
-export interface LineageRun {
+/** A run in a lineage graph: its node (step, iteration, scenario, timing, inputs' and outputs' ids) and id. */
+export interface LineageRun extends Omit<RunNode, "made"> {
   /** The run's id. */
   readonly id: string;
-  /** Its step. */
-  readonly step: string;
-  /** Its iteration (null outside `iterate`). */
-  readonly iteration: number | null;
-  /** Its scenario. */
-  readonly scenario: string | null;
-  /** How long it ran. */
-  readonly durationMs: number;
-  /** When it started (ISO 8601). */
-  readonly startedAt: string;
-  /** Input name → artifact id (null: an absent optional input). */
-  readonly inputs: Readonly<Record<string, string | null>>;
-  /** Output name → artifact id. */
-  readonly outputs: Readonly<Record<string, string>>;
 }
 
 /** The lineage of a target. */
