@@ -140,33 +140,52 @@ const inObjectOrder = (names: readonly string[], ids: readonly string[]): string
 };
 
 /**
- * Runs' heads by id, read from the summaries' columns and the outputs' rows (no
- * summary parsed), one query each until the budget is spent, then whole.
+ * Lookups by id, remembered: one query each (`one`) until the budget is spent, then
+ * every row read whole (`readAll`, which fills `seen`).
  */
-export class HeadLookups {
-  readonly #db: DatabaseSync;
+abstract class Remembered<T> {
+  protected readonly db: DatabaseSync;
+  protected readonly seen = new Map<string, T | null>();
   readonly #budget: () => number;
-  readonly #seen = new Map<string, RunHead | null>();
-  #lookup: StatementSync | undefined;
   #all = false;
   #lookups = 0;
 
-  /** Lookups of run heads in `db`, read whole after `budget()` of them. */
+  /** Lookups in `db`, read whole after `budget()` of them. */
   constructor(db: DatabaseSync, budget: () => number) {
-    this.#db = db;
+    this.db = db;
     this.#budget = budget;
   }
 
-  /** Run `id`'s head, or undefined when the index has no summary of it. */
-  get(id: string): RunHead | undefined {
-    const seen = this.#seen.get(id);
+  /** The row of `id`, or undefined when the index has none. */
+  get(id: string): T | undefined {
+    const seen = this.seen.get(id);
     if (seen !== undefined) return seen ?? undefined;
     if (this.#all) return undefined;
     if (++this.#lookups > this.#budget()) {
-      this.#readAll();
-      return this.#seen.get(id) ?? undefined;
+      this.readAll();
+      this.#all = true;
+      return this.seen.get(id) ?? undefined;
     }
-    this.#lookup ??= arrays(this.#db.prepare(
+    const row = this.one(id);
+    this.seen.set(id, row);
+    return row ?? undefined;
+  }
+
+  /** One lookup: the row of `id`, or null. */
+  protected abstract one(id: string): T | null;
+  /** Every row into `seen` (ids already there keep theirs). */
+  protected abstract readAll(): void;
+}
+
+/**
+ * Runs' heads by id, read from the summaries' columns and the outputs' rows (no
+ * summary parsed), one query each until the budget is spent, then whole.
+ */
+export class HeadLookups extends Remembered<RunHead> {
+  #lookup: StatementSync | undefined;
+
+  protected one(id: string): RunHead | null {
+    this.#lookup ??= arrays(this.db.prepare(
       `SELECT r.step, r.iteration, r.scenario, o.name, o.artifact
        FROM run_summaries r LEFT JOIN run_outputs o ON o.seq = r.seq
        WHERE ${idKey("r.id")} = ${idKey("?1")} AND r.id = ?1 ORDER BY o.ord`,
@@ -179,7 +198,7 @@ export class HeadLookups {
       string | null,
     ][];
     const first = rows[0];
-    const head = first === undefined ? null : {
+    return first === undefined ? null : {
       step: first[0],
       iteration: first[1],
       scenario: first[2],
@@ -188,14 +207,12 @@ export class HeadLookups {
         rows.map((r) => r[4]!),
       ),
     };
-    this.#seen.set(id, head);
-    return head ?? undefined;
   }
 
-  #readAll(): void {
+  protected readAll(): void {
     // One row per output (a run without any: one row of nulls), a run's rows together
     // and in their order: one pass, no sort (the outputs' key is (seq, ord)).
-    const rows = arrays(this.#db.prepare(
+    const rows = arrays(this.db.prepare(
       `SELECT r.id, r.step, r.iteration, r.scenario, o.name, o.artifact
        FROM run_summaries r LEFT JOIN run_outputs o ON o.seq = r.seq ORDER BY r.seq, o.ord`,
     )).all() as unknown as [string, string, number | null, string | null, string | null, string][];
@@ -203,16 +220,15 @@ export class HeadLookups {
       const [id, step, iteration, scenario, name] = rows[at]!;
       let end = at + 1;
       while (end < rows.length && rows[end]![0] === id) end++;
-      if (!this.#seen.has(id)) {
+      if (!this.seen.has(id)) {
         const outputs = name === null ? [] : end - at === 1 ? [rows[at]![5]] : inObjectOrder(
           rows.slice(at, end).map((r) => r[4]!),
           rows.slice(at, end).map((r) => r[5]),
         );
-        this.#seen.set(id, { step, iteration, scenario, outputs });
+        this.seen.set(id, { step, iteration, scenario, outputs });
       }
       at = end;
     }
-    this.#all = true;
   }
 }
 
@@ -223,46 +239,25 @@ export class HeadLookups {
  * columns and the inputs' and outputs' rows (no summary parsed: at 60,000 runs
  * parsing them was a quarter of a full lineage).
  */
-export class NodeLookups {
-  readonly #db: DatabaseSync;
-  readonly #budget: () => number;
-  readonly #seen = new Map<string, RunNode | null>();
+export class NodeLookups extends Remembered<RunNode> {
   #lookup: StatementSync | undefined;
-  #all = false;
-  #lookups = 0;
 
-  /** Nodes in `db`, one lookup each until `budget()` of them, then read whole. */
-  constructor(db: DatabaseSync, budget: () => number) {
-    this.#db = db;
-    this.#budget = budget;
-  }
-
-  /** Run `id`'s node, or undefined when the index has no summary of it. */
-  get(id: string): RunNode | undefined {
-    const seen = this.#seen.get(id);
-    if (seen !== undefined) return seen ?? undefined;
-    if (this.#all) return undefined;
-    if (++this.#lookups > this.#budget()) {
-      this.#readAll();
-      return this.#seen.get(id) ?? undefined;
-    }
-    this.#lookup ??= this.#db.prepare(
+  protected one(id: string): RunNode | null {
+    this.#lookup ??= this.db.prepare(
       `SELECT summary FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
     );
     const text = (this.#lookup.get(id) as { summary: string } | undefined)?.summary;
-    const node = text === undefined ? null : nodeOfSummary(JSON.parse(text) as RunSummary);
-    this.#seen.set(id, node);
-    return node ?? undefined;
+    return text === undefined ? null : nodeOfSummary(JSON.parse(text) as RunSummary);
   }
 
-  #readAll(): void {
+  protected readAll(): void {
     type Node = {
       inputs: Record<string, string | null>;
       outputs: Record<string, string>;
       made: Record<string, ArtifactRef>;
     };
     const bySeq = new Map<number, { id: string; node: RunNode & Node }>();
-    const runs = arrays(this.#db.prepare(
+    const runs = arrays(this.db.prepare(
       "SELECT seq, id, step, iteration, scenario, started_at, duration_ms FROM run_summaries",
     )).all() as unknown as [number, string, string, number | null, string | null, string, number][];
     for (const [seq, id, step, iteration, scenario, startedAt, durationMs] of runs) {
@@ -282,7 +277,7 @@ export class NodeLookups {
     }
     // In key order: a run's rows together and in their order, as its summary lists them
     // (an object puts integer-like names first either way).
-    const outputs = arrays(this.#db.prepare(
+    const outputs = arrays(this.db.prepare(
       "SELECT seq, name, artifact, kind, codec, size FROM run_outputs ORDER BY seq, ord",
     )).all() as unknown as [number, string, string, "blob" | "tree", string, number][];
     for (const [seq, name, id, kind, codec, size] of outputs) {
@@ -291,14 +286,13 @@ export class NodeLookups {
       node.outputs[name] = id;
       node.made[name] = { id, kind, codec, size };
     }
-    const inputs = arrays(this.#db.prepare(
+    const inputs = arrays(this.db.prepare(
       "SELECT seq, name, artifact FROM run_inputs ORDER BY seq, ord",
     )).all() as unknown as [number, string, string | null][];
     for (const [seq, name, id] of inputs) {
       const node = bySeq.get(seq)?.node;
       if (node) node.inputs[name] = id;
     }
-    for (const { id, node } of bySeq.values()) if (!this.#seen.has(id)) this.#seen.set(id, node);
-    this.#all = true;
+    for (const { id, node } of bySeq.values()) if (!this.seen.has(id)) this.seen.set(id, node);
   }
 }
