@@ -41,14 +41,13 @@ export const withRemote = <A, E>(
     store,
     Effect.gen(function* () {
       const local = yield* objectStore;
-      const { readRemotes, parseRemoteUrl } = yield* Effect.promise(() =>
+      const { chooseRemote, readRemotes, parseRemoteUrl } = yield* Effect.promise(() =>
         import("../store/remotes.ts")
       );
       const { RemoteError } = yield* Effect.promise(() => import("../lib/remote/remote_error.ts"));
       const remotes = readRemotes(local.root);
       const names = Object.keys(remotes);
-      const chosen = Option.getOrUndefined(name) ??
-        (remotes.origin ? "origin" : names.length === 1 ? names[0] : undefined);
+      const chosen = chooseRemote(remotes, Option.getOrUndefined(name));
       const spec = chosen === undefined ? undefined : remotes[chosen];
       if (chosen === undefined || spec === undefined) {
         return yield* Effect.fail(

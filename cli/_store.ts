@@ -78,16 +78,14 @@ export const withStore = <A, E>(
 // The remote a read-only command reads through, if the store has one.
 const remoteToRead = (root: string) =>
   Effect.promise(() => import("../store/remotes.ts")).pipe(
-    Effect.map(({ readRemotes }) => {
-      let remotes: Record<string, unknown>;
+    Effect.map(({ chooseRemote, readRemotes }) => {
+      let remotes: ReturnType<typeof readRemotes>;
       try {
         remotes = readRemotes(root);
       } catch {
         return undefined; // a damaged remotes file: the command works on the local store
       }
-      const names = Object.keys(remotes);
-      const chosen = Deno.env.get("CAIRN_REMOTE") ||
-        (remotes.origin ? "origin" : names.length === 1 ? names[0] : undefined);
+      const chosen = chooseRemote(remotes, Deno.env.get("CAIRN_REMOTE"));
       return chosen !== undefined && chosen in remotes ? chosen : undefined;
     }),
   );

@@ -69,6 +69,19 @@ export const decodeRemotes = (text: string): Record<string, RemoteSpec> => {
   return out;
 };
 
+/**
+ * The remote a command uses: the one `given`, else `origin`, else the only one;
+ * undefined when there is no such choice (none, or several and no `origin`).
+ */
+export const chooseRemote = (
+  remotes: Readonly<Record<string, RemoteSpec>>,
+  given?: string,
+): string | undefined => {
+  if (given) return given;
+  const names = Object.keys(remotes);
+  return remotes.origin ? "origin" : names.length === 1 ? names[0] : undefined;
+};
+
 /** The remotes of the store at `root` (none when it has no remotes file). */
 export const readRemotes = (root: string): Record<string, RemoteSpec> => {
   try {
