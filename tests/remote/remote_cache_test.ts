@@ -350,6 +350,36 @@ remoteTest(
     }),
 );
 
+remoteTest(
+  "identify of an object left on the remote says its kind without downloading it (lineage of an artifact by id reads no bytes)",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      const a = `${dir}/a`;
+      const b = `${dir}/b`;
+      const url = `s3://${BUCKET}/identify/${crypto.randomUUID()}`;
+      await addRemote(a, url);
+      await addRemote(b, url);
+      const ran = await runDemo(a, { rate: 1.7, n: 1, remote: "origin", log: () => {} });
+      const log: string[] = [];
+      await runDemo(b, { rate: 1.7, n: 1, remote: "origin", log: (l) => log.push(l) });
+      assert.equal(
+        closing(log).objects,
+        0,
+        "an all-hit run that decodes nothing downloads nothing",
+      );
+      const kind = await Effect.runPromise(
+        Pipeline.use((p) => p.store.identify(ran.final)).pipe(
+          Effect.provide(
+            Pipeline.layerDisk({ root: b, remote: "origin", progress: quietProgress(() => {}) }),
+          ),
+        ),
+      );
+      assert.equal(kind, "blob");
+      assert.equal(await inStore(b, (s) => s.has(ran.final)), false, "not downloaded");
+    }),
+);
+
 const totalBytes = (root: string) =>
   inStore(root, (s) =>
     Effect.gen(function* () {
