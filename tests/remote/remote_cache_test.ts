@@ -116,7 +116,6 @@ remoteTest(
       assert.ok(onB.invocations.every((i) => i.hit), JSON.stringify(onB.invocations));
       assert.deepEqual(onB.invocations.map((i) => i.run), ran.invocations.map((i) => i.run));
       const down = closing(logB);
-      console.log(logB.find((l) => l.includes("lookups hit")));
       assert.equal(down.hits, runs.size, "100% hits");
       assert.equal(down.runs, 0, "nothing computed, nothing uploaded");
       // The only bytes decoded on B are the final value's (the zones file is B's own).
