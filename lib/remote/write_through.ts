@@ -158,6 +158,12 @@ export const writeThrough = (
       stats,
       written: (key, run) =>
         Effect.map(FiberSet.run(fibers, upload(key, run)), (fiber) => {
+          // Those done are dropped now and then: a long run queues many.
+          if (queued.length >= 256) {
+            const running = queued.filter((f) => f.pollUnsafe() === undefined);
+            queued.length = 0;
+            queued.push(...running);
+          }
           queued.push(fiber);
         }),
       recorded: (scenario, record, message) =>
