@@ -254,6 +254,14 @@ const recordScenario = <A, E, R>(
                 })
               ),
             );
+          // With a remote cache the record and its ref go up too, after its runs.
+          if (written.id !== null && pipeline.remote) {
+            yield* pipeline.remote.recorded(
+              name,
+              written.id,
+              `scenario ${name}: ${status} on ${hostname()}`,
+            );
+          }
           const hits = state.invocations.filter((i) => i.hit).length;
           pipeline.progress.scenarioFinished(
             name,

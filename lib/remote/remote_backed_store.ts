@@ -3,7 +3,7 @@
  * read of an object the local store lacks — a blob decoded, a tree materialized, a
  * record read — downloads its closure from the remote (verified: the remote's read
  * hashes it, the local write hashes it again and must give the same id), writes it
- * locally, then reads it as usual; a cache lookup that misses locally asks the
+ * locally, then reads it as usual (`identify` only asks the remote what it is); a cache lookup that misses locally asks the
  * remote's cache index, and a remote entry is adopted: its run record and the
  * records that run links (the runs that made its inputs, transitively) come into
  * the local store with their lineage entries, while its outputs' bytes stay on the
@@ -241,7 +241,12 @@ export const remoteBacked = (local: ObjectStoreApi, backing: RemoteBacking): Obj
             ? Effect.flatMap(backing.remote, (r) => (r ? r.resolve(prefix) : Effect.fail(error)))
             : Effect.fail(error)),
       ),
-    identify: (id) => orFetch(id, undefined, () => local.identify(id)),
+    // What an object is, asked of the remote when absent here, downloads nothing: a
+    // query that only names it (lineage of an id) must not bring a tree's bytes.
+    identify: (id) =>
+      local.identify(id).pipe(
+        Effect.catchReason("StoreError", "ObjectNotFound", (_, error) => kindOnRemote(id, error)),
+      ),
     readBlob: (id) => orFetch(id, "blob", () => local.readBlob(id)),
     readTree: (id) => orFetch(id, "tree", () => local.readTree(id)),
     readRecord: (id) => orFetch(id, "record", () => local.readRecord(id)),

@@ -3,8 +3,8 @@
  * a layer over the local `ObjectStore` that provides the remote-backed store (local
  * misses looked up on the remote, bytes downloaded when read; see
  * `remote_backed_store.ts`) and the `RemoteCache` service through which the
- * interpreter hands over the runs it computed (`write_through.ts`) and brings in a
- * miss's inputs. When the layer is released it waits for the uploads, adds local
+ * interpreter hands over the runs it computed and the scenario records it wrote
+ * (`write_through.ts`, `scenario_through.ts`) and brings in a miss's inputs. When the layer is released it waits for the uploads, adds local
  * cache entries for adopted runs whose bytes came down whole, and says in one line
  * what the remote gave and took.
  *
@@ -51,6 +51,11 @@ export interface RemoteCacheApi {
   readonly fetch: (links: readonly TypedLink[]) => Effect.Effect<void, StoreError>;
   /** Queues the upload of a run this process computed, cached under `key`. */
   readonly written: (key: string, run: ObjectId) => Effect.Effect<void>;
+  /**
+   * Queues the upload of a scenario record this process wrote (and moved the local
+   * ref to): its closure after the runs queued before it, then the remote's ref.
+   */
+  readonly recorded: (scenario: string, record: ObjectId, message: string) => Effect.Effect<void>;
 }
 
 /** Options of {@linkcode RemoteCache.layer}. */
@@ -193,21 +198,28 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
           ));
           const w = uploads.stats;
           const r = backing.stats;
-          if (w.failed > 0) {
+          if (w.failed + w.scenariosFailed > 0) {
+            const what = [
+              ...(w.failed > 0 ? [`${w.failed} run${w.failed === 1 ? "" : "s"}`] : []),
+              ...(w.scenariosFailed > 0
+                ? [`${w.scenariosFailed} scenario record${w.scenariosFailed === 1 ? "" : "s"}`]
+                : []),
+            ];
             warn(
-              `[cairn] remote "${options.name}": ${w.failed} run${
-                w.failed === 1 ? " was" : "s were"
+              `[cairn] remote "${options.name}": ${what.join(" and ")} ${
+                w.failed + w.scenariosFailed === 1 ? "was" : "were"
               } not uploaded; the results are in the local store, and "cairn push" sends them`,
             );
           }
-          if (options.quiet || r.lookups + r.objects + w.runs + w.failed === 0) return;
+          const used = r.lookups + r.objects + w.runs + w.failed + w.scenarios + w.scenariosFailed;
+          if (options.quiet || used === 0) return;
           warn(
             `[cairn] remote "${options.name}": ${r.hits} of ${r.lookups} lookups hit; downloaded ${r.objects} object${
               r.objects === 1 ? "" : "s"
             } (${r.bytes} B) and ${r.records} record${
               r.records === 1 ? "" : "s"
-            }; uploaded ${w.runs} run${
-              w.runs === 1 ? "" : "s"
+            }; uploaded ${w.runs} run${w.runs === 1 ? "" : "s"} and ${w.scenarios} scenario record${
+              w.scenarios === 1 ? "" : "s"
             } (${w.objects} objects, ${w.bytes} B)`,
           );
         })
@@ -227,6 +239,7 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
               )),
           ),
         written: options.writeThrough === false ? () => Effect.void : uploads.written,
+        recorded: options.writeThrough === false ? () => Effect.void : uploads.recorded,
       };
       return Context.make(ObjectStore, store).pipe(Context.add(RemoteCache, api));
     }));

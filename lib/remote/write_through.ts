@@ -3,7 +3,8 @@
  * computed and cached goes up in the background — its closure (outputs, the run
  * record, the records it links, children first, only what the remote lacks), then
  * its cache entry, so the remote never names what it does not hold — a few at a
- * time, and `finish` waits for all of them. An upload that fails is a warning: the
+ * time, and `finish` waits for all of them. A scenario record goes up once the runs
+ * queued before it have: its closure, then its ref (`scenario_through.ts`). An upload that fails is a warning: the
  * result is in the local store, which keeps it, and `cairn push` sends it later.
  * After one failure the remote counts as down and the rest are not tried (each would
  * wait out the SDK's retries), only counted.
@@ -12,6 +13,7 @@
  */
 import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
+import * as Fiber from "effect/Fiber";
 import * as FiberSet from "effect/FiberSet";
 import * as Semaphore from "effect/Semaphore";
 import type * as Scope from "effect/Scope";
@@ -19,6 +21,7 @@ import type { ObjectId } from "../../store/object_id.ts";
 import type { ObjectStoreApi } from "../../store/object_store.ts";
 import { CACHE_INDEX, decodeCacheValue } from "../model/cache_entry.ts";
 import { copyObjects } from "./copy_objects.ts";
+import { sendScenario } from "./scenario_through.ts";
 import { type RemoteBacking, remoteFailed } from "./remote_backed_store.ts";
 import { withScratch } from "./_scratch.ts";
 
@@ -32,6 +35,10 @@ export interface WriteThroughStats {
   bytes: number;
   /** Runs not uploaded (the remote failed): `cairn push` sends them. */
   failed: number;
+  /** Scenario records whose ref the remote names now. */
+  scenarios: number;
+  /** Scenario records not uploaded (the remote failed): `cairn push` sends them. */
+  scenariosFailed: number;
 }
 
 /** The write-through of one run of a pipeline. */
@@ -39,6 +46,8 @@ export interface WriteThrough {
   readonly stats: WriteThroughStats;
   /** Queues the upload of `run`, cached under `key` (returns at once). */
   readonly written: (key: string, run: ObjectId) => Effect.Effect<void>;
+  /** Queues the upload of scenario record `record` and the move of its ref (returns at once). */
+  readonly recorded: (scenario: string, record: ObjectId, message: string) => Effect.Effect<void>;
   /** Waits for every queued upload. */
   readonly finish: Effect.Effect<void>;
   /** Interrupts the uploads under way (each leaves complete closures), counting them not uploaded. */
@@ -65,7 +74,7 @@ export interface WriteThrough {
  *   yield* up.finish
  *   return up.stats
  * })).pipe(Effect.provide(ObjectStore.layerTemp)))
- * assert.deepEqual(stats, { runs: 0, objects: 0, bytes: 0, failed: 1 })
+ * assert.deepEqual(stats, { runs: 0, objects: 0, bytes: 0, failed: 1, scenarios: 0, scenariosFailed: 0 })
  * ```
  */
 export const writeThrough = (
@@ -76,7 +85,18 @@ export const writeThrough = (
   Effect.gen(function* () {
     const fibers = yield* FiberSet.make<void, never>();
     const permits = yield* Semaphore.make(options.concurrency ?? 4);
-    const stats: WriteThroughStats = { runs: 0, objects: 0, bytes: 0, failed: 0 };
+    const stats: WriteThroughStats = {
+      runs: 0,
+      objects: 0,
+      bytes: 0,
+      failed: 0,
+      scenarios: 0,
+      scenariosFailed: 0,
+    };
+    // The run uploads queued so far, which a scenario record's upload waits for; and
+    // the scenario uploads not done, counted apart when abandoned.
+    const queued: Fiber.Fiber<void>[] = [];
+    let scenariosPending = 0;
     const upload = (key: string, run: ObjectId) =>
       Effect.gen(function* () {
         const remote = backing.down ? undefined : yield* backing.remote;
@@ -109,12 +129,62 @@ export const writeThrough = (
           })
         ),
       );
+    const uploadScenario = (scenario: string, record: ObjectId, message: string) =>
+      Effect.gen(function* () {
+        const remote = backing.down ? undefined : yield* backing.remote;
+        if (!remote) {
+          stats.scenariosFailed++;
+          return;
+        }
+        const sent = yield* sendScenario(local, remote, {
+          remote: backing.name,
+          scenario,
+          record,
+          message,
+        });
+        stats.scenarios++;
+        stats.objects += sent.objects;
+        stats.bytes += sent.bytes;
+      }).pipe(
+        permits.withPermits(1),
+        Effect.catchCause((cause) =>
+          Effect.sync(() => {
+            stats.scenariosFailed++;
+            remoteFailed(backing, `uploading scenario ${scenario}`, Cause.squash(cause));
+          })
+        ),
+      );
     return {
       stats,
-      written: (key, run) => Effect.asVoid(FiberSet.run(fibers, upload(key, run))),
+      written: (key, run) =>
+        Effect.map(FiberSet.run(fibers, upload(key, run)), (fiber) => {
+          // Those done are dropped now and then: a long run queues many.
+          if (queued.length >= 256) {
+            const running = queued.filter((f) => f.pollUnsafe() === undefined);
+            queued.length = 0;
+            queued.push(...running);
+          }
+          queued.push(fiber);
+        }),
+      recorded: (scenario, record, message) =>
+        Effect.suspend(() => {
+          // After the runs before it, which the record names: their cache entries are
+          // on the remote before its ref is (a push's order).
+          const before = [...queued];
+          scenariosPending++;
+          return Effect.asVoid(FiberSet.run(
+            fibers,
+            Fiber.awaitAll(before).pipe(
+              Effect.andThen(uploadScenario(scenario, record, message)),
+              Effect.ensuring(Effect.sync(() => scenariosPending--)),
+            ),
+          ));
+        }),
       finish: FiberSet.awaitEmpty(fibers),
       abandon: Effect.gen(function* () {
-        stats.failed += yield* FiberSet.size(fibers);
+        const pending = scenariosPending;
+        stats.failed += (yield* FiberSet.size(fibers)) - pending;
+        stats.scenariosFailed += pending;
         yield* FiberSet.clear(fibers);
       }),
     };

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # A single-node Ceph cluster with an S3 gateway (radosgw), for the remote-store tests:
 # one monitor, one OSD (bluestore on a file), pool size 1, no authentication, every
-# daemon bound to 127.0.0.1 and every file under DIR.
+# daemon bound to 127.0.0.1 (the gateway to ADDRESS when given) and every file under DIR.
 #
-#   ceph.sh start DIR [PORT]   start it (prints "endpoint=… access=… secret=…" when ready)
+#   ceph.sh start DIR [PORT [ADDRESS]]
+#                              start it (prints "endpoint=… access=… secret=…" when ready);
+#                              the gateway listens on ADDRESS:PORT (default 127.0.0.1:7480)
 #   ceph.sh stop DIR           stop every daemon it started, by pid
 #   ceph.sh rgw-stop DIR       stop only the S3 gateway (by pid), as a server gone mid-request
 #   ceph.sh rgw-start DIR      start the gateway again on its port (the cluster kept running)
@@ -15,6 +17,7 @@ set -Eeuo pipefail
 cmd=${1:?usage: ceph.sh start|stop DIR [PORT]}
 dir=$(realpath -m "${2:?usage: ceph.sh start|stop DIR [PORT]}")
 port=${3:-7480}
+address=${4:-127.0.0.1}
 conf="$dir/ceph.conf"
 access=cairn-test-access
 secret=cairn-test-secret
@@ -40,13 +43,13 @@ if [[ $cmd == rgw-stop ]]; then
   exit 0
 fi
 if [[ $cmd == rgw-start ]]; then
-  port=$(sed -n 's/^rgw_frontends = beast endpoint=127.0.0.1:\([0-9]*\)$/\1/p' "$conf")
+  endpoint=$(sed -n 's/^rgw_frontends = beast endpoint=\(.*:[0-9]*\)$/\1/p' "$conf")
   radosgw -c "$conf" -n client.rgw >>"$dir/log/start.log" 2>&1
   for _ in $(seq 1 300); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && exit 0
+    curl -s -o /dev/null "http://$endpoint/" && exit 0
     sleep 0.2
   done
-  echo "ceph.sh: radosgw did not answer again on port $port (see $dir/log)" >&2
+  echo "ceph.sh: radosgw did not answer again on $endpoint (see $dir/log)" >&2
   exit 1
 fi
 [[ $cmd == start ]] || { echo "usage: ceph.sh start|stop DIR [PORT]" >&2; exit 2; }
@@ -98,8 +101,8 @@ osd_max_object_namespace_len = 64
 osd_memory_target = 536870912
 [client.rgw]
 pid_file = $dir/run/rgw.pid
-rgw_frontends = beast endpoint=127.0.0.1:$port
-rgw_dns_name = 127.0.0.1
+rgw_frontends = beast endpoint=$address:$port
+rgw_dns_name = $address
 EOF
 ceph_() { ceph -c "$conf" --connect-timeout 5 "$@"; }
 # A setup command the monitor refused right after its start (measured: "handle_command on
@@ -150,11 +153,11 @@ ceph_ osd stat 2>/dev/null | grep -q " 1 up" || { echo "ceph.sh: the OSD did not
 
 radosgw -c "$conf" -n client.rgw >>"$dir/log/start.log" 2>&1
 for _ in $(seq 1 300); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+  curl -s -o /dev/null "http://$address:$port/" && break
   sleep 0.2
 done
-curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "ceph.sh: radosgw did not answer on port $port (see $dir/log)" >&2; stop; exit 1; }
+curl -s -o /dev/null "http://$address:$port/" || { echo "ceph.sh: radosgw did not answer on $address:$port (see $dir/log)" >&2; stop; exit 1; }
 radosgw-admin -c "$conf" user info --uid cairn >/dev/null 2>&1 ||
   radosgw-admin -c "$conf" user create --uid cairn --display-name cairn \
     --access-key "$access" --secret "$secret" >/dev/null
-echo "endpoint=http://127.0.0.1:$port access=$access secret=$secret"
+echo "endpoint=http://$address:$port access=$access secret=$secret"

@@ -6,8 +6,13 @@
 // locally with a warning and a push that completes later; bytes a pull without --all
 // left on the remote come down when materialize reads them.
 import assert from "node:assert/strict";
+import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import { Json, Pipeline, read, scenario, step, Text, workers } from "../../mod.ts";
+import { ObjectStore } from "../../store/object_store.ts";
+import { layerS3 } from "../../store/s3/layer_s3.ts";
+import { sendScenario } from "../../lib/remote/scenario_through.ts";
 import { double, where } from "../lib/pipeline/workers/_steps.ts";
 import { runDemo } from "../cli/_fixture.ts";
 import { withProject } from "../lib/pipeline/_project.ts";
@@ -33,22 +38,12 @@ const closing = (lines: readonly string[]) => {
   const line = lines.find((l) => l.includes("lookups hit"));
   assert.ok(line, `no closing line in ${JSON.stringify(lines)}`);
   const m =
-    /(\d+) of (\d+) lookups hit; downloaded (\d+) objects? \((\d+) B\) and (\d+) records?; uploaded (\d+) runs? \((\d+) objects, (\d+) B\)/
+    /(\d+) of (\d+) lookups hit; downloaded (\d+) objects? \((\d+) B\) and (\d+) records?; uploaded (\d+) runs? and (\d+) scenario records? \((\d+) objects, (\d+) B\)/
       .exec(line)!;
   assert.ok(m, line);
-  const [hits, lookups, objects, bytes, records, runs, upObjects, upBytes] = m.slice(1).map(
-    Number,
-  ) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  return { hits, lookups, objects, bytes, records, runs, upObjects, upBytes };
+  const [hits, lookups, objects, bytes, records, runs, scenarios, upObjects, upBytes] = m.slice(1)
+    .map(Number) as [number, number, number, number, number, number, number, number, number];
+  return { hits, lookups, objects, bytes, records, runs, scenarios, upObjects, upBytes };
 };
 
 // The ids of the store's objects by kind.
@@ -92,10 +87,21 @@ remoteTest(
         runs,
         "a cache entry per run",
       );
-      assert.deepEqual(remote.refs, [], "write-through sends no scenario: push does");
-      // Everything of the scenario but its own record and the external input's bytes.
+      // The scenario went up with its runs: its record's closure, then its ref (by CAS),
+      // with a reflog entry naming the host, and the tracking ref here.
+      assert.deepEqual(remote.refs, [{ name: "scenarios/demo", id: ran.record }]);
       const reachA = await closure(a, "demo");
-      assert.equal(remote.check.objects, reachA.size - 1);
+      assert.equal(remote.check.objects, reachA.size, "the scenario's whole closure");
+      const reflogA = await inRemote(BUCKET, prefix, (s) => s.reflog("scenarios/demo"));
+      assert.deepEqual(reflogA.map((e) => [e.old, e.new]), [[null, ran.record]]);
+      assert.match(reflogA[0]!.message, new RegExp(`^scenario demo: ok on ${Deno.hostname()}$`));
+      assert.equal(
+        await inStore(a, (s) => s.readRef("scenarios/demo")),
+        ran.record,
+        "the local ref as without a remote",
+      );
+      assert.equal(await inStore(a, (s) => s.readRef("remotes/origin/scenarios/demo")), ran.record);
+      assert.equal(upA.scenarios, 1, "the closing line counts the scenario record");
 
       const logB: string[] = [];
       const started = performance.now();
@@ -197,6 +203,180 @@ remoteTest(
       assert.equal(again.runs, 2, "grow and smooth went up");
       const check = await inRemote(BUCKET, prefix, dangling);
       assert.deepEqual(check.problems, []);
+    }),
+);
+
+remoteTest(
+  "two stores running the same new scenario at once with one remote: both records and every cache entry on the remote, its reflog chaining both",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      const a = `${dir}/a`;
+      const b = `${dir}/b`;
+      const prefix = `together/${crypto.randomUUID()}`;
+      const url = `s3://${BUCKET}/${prefix}`;
+      await addRemote(a, url);
+      await addRemote(b, url);
+      const [onA, onB] = await Promise.all([
+        runDemo(a, { rate: 1.3, n: 2, name: "together", remote: "origin", log: () => {} }),
+        runDemo(b, { rate: 1.3, n: 2, name: "together", remote: "origin", log: () => {} }),
+      ]);
+      const remote = await inRemote(BUCKET, prefix, (s) =>
+        Effect.gen(function* () {
+          return {
+            check: yield* dangling(s),
+            cache: yield* s.index("cache").snapshot(),
+            head: yield* s.readRef("scenarios/together"),
+            reflog: yield* s.reflog("scenarios/together"),
+            records: yield* s.missing([onA.record, onB.record]),
+          };
+        }));
+      assert.deepEqual(remote.check.problems, []);
+      assert.deepEqual(remote.records, [], "both scenario records are on the remote");
+      // Every step's key has an entry there (each run of one store or the other).
+      const keys = await inStore(a, (s) => s.index("cache").snapshot());
+      for (const key of keys.keys()) assert.ok(remote.cache.has(key), `cache entry ${key}`);
+      // The reflog chains both updates: created by one, moved by the other to its record.
+      const moves = remote.reflog.map((e) => [e.old, e.new]);
+      assert.equal(moves.length, 2, JSON.stringify(remote.reflog));
+      assert.equal(moves[0]![0], null);
+      assert.equal(moves[1]![0], moves[0]![1]);
+      assert.deepEqual(new Set(moves.map((m) => m[1])), new Set([onA.record, onB.record]));
+      assert.equal(remote.head, moves[1]![1], "the ref ends on the later of the two");
+    }),
+);
+
+remoteTest(
+  "a scenario's ref moved on the remote between the run's read and its compare-and-swap: read again and moved, the reflog naming both records",
+  () =>
+    withDirs(async (dir) => {
+      const a = `${dir}/a`;
+      const b = `${dir}/b`;
+      const prefix = `race/${crypto.randomUUID()}`;
+      const mine = await runDemo(a, { rate: 1.4, n: 1, name: "race" });
+      const theirs = await runDemo(b, { rate: 1.5, n: 1, name: "race" });
+      const options = {
+        bucket: BUCKET,
+        prefix,
+        endpoint: s3Server().endpoint,
+        credentials: s3Server().credentials,
+      };
+      const got = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+        const open = (root: string) =>
+          Effect.map(Layer.build(ObjectStore.layer({ root })), (c) => Context.get(c, ObjectStore));
+        const storeA = yield* open(a);
+        const storeB = yield* open(b);
+        const remote = Context.get(yield* Layer.build(layerS3(options)), ObjectStore);
+        // The other machine's record goes up whole (as its run would send it) …
+        yield* sendScenario(storeB, remote, {
+          remote: "origin",
+          scenario: "race",
+          record: theirs.record,
+          message: "scenario race: ok on b",
+        });
+        // … and a remote whose ref moves to it again right after this run first reads it.
+        yield* remote.updateRef("scenarios/race", null, { message: "reset" });
+        let reads = 0;
+        const racing = {
+          ...remote,
+          readRef: (name: string) =>
+            Effect.tap(remote.readRef(name), () =>
+              reads++ === 0
+                ? remote.updateRef(name, theirs.record, { message: "scenario race: ok on b" })
+                : Effect.void),
+        };
+        const sent = yield* sendScenario(storeA, racing, {
+          remote: "origin",
+          scenario: "race",
+          record: mine.record,
+          message: "scenario race: ok on a",
+        });
+        return {
+          sent,
+          reads,
+          head: yield* remote.readRef("scenarios/race"),
+          reflog: yield* remote.reflog("scenarios/race"),
+          check: yield* dangling(remote),
+          tracking: yield* storeA.readRef("remotes/origin/scenarios/race"),
+        };
+      })));
+      assert.ok(got.reads >= 2, "read again after the conflict");
+      assert.equal(got.sent.from, theirs.record);
+      assert.equal(got.head, mine.record);
+      assert.deepEqual(got.reflog.slice(-2).map((e) => [e.old, e.new, e.message]), [
+        [null, theirs.record, "scenario race: ok on b"],
+        [theirs.record, mine.record, "scenario race: ok on a"],
+      ]);
+      assert.deepEqual(got.check.problems, []);
+      assert.equal(got.tracking, mine.record);
+    }),
+);
+
+remoteTest(
+  "an older record of this store is not sent over its descendant: the remote ref stays on the newer one",
+  () =>
+    withDirs(async (dir) => {
+      const a = `${dir}/a`;
+      const prefix = `older/${crypto.randomUUID()}`;
+      const first = await runDemo(a, { rate: 1.6, n: 1, name: "older" });
+      const second = await runDemo(a, { rate: 1.6, n: 1, name: "older" });
+      const got = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+        const local = Context.get(
+          yield* Layer.build(ObjectStore.layer({ root: a })),
+          ObjectStore,
+        );
+        const remote = Context.get(
+          yield* Layer.build(layerS3({
+            bucket: BUCKET,
+            prefix,
+            endpoint: s3Server().endpoint,
+            credentials: s3Server().credentials,
+          })),
+          ObjectStore,
+        );
+        const send = (record: string) =>
+          sendScenario(local, remote, {
+            remote: "origin",
+            scenario: "older",
+            record,
+            message: "m",
+          });
+        yield* send(second.record);
+        const late = yield* send(first.record);
+        return { late, head: yield* remote.readRef("scenarios/older") };
+      })));
+      assert.equal(got.late.moved, false);
+      assert.equal(got.head, second.record);
+    }),
+);
+
+remoteTest(
+  "identify of an object left on the remote says its kind without downloading it (lineage of an artifact by id reads no bytes)",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      const a = `${dir}/a`;
+      const b = `${dir}/b`;
+      const url = `s3://${BUCKET}/identify/${crypto.randomUUID()}`;
+      await addRemote(a, url);
+      await addRemote(b, url);
+      const ran = await runDemo(a, { rate: 1.7, n: 1, remote: "origin", log: () => {} });
+      const log: string[] = [];
+      await runDemo(b, { rate: 1.7, n: 1, remote: "origin", log: (l) => log.push(l) });
+      assert.equal(
+        closing(log).objects,
+        0,
+        "an all-hit run that decodes nothing downloads nothing",
+      );
+      const kind = await Effect.runPromise(
+        Pipeline.use((p) => p.store.identify(ran.final)).pipe(
+          Effect.provide(
+            Pipeline.layerDisk({ root: b, remote: "origin", progress: quietProgress(() => {}) }),
+          ),
+        ),
+      );
+      assert.equal(kind, "blob");
+      assert.equal(await inStore(b, (s) => s.has(ran.final)), false, "not downloaded");
     }),
 );
 
