@@ -220,7 +220,7 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
               r.records === 1 ? "" : "s"
             }; uploaded ${w.runs} run${w.runs === 1 ? "" : "s"} and ${w.scenarios} scenario record${
               w.scenarios === 1 ? "" : "s"
-            } (${w.objects} objects, ${w.bytes} B)`,
+            } (${w.objects} object${w.objects === 1 ? "" : "s"}, ${w.bytes} B)`,
           );
         })
       );

@@ -19,6 +19,7 @@ import { withProject } from "../lib/pipeline/_project.ts";
 import { PATH } from "../lib/pipeline/command/_model.ts";
 import { cairnWith, closure, dangling, inRemote, inStore, json, ok, withDirs } from "./_cli.ts";
 import { remoteTest, s3Server, startGateway, stopGateway } from "./_server.ts";
+import { closingLine } from "./_closing_line.ts";
 
 const BUCKET = "cairn-cache";
 
@@ -33,18 +34,7 @@ const addRemote = async (root: string, url: string) => {
   await ok(["remote", "add", "origin", url, "--endpoint", s3Server().endpoint, "--store", root]);
 };
 
-// The remote's closing line: `… N of M lookups hit; downloaded X objects (B B) …`.
-const closing = (lines: readonly string[]) => {
-  const line = lines.find((l) => l.includes("lookups hit"));
-  assert.ok(line, `no closing line in ${JSON.stringify(lines)}`);
-  const m =
-    /(\d+) of (\d+) lookups hit; downloaded (\d+) objects? \((\d+) B\) and (\d+) records?; uploaded (\d+) runs? and (\d+) scenario records? \((\d+) objects, (\d+) B\)/
-      .exec(line)!;
-  assert.ok(m, line);
-  const [hits, lookups, objects, bytes, records, runs, scenarios, upObjects, upBytes] = m.slice(1)
-    .map(Number) as [number, number, number, number, number, number, number, number, number];
-  return { hits, lookups, objects, bytes, records, runs, scenarios, upObjects, upBytes };
-};
+const closing = closingLine;
 
 // The ids of the store's objects by kind.
 const kinds = (root: string) =>

@@ -18,6 +18,7 @@ import { decodeCacheValue } from "../../lib/model/cache_entry.ts";
 import { type Host, hostsProblem, hostsTest, withHosts } from "../_hosts.ts";
 import { cephProblem, startCeph } from "./_ceph.ts";
 import { dangling } from "./_dangling.ts";
+import { closingLine } from "./_closing_line.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BUCKET = "cairn-hosts";
@@ -30,15 +31,7 @@ const inStore = <A>(root: string, f: (s: ObjectStoreApi) => Effect.Effect<A, unk
     }).pipe(Effect.provide(ObjectStore.layer({ root }))) as Effect.Effect<A>,
   );
 
-// The closing line of a run with a remote cache, as numbers.
-const closing = (stderr: string) => {
-  const m =
-    /remote "origin": (\d+) of (\d+) lookups hit; downloaded (\d+) objects? \((\d+) B\) and (\d+) records?; uploaded (\d+) runs? and (\d+) scenario records? \((\d+) objects, (\d+) B\)/
-      .exec(stderr);
-  assert.ok(m, `no closing line in:\n${stderr}`);
-  const [hits, lookups, objects, bytes, records, runs, scenarios] = m.slice(1).map(Number);
-  return { hits, lookups, objects, bytes, records, runs, scenarios };
-};
+const closing = closingLine;
 
 // The blobs and trees an object reaches (itself included), with their payload sizes.
 const reach = (store: ObjectStoreApi, roots: readonly string[]) =>
