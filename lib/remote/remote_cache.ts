@@ -29,8 +29,12 @@ import type { ObjectId } from "../../store/object_id.ts";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import { parseRemoteUrl, readRemotes } from "../../store/remotes.ts";
 import type { S3StoreOptions } from "../../store/s3/s3_store_options.ts";
-import { CACHE_INDEX } from "../model/cache_entry.ts";
+import type { ArtifactRef } from "../model/artifact.ts";
+import { CACHE_INDEX, encodeCacheValue } from "../model/cache_entry.ts";
+import { copyObjects } from "./copy_objects.ts";
+import { withScratch } from "./_scratch.ts";
 import {
+  adopt,
   download,
   remoteBacked,
   type RemoteBacking,
@@ -51,6 +55,28 @@ export interface RemoteCacheApi {
   readonly fetch: (links: readonly TypedLink[]) => Effect.Effect<void, StoreError>;
   /** Queues the upload of a run this process computed, cached under `key`. */
   readonly written: (key: string, run: ObjectId) => Effect.Effect<void>;
+  /**
+   * Uploads a run of `key` and its cache entry now, failing when that fails: what a
+   * cluster runner does before it replies to a pipeline on another host.
+   */
+  readonly upload: (key: string, run: RunOfKey) => Effect.Effect<void, StoreError>;
+  /**
+   * Sends the closures of `links` the remote lacks now (a miss's inputs made here,
+   * before a runner with another store runs it).
+   */
+  readonly publish: (links: readonly TypedLink[]) => Effect.Effect<void, StoreError>;
+  /**
+   * Takes a run of `key` that another process uploaded (a runner on another host) as
+   * a remote hit: its records come here with their lineage entries, its outputs' bytes
+   * when something reads them.
+   */
+  readonly adopt: (key: string, run: RunOfKey) => Effect.Effect<void, StoreError>;
+}
+
+/** A run and the outputs it names, as a cache entry holds them. */
+export interface RunOfKey {
+  readonly run: ObjectId;
+  readonly outputs: Readonly<Record<string, ArtifactRef>>;
 }
 
 /** Options of {@linkcode RemoteCache.layer}. */
@@ -125,6 +151,23 @@ const openRemote = (
     );
   });
 
+const ioFailure = (op: string, name: string, cause: string): StoreError =>
+  storeError(new IoFailure({ op, path: name, cause }));
+
+// The remote, or a failure saying it cannot be opened (for what must reach it).
+const remoteOrFail = (
+  remote: Effect.Effect<ObjectStoreApi | undefined>,
+  name: string,
+  op: string,
+) =>
+  Effect.flatMap(
+    remote,
+    (r) =>
+      r
+        ? Effect.succeed(r)
+        : Effect.fail(ioFailure(op, name, `the remote "${name}" cannot be opened`)),
+  );
+
 /**
  * The remote cache's service (see the module doc).
  *
@@ -169,6 +212,7 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
         down: false,
         stats: { lookups: 0, hits: 0, records: 0, objects: 0, bytes: 0, downloaded: [] },
         adopted: new Map(),
+        onRemote: new Set(),
         warn,
       };
       const store = remoteBacked(local, backing);
@@ -220,13 +264,24 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
           download(local, backing, links).pipe(
             Effect.asVoid,
             Effect.catchTag("RemoteError", (e) =>
-              Effect.fail(
-                storeError(
-                  new IoFailure({ op: "download inputs", path: options.name, cause: e.detail }),
-                ),
-              )),
+              Effect.fail(ioFailure("download inputs", options.name, e.detail))),
           ),
         written: options.writeThrough === false ? () => Effect.void : uploads.written,
+        upload: (key, run) => uploads.now(key, run.run, encodeCacheValue(run.run, run.outputs)),
+        publish: (links) =>
+          Effect.gen(function* () {
+            const target = yield* remoteOrFail(remote, options.name, "send inputs");
+            yield* withScratch(local, (scratch) =>
+              copyObjects(local, target, links, { bytes: true, trustPresent: true, scratch }));
+          }).pipe(Effect.catchTag("RemoteError", (e) =>
+            Effect.fail(ioFailure("send inputs", options.name, e.detail)))),
+        adopt: (key, run) =>
+          adopt(local, backing, key, encodeCacheValue(run.run, run.outputs)).pipe(
+            Effect.catchTag(
+              "RemoteError",
+              (e) => Effect.fail(ioFailure("adopt run", options.name, e.detail)),
+            ),
+          ),
       };
       return Context.make(ObjectStore, store).pipe(Context.add(RemoteCache, api));
     }));
