@@ -175,6 +175,21 @@ export const runClusterSection = async (scratch: string): Promise<SectionResult>
     notes.push(cpuNote("1 runner", one.value), cpuNote("2 runners", two.value));
     notes.push(cpuNote("workers(2)", pool));
     const speedup = one.value.ms / two.value.ms;
+    // What the CPU measured allows: one runner cannot take less than its own CPU time;
+    // two take at least the busier one's, and at least everything every process of the
+    // sweep spent shared over the cores (the other work on the machine aside).
+    const cores = navigator.hardwareConcurrency;
+    const total = (r: typeof twoRun) =>
+      r.cpu.pipeline + r.cpu.postgres + r.cpu.runners.reduce((a, x) => a + x, 0);
+    const floorOne = Math.max(one.value.cpu.runners[0] ?? 0, total(one.value) / cores);
+    const floorTwo = Math.max(...two.value.cpu.runners, total(two.value) / cores);
+    notes.push(
+      `cluster: from the CPU measured, 1 runner ≥ ${seconds(floorOne * 1000)} and 2 runners ≥ ${
+        seconds(floorTwo * 1000)
+      } on ${cores} cores: a ceiling of ${(floorOne / floorTwo).toFixed(2)}× (measured ${
+        speedup.toFixed(2)
+      }×)`,
+    );
     notes.push(
       `cluster: the second runner held its shards ${
         seconds(settle)
@@ -204,17 +219,36 @@ export const runClusterSection = async (scratch: string): Promise<SectionResult>
       peerFigure: seconds(pool.ms),
       ratio: pool.ms / two.value.ms,
     });
+    // The trivial misses, with the CPU each process spent per invocation.
+    const perMiss = (cpu: number) => `${(cpu * 1000 / (n + 1)).toFixed(1)} ms`;
     const trivial = await withRunners(
       1,
       `${scratch}/cluster-trivial`,
-      () => timed(trivialRun(n, 0), layerOf(`${scratch}/cluster-trivial`)),
+      async (started) => {
+        const before = [cpuSeconds("self"), cpuSeconds(started[0]!.pid), postgresSeconds(pg.pid)];
+        const value = await timed(trivialRun(n, 0), layerOf(`${scratch}/cluster-trivial`));
+        notes.push(
+          `cluster: CPU per trivial miss through 1 runner: pipeline ${
+            perMiss(cpuSeconds("self") - before[0]!)
+          }, runner ${perMiss(cpuSeconds(started[0]!.pid) - before[1]!)}, PostgreSQL ${
+            perMiss(postgresSeconds(pg.pid) - before[2]!)
+          }`,
+        );
+        return value;
+      },
     );
+    const beforePool = cpuSeconds("self");
     const pooled = await timed(
       trivialRun(n, 0),
       Pipeline.layerDisk({
         root: `${scratch}/cluster-trivial-pool`,
         executor: workers({ size: 1 }),
       }),
+    );
+    notes.push(
+      `cluster: CPU per trivial miss through workers(1): pipeline ${
+        perMiss(cpuSeconds("self") - beforePool)
+      } (the worker's not counted)`,
     );
     const each = trivial.value.value.each;
     rows.push({
