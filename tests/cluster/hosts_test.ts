@@ -18,6 +18,7 @@ import { remoteTest, s3Server } from "../remote/_server.ts";
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PIPELINE = `${ROOT}tests/cluster/_host_pipeline.ts`;
 const MODEL = `${ROOT}examples/travel_demand/pipeline.ts`;
+const STEPS = `${ROOT}tests/cluster/_steps.ts`;
 const BUCKET = "cairn-hosts";
 
 /** A machine: how a process starts there, and the address others reach it at. */
@@ -51,6 +52,7 @@ interface Invocation {
 interface PipelineOutcome {
   readonly pid: number;
   readonly invocations?: readonly Invocation[];
+  readonly values?: Record<string, { readonly y: number; readonly pid: number }>;
   readonly error?: string;
   readonly log: readonly string[];
 }
@@ -65,7 +67,12 @@ const runPipeline = async (
   host: Host,
   services: Services,
   store: string,
-  options: { readonly remote: boolean; readonly cluster: boolean; readonly iterations: number },
+  options: {
+    readonly remote: boolean;
+    readonly cluster: boolean;
+    readonly iterations: number;
+    readonly program?: "doubling";
+  },
 ): Promise<PipelineOutcome> => {
   const child = host.spawn(Deno.execPath(), [
     "run",
@@ -74,7 +81,7 @@ const runPipeline = async (
     "--config",
     `${ROOT}deno.json`,
     PIPELINE,
-    "extended",
+    options.program ?? "extended",
     String(options.iterations),
   ], {
     env: {
@@ -139,8 +146,8 @@ const twoStores = async (
   }
 };
 
-const runnerOn = (host: Host, services: Services, store: string) =>
-  startRunner(services.sql, store, keysOf(services), MODEL, {
+const runnerOn = (host: Host, services: Services, store: string, module = MODEL) =>
+  startRunner(services.sql, store, keysOf(services), module, {
     spawn: host.spawn,
     host: host.address,
     args: ["--remote", "origin"],
@@ -256,6 +263,35 @@ remoteTest(
           /runner .* ran it into a store this process cannot read .*remote/,
         );
         assert.equal(done(runner).length, 1, "only the first miss was sent");
+      } finally {
+        await runner.stop();
+      }
+    }),
+);
+
+remoteTest(
+  "a runner on another host reads inputs the pipeline made on its own host: they go to the remote before the message",
+  () =>
+    twoStores("inputs made by the pipeline", async (services, storeA, storeB) => {
+      const runner = await runnerOn(here("b"), services, storeB, STEPS);
+      try {
+        const outcome = await runPipeline(here("a"), services, storeA, {
+          remote: true,
+          cluster: true,
+          iterations: 1,
+          program: "doubling",
+        });
+        assert.equal(outcome.error, undefined, `the pipeline on A failed: ${outcome.error}`);
+        assert.deepEqual(
+          outcome.values,
+          Object.fromEntries(
+            Object.entries({ a: 1, b: 2, c: 3 }).map((
+              [k, x],
+            ) => [k, { y: 2 * x, pid: runner.pid }]),
+          ),
+          "each doubled on the runner of host B",
+        );
+        assert.equal(done(runner).length, 3);
       } finally {
         await runner.stop();
       }
