@@ -10,6 +10,10 @@
  * This process joins the cluster as a client only: it connects to PostgreSQL on the
  * first miss (a replay of hits needs no database), and holds no shards.
  *
+ * With a remote cache (runners on other hosts, each with a store of its own), the
+ * inputs a message names go to the remote before it, and a replied run this store
+ * lacks is taken from the remote as a remote hit is.
+ *
  * @module
  */
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket";

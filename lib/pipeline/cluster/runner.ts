@@ -2,7 +2,10 @@
  * A cluster runner: a long-lived process that joins an Effect Cluster whose storage is
  * a PostgreSQL database, serves the `cairn/Step` entity (see `step_entity.ts`) and runs
  * the invocations sent to it in its own process, straight into the store it opened —
- * the same disk store as the pipeline processes that send them.
+ * the same disk store as the pipeline processes that send them, or, on another host, a
+ * store of its own with the remote it shares with them: then it brings an invocation's
+ * inputs from the remote first, and uploads the run and its cache entry before it
+ * replies, so that the reply names only what the remote holds.
  *
  * An `Execute` message is idempotent by cache key: a key whose usable run is already
  * in the store (a message redelivered after the runner that ran it died just after
