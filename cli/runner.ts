@@ -1,6 +1,6 @@
 /**
- * `cairn runner --sql URL [--module FILE]... [--store PATH] [--remote NAME] [--host H] [--port N]
- * [--drain SECONDS] [--json]`: a cluster runner (see `lib/pipeline/cluster/runner.ts`)
+ * `cairn runner --sql URL [--module FILE]... [--store PATH] [--remote NAME] [--host H]
+ * [--port N] [--drain SECONDS] [--json]`: a cluster runner (see `lib/pipeline/cluster/runner.ts`)
  * that runs the misses a pipeline with the `cluster` executor sends. It runs in a
  * process of its own under the pipeline project's deno.json, so that the modules'
  * imports resolve as they do for the pipeline; SIGTERM and SIGINT are passed on (the

@@ -163,7 +163,8 @@ export const adopt = (
  *     const local = yield* ObjectStore
  *     const stats = { lookups: 0, hits: 0, records: 0, objects: 0, bytes: 0, downloaded: [] }
  *     const store = remoteBacked(local, {
- *       name: "origin", remote: Effect.succeed(undefined), down: true, stats, adopted: new Map(), onRemote: new Set(), warn: () => {},
+ *       name: "origin", remote: Effect.succeed(undefined), down: true, stats, adopted: new Map(),
+ *       onRemote: new Set(), warn: () => {},
  *     })
  *     const { id } = yield* store.putBlob(new TextEncoder().encode("hi"))
  *     return new TextDecoder().decode(yield* store.readBlob(id))

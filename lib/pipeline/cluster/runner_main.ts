@@ -1,8 +1,8 @@
 /**
  * A cluster runner's process (what `cairn runner` starts, under the pipeline project's
  * deno.json so that its modules' imports resolve):
- * `deno run -A runner_main.ts --sql URL --store DIR [--remote NAME] [--module FILE]... [--host H]
- * [--port N] [--drain SECONDS] [--json]`. SIGTERM or SIGINT drains it (see
+ * `deno run -A runner_main.ts --sql URL --store DIR [--remote NAME] [--module FILE]...
+ * [--host H] [--port N] [--drain SECONDS] [--json]`. SIGTERM or SIGINT drains it (see
  * `runner.ts`) and it exits 0; it exits 1 when it cannot start, saying why.
  *
  * @module
