@@ -75,7 +75,9 @@ export interface RemoteCacheApi {
 
 /** A run and the outputs it names, as a cache entry holds them. */
 export interface RunOfKey {
+  /** The run record's id. */
   readonly run: ObjectId;
+  /** The outputs it names, by name. */
   readonly outputs: Readonly<Record<string, ArtifactRef>>;
 }
 
