@@ -272,11 +272,24 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
         upload: (key, run) => uploads.now(key, run.run, encodeCacheValue(run.run, run.outputs)),
         publish: (links) =>
           Effect.gen(function* () {
+            // What came from the remote is there: the outputs and runs of adopted entries.
+            const adoptedRuns = new Set([...backing.adopted.values()].map((v) => v.slice(0, 64)));
+            const absent = links.filter((l) =>
+              !backing.onRemote.has(l.id) && !adoptedRuns.has(l.id)
+            );
+            if (absent.length === 0) return;
             const target = yield* remoteOrFail(remote, options.name, "send inputs");
-            yield* withScratch(local, (scratch) =>
-              copyObjects(local, target, links, { bytes: true, trustPresent: true, scratch }));
-          }).pipe(Effect.catchTag("RemoteError", (e) =>
-            Effect.fail(ioFailure("send inputs", options.name, e.detail)))),
+            yield* withScratch(
+              local,
+              (scratch) =>
+                copyObjects(local, target, absent, { bytes: true, trustPresent: true, scratch }),
+            );
+          }).pipe(
+            Effect.catchTag(
+              "RemoteError",
+              (e) => Effect.fail(ioFailure("send inputs", options.name, e.detail)),
+            ),
+          ),
         adopt: (key, run) =>
           adopt(local, backing, key, encodeCacheValue(run.run, run.outputs)).pipe(
             Effect.catchTag(
