@@ -1,6 +1,6 @@
 /**
- * `cairn runner --sql URL [--module FILE]... [--store PATH] [--host H] [--port N]
- * [--drain SECONDS] [--json]`: a cluster runner (see `lib/pipeline/cluster/runner.ts`)
+ * `cairn runner --sql URL [--module FILE]... [--store PATH] [--remote NAME] [--host H]
+ * [--port N] [--drain SECONDS] [--json]`: a cluster runner (see `lib/pipeline/cluster/runner.ts`)
  * that runs the misses a pipeline with the `cluster` executor sends. It runs in a
  * process of its own under the pipeline project's deno.json, so that the modules'
  * imports resolve as they do for the pipeline; SIGTERM and SIGINT are passed on (the
@@ -90,6 +90,13 @@ export const runnerCommand = Command.make(
       Flag.withMetavar("FILE"),
       Flag.atLeast(0),
     ),
+    remote: Flag.String("remote").pipe(
+      Flag.withDescription(
+        "On another host than the pipeline: the remote (of this store) it shares with the pipeline; inputs come from it, and each run goes up before the reply",
+      ),
+      Flag.withMetavar("NAME"),
+      Flag.optional,
+    ),
     host: Flag.String("host").pipe(
       Flag.withDescription("The host other runners and pipelines reach this one at"),
       Flag.withDefault("localhost"),
@@ -106,12 +113,13 @@ export const runnerCommand = Command.make(
     json: jsonFlag,
     store: storeFlag,
   },
-  ({ sql, module, host, port, drain, json, store }) =>
+  ({ sql, module, remote, host, port, drain, json, store }) =>
     run([
       "--sql",
       sql,
       "--store",
       Option.getOrElse(store, () => Deno.env.get("CAIRN_STORE") ?? ".cairn"),
+      ...Option.match(remote, { onNone: () => [], onSome: (r) => ["--remote", r] }),
       ...module.flatMap((m) => ["--module", resolve(m)]),
       "--host",
       host,

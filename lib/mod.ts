@@ -86,6 +86,7 @@ export {
   RemoteCache,
   type RemoteCacheApi,
   type RemoteCacheOptions,
+  type RunOfKey,
 } from "./remote/remote_cache.ts";
 export type { RemoteReadStats } from "./remote/remote_backed_store.ts";
 export type { WriteThroughStats } from "./remote/write_through.ts";

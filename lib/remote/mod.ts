@@ -10,7 +10,12 @@ export { pull, type PulledRef, type PullOptions, type PullReport } from "./pull.
 export { RemoteError } from "./remote_error.ts";
 export { history, isAncestor } from "./scenario_history.ts";
 export { type TypedLink, typedLinks } from "./typed_links.ts";
-export { RemoteCache, type RemoteCacheApi, type RemoteCacheOptions } from "./remote_cache.ts";
+export {
+  RemoteCache,
+  type RemoteCacheApi,
+  type RemoteCacheOptions,
+  type RunOfKey,
+} from "./remote_cache.ts";
 export {
   download,
   remoteBacked,

@@ -58,6 +58,8 @@ export interface RemoteBacking {
   readonly stats: RemoteReadStats;
   /** Cache entries adopted from the remote, by key (asked once a run). */
   readonly adopted: Map<string, string>;
+  /** Outputs of adopted entries: on the remote (which names only what it holds whole). */
+  readonly onRemote: Set<ObjectId>;
   /** Writes a warning line. */
   readonly warn: (line: string) => void;
 }
@@ -123,6 +125,30 @@ export const download = (
   });
 
 /**
+ * Adopts the remote's cache entry `value` of `key`: its run record and the records it
+ * links come into the local store with their lineage entries; its outputs' bytes stay
+ * on the remote until something reads them.
+ */
+export const adopt = (
+  local: ObjectStoreApi,
+  backing: RemoteBacking,
+  key: string,
+  value: string,
+): Effect.Effect<void, StoreError | RemoteError> =>
+  Effect.gen(function* () {
+    const entry = decodeCacheValue(value)!;
+    const copied = yield* download(local, backing, [{ id: entry.run, kind: "record" }]);
+    const lineage: [string, string][] = [];
+    for (const [id, raw] of copied.records) {
+      const record = decodeRunRecord(raw);
+      if (record) lineage.push(...lineageEntries(id, summaryOfRecord(record)));
+    }
+    if (lineage.length > 0) yield* local.index(LINEAGE_INDEX).appendMany(lineage);
+    for (const output of Object.values(entry.outputs)) backing.onRemote.add(output.id);
+    backing.adopted.set(key, value);
+  });
+
+/**
  * The local store `local` with `backing`'s remote behind it (see the module doc).
  *
  * @example Without a remote it is the local store
@@ -137,7 +163,8 @@ export const download = (
  *     const local = yield* ObjectStore
  *     const stats = { lookups: 0, hits: 0, records: 0, objects: 0, bytes: 0, downloaded: [] }
  *     const store = remoteBacked(local, {
- *       name: "origin", remote: Effect.succeed(undefined), down: true, stats, adopted: new Map(), warn: () => {},
+ *       name: "origin", remote: Effect.succeed(undefined), down: true, stats, adopted: new Map(),
+ *       onRemote: new Set(), warn: () => {},
  *     })
  *     const { id } = yield* store.putBlob(new TextEncoder().encode("hi"))
  *     return new TextDecoder().decode(yield* store.readBlob(id))
@@ -147,8 +174,7 @@ export const download = (
  * ```
  */
 export const remoteBacked = (local: ObjectStoreApi, backing: RemoteBacking): ObjectStoreApi => {
-  // Outputs of adopted entries: on the remote (which names only what it holds whole).
-  const onRemote = new Set<ObjectId>();
+  const onRemote = backing.onRemote;
 
   const fetch = (link: TypedLink) => download(local, backing, [link]);
 
@@ -177,21 +203,6 @@ export const remoteBacked = (local: ObjectStoreApi, backing: RemoteBacking): Obj
       (r) => (r ? r.identify(id) : Effect.fail(notFound)),
     );
 
-  // A cache entry of the remote's, adopted: its records come in with lineage entries.
-  const adopt = (key: string, value: string) =>
-    Effect.gen(function* () {
-      const entry = decodeCacheValue(value)!;
-      const copied = yield* fetch({ id: entry.run, kind: "record" });
-      const lineage: [string, string][] = [];
-      for (const [id, raw] of copied.records) {
-        const record = decodeRunRecord(raw);
-        if (record) lineage.push(...lineageEntries(id, summaryOfRecord(record)));
-      }
-      if (lineage.length > 0) yield* local.index(LINEAGE_INDEX).appendMany(lineage);
-      for (const output of Object.values(entry.outputs)) onRemote.add(output.id);
-      backing.adopted.set(key, value);
-    });
-
   const cacheIndex = (handle: IndexHandle): IndexHandle => ({
     ...handle,
     get: (key) =>
@@ -207,7 +218,7 @@ export const remoteBacked = (local: ObjectStoreApi, backing: RemoteBacking): Obj
         const theirs = yield* remote.index(CACHE_INDEX).get(key).pipe(
           Effect.flatMap((v) =>
             v !== undefined && decodeCacheValue(v)
-              ? adopt(key, v).pipe(Effect.as(v as string | undefined))
+              ? adopt(local, backing, key, v).pipe(Effect.as(v as string | undefined))
               : Effect.succeed(undefined)
           ),
           Effect.catch((e) =>

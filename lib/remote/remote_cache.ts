@@ -29,8 +29,12 @@ import type { ObjectId } from "../../store/object_id.ts";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import { parseRemoteUrl, readRemotes } from "../../store/remotes.ts";
 import type { S3StoreOptions } from "../../store/s3/s3_store_options.ts";
-import { CACHE_INDEX } from "../model/cache_entry.ts";
+import type { ArtifactRef } from "../model/artifact.ts";
+import { CACHE_INDEX, encodeCacheValue } from "../model/cache_entry.ts";
+import { copyObjects } from "./copy_objects.ts";
+import { withScratch } from "./_scratch.ts";
 import {
+  adopt,
   download,
   remoteBacked,
   type RemoteBacking,
@@ -56,6 +60,30 @@ export interface RemoteCacheApi {
    * ref to): its closure after the runs queued before it, then the remote's ref.
    */
   readonly recorded: (scenario: string, record: ObjectId, message: string) => Effect.Effect<void>;
+  /**
+   * Uploads a run of `key` and its cache entry now, failing when that fails: what a
+   * cluster runner does before it replies to a pipeline on another host.
+   */
+  readonly upload: (key: string, run: RunOfKey) => Effect.Effect<void, StoreError>;
+  /**
+   * Sends the closures of `links` the remote lacks now (a miss's inputs made here,
+   * before a runner with another store runs it).
+   */
+  readonly publish: (links: readonly TypedLink[]) => Effect.Effect<void, StoreError>;
+  /**
+   * Takes a run of `key` that another process uploaded (a runner on another host) as
+   * a remote hit: its records come here with their lineage entries, its outputs' bytes
+   * when something reads them.
+   */
+  readonly adopt: (key: string, run: RunOfKey) => Effect.Effect<void, StoreError>;
+}
+
+/** A run and the outputs it names, as a cache entry holds them. */
+export interface RunOfKey {
+  /** The run record's id. */
+  readonly run: ObjectId;
+  /** The outputs it names, by name. */
+  readonly outputs: Readonly<Record<string, ArtifactRef>>;
 }
 
 /** Options of {@linkcode RemoteCache.layer}. */
@@ -130,6 +158,23 @@ const openRemote = (
     );
   });
 
+const ioFailure = (op: string, name: string, cause: string): StoreError =>
+  storeError(new IoFailure({ op, path: name, cause }));
+
+// The remote, or a failure saying it cannot be opened (for what must reach it).
+const remoteOrFail = (
+  remote: Effect.Effect<ObjectStoreApi | undefined>,
+  name: string,
+  op: string,
+) =>
+  Effect.flatMap(
+    remote,
+    (r) =>
+      r
+        ? Effect.succeed(r)
+        : Effect.fail(ioFailure(op, name, `the remote "${name}" cannot be opened`)),
+  );
+
 /**
  * The remote cache's service (see the module doc).
  *
@@ -174,6 +219,7 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
         down: false,
         stats: { lookups: 0, hits: 0, records: 0, objects: 0, bytes: 0, downloaded: [] },
         adopted: new Map(),
+        onRemote: new Set(),
         warn,
       };
       const store = remoteBacked(local, backing);
@@ -232,14 +278,38 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
           download(local, backing, links).pipe(
             Effect.asVoid,
             Effect.catchTag("RemoteError", (e) =>
-              Effect.fail(
-                storeError(
-                  new IoFailure({ op: "download inputs", path: options.name, cause: e.detail }),
-                ),
-              )),
+              Effect.fail(ioFailure("download inputs", options.name, e.detail))),
           ),
         written: options.writeThrough === false ? () => Effect.void : uploads.written,
         recorded: options.writeThrough === false ? () => Effect.void : uploads.recorded,
+        upload: (key, run) => uploads.now(key, run.run, encodeCacheValue(run.run, run.outputs)),
+        publish: (links) =>
+          Effect.gen(function* () {
+            // What came from the remote is there: the outputs and runs of adopted entries.
+            const adoptedRuns = new Set([...backing.adopted.values()].map((v) => v.slice(0, 64)));
+            const absent = links.filter((l) =>
+              !backing.onRemote.has(l.id) && !adoptedRuns.has(l.id)
+            );
+            if (absent.length === 0) return;
+            const target = yield* remoteOrFail(remote, options.name, "send inputs");
+            yield* withScratch(
+              local,
+              (scratch) =>
+                copyObjects(local, target, absent, { bytes: true, trustPresent: true, scratch }),
+            );
+          }).pipe(
+            Effect.catchTag(
+              "RemoteError",
+              (e) => Effect.fail(ioFailure("send inputs", options.name, e.detail)),
+            ),
+          ),
+        adopt: (key, run) =>
+          adopt(local, backing, key, encodeCacheValue(run.run, run.outputs)).pipe(
+            Effect.catchTag(
+              "RemoteError",
+              (e) => Effect.fail(ioFailure("adopt run", options.name, e.detail)),
+            ),
+          ),
       };
       return Context.make(ObjectStore, store).pipe(Context.add(RemoteCache, api));
     }));

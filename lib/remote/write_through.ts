@@ -19,6 +19,7 @@ import * as Semaphore from "effect/Semaphore";
 import type * as Scope from "effect/Scope";
 import type { ObjectId } from "../../store/object_id.ts";
 import type { ObjectStoreApi } from "../../store/object_store.ts";
+import { IoFailure, type StoreError, storeError } from "../../store/errors.ts";
 import { CACHE_INDEX, decodeCacheValue } from "../model/cache_entry.ts";
 import { copyObjects } from "./copy_objects.ts";
 import { sendScenario } from "./scenario_through.ts";
@@ -48,6 +49,12 @@ export interface WriteThrough {
   readonly written: (key: string, run: ObjectId) => Effect.Effect<void>;
   /** Queues the upload of scenario record `record` and the move of its ref (returns at once). */
   readonly recorded: (scenario: string, record: ObjectId, message: string) => Effect.Effect<void>;
+  /**
+   * Uploads `run` and its cache entry `value` under `key` now, and fails when that
+   * fails (the remote stays in use: the next upload tries again). What a cluster
+   * runner does before it replies, so that the pipeline on another host can read it.
+   */
+  readonly now: (key: string, run: ObjectId, value: string) => Effect.Effect<void, StoreError>;
   /** Waits for every queued upload. */
   readonly finish: Effect.Effect<void>;
   /** Interrupts the uploads under way (each leaves complete closures), counting them not uploaded. */
@@ -68,7 +75,8 @@ export interface WriteThrough {
  *   const local = yield* ObjectStore
  *   const reads = { lookups: 0, hits: 0, records: 0, objects: 0, bytes: 0, downloaded: [] }
  *   const up = yield* writeThrough(local, {
- *     name: "origin", remote: Effect.succeed(undefined), down: true, stats: reads, adopted: new Map(), warn: () => {},
+ *     name: "origin", remote: Effect.succeed(undefined), down: true, stats: reads, adopted: new Map(), onRemote: new Set(),
+ *     warn: () => {},
  *   })
  *   yield* up.written("some key", "ab".repeat(32))
  *   yield* up.finish
@@ -97,16 +105,9 @@ export const writeThrough = (
     // the scenario uploads not done, counted apart when abandoned.
     const queued: Fiber.Fiber<void>[] = [];
     let scenariosPending = 0;
-    const upload = (key: string, run: ObjectId) =>
+    // The run's closure, children first, then its cache entry unless the remote has one.
+    const send = (remote: ObjectStoreApi, key: string, run: ObjectId, value: string) =>
       Effect.gen(function* () {
-        const remote = backing.down ? undefined : yield* backing.remote;
-        if (!remote) {
-          stats.failed++;
-          return;
-        }
-        // Only what the local cache holds for the key: an uncached run is not sent.
-        const value = yield* local.index(CACHE_INDEX).get(key);
-        if (value === undefined || decodeCacheValue(value)?.run !== run) return;
         const copied = yield* withScratch(local, (scratch) =>
           copyObjects(local, remote, [{ id: run, kind: "record" }], {
             bytes: true,
@@ -120,8 +121,21 @@ export const writeThrough = (
         stats.runs++;
         stats.objects += copied.objects;
         stats.bytes += copied.bytes;
+      }).pipe(permits.withPermits(1));
+    const upload = (key: string, run: ObjectId) =>
+      Effect.gen(function* () {
+        const remote = backing.down ? undefined : yield* backing.remote;
+        if (!remote) {
+          stats.failed++;
+          return;
+        }
+        // Only what the local cache holds for the key: an uncached run is not sent.
+        const value = yield* local.index(CACHE_INDEX).get(key);
+        if (value === undefined || decodeCacheValue(value)?.run !== run) {
+          return;
+        }
+        yield* send(remote, key, run, value);
       }).pipe(
-        permits.withPermits(1),
         Effect.catchCause((cause) =>
           Effect.sync(() => {
             stats.failed++;
@@ -154,13 +168,35 @@ export const writeThrough = (
           })
         ),
       );
+    const now = (key: string, run: ObjectId, value: string) =>
+      Effect.gen(function* () {
+        const remote = yield* backing.remote;
+        if (!remote) {
+          return yield* Effect.fail(storeError(
+            new IoFailure({
+              op: "upload run",
+              path: backing.name,
+              cause: `the remote "${backing.name}" cannot be opened`,
+            }),
+          ));
+        }
+        yield* send(remote, key, run, value);
+      }).pipe(
+        Effect.catchTag("RemoteError", (e) =>
+          Effect.fail(
+            storeError(new IoFailure({ op: "upload run", path: backing.name, cause: e.detail })),
+          )),
+      );
     return {
       stats,
+      now,
       written: (key, run) =>
         Effect.map(FiberSet.run(fibers, upload(key, run)), (fiber) => {
           // Those done are dropped now and then: a long run queues many.
           if (queued.length >= 256) {
-            const running = queued.filter((f) => f.pollUnsafe() === undefined);
+            const running = queued.filter((f) =>
+              f.pollUnsafe() === undefined
+            );
             queued.length = 0;
             queued.push(...running);
           }

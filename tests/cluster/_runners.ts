@@ -27,41 +27,65 @@ const freePort = (): number => {
   return port;
 };
 
+/** How a process is started on a host (this one: a plain spawn). */
+export type Spawn = (
+  command: string,
+  args: readonly string[],
+  options: { readonly env: Record<string, string>; readonly cwd?: string },
+) => Deno.ChildProcess;
+
+/** Starts a process on this host, its stdout piped. */
+export const spawnHere: Spawn = (command, args, options) =>
+  new Deno.Command(command, {
+    args: [...args],
+    env: options.env,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+
+/** Where a runner runs, and what else it is given. */
+export interface RunnerPlace {
+  /** How its process starts (default: here). */
+  readonly spawn?: Spawn;
+  /** The address others reach it at (default 127.0.0.1). */
+  readonly host?: string;
+  /** More arguments (`--remote origin`). */
+  readonly args?: readonly string[];
+}
+
 /** Starts a runner; resolves once it says it is ready (within 30 s). */
 export const startRunner = async (
   sql: string,
   store: string,
   env: Record<string, string> = {},
   module: string = STEPS,
+  place: RunnerPlace = {},
 ): Promise<RunnerProcess> => {
   const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      "--quiet",
-      "--config",
-      `${ROOT}deno.json`,
-      MAIN,
-      "--sql",
-      sql,
-      "--store",
-      store,
-      "--module",
-      module,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--drain",
-      "20",
-      "--json",
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-    env: { CAIRN_PROGRESS: "0", ...env },
-  }).spawn();
+  const child = (place.spawn ?? spawnHere)(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    "--quiet",
+    "--config",
+    `${ROOT}deno.json`,
+    MAIN,
+    "--sql",
+    sql,
+    "--store",
+    store,
+    "--module",
+    module,
+    "--host",
+    place.host ?? "127.0.0.1",
+    "--port",
+    String(port),
+    "--drain",
+    "20",
+    "--json",
+    ...(place.args ?? []),
+  ], { env: { CAIRN_PROGRESS: "0", ...env } });
   const events: (RunnerEvent & { at: string })[] = [];
   let ready: () => void = () => {};
   const isReady = new Promise<void>((resolve) => (ready = resolve));

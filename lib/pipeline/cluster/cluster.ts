@@ -10,6 +10,10 @@
  * This process joins the cluster as a client only: it connects to PostgreSQL on the
  * first miss (a replay of hits needs no database), and holds no shards.
  *
+ * With a remote cache (runners on other hosts, each with a store of its own), the
+ * inputs a message names go to the remote before it, and a replied run this store
+ * lacks is taken from the remote as a remote hit is.
+ *
  * @module
  */
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket";
@@ -29,7 +33,7 @@ import {
 import { ExecutorFailed, type PipelineError, pipelineError } from "../errors.ts";
 import { inProcess } from "../execute.ts";
 import { Executor, type ExecutorApi } from "../executor.ts";
-import { Pipeline } from "../pipeline.ts";
+import { Pipeline, type PipelineApi } from "../pipeline.ts";
 import { findStep } from "../registry.ts";
 import { decodePipelineError } from "../wire_error.ts";
 import { StepEntity } from "./step_entity.ts";
@@ -164,6 +168,18 @@ export const cluster = (options: ClusterOptions): Layer.Layer<Executor> =>
                 );
               }
             })));
+            // With a remote, what a runner with a store of its own needs to read is
+            // there before the message is: inputs made here (a value, a file, a run of
+            // this process) and the runs that made them.
+            const remote = pipeline._tag === "Some" ? pipeline.value.remote : undefined;
+            if (remote) {
+              yield* remote.publish(sentLinks(invocation)).pipe(Effect.mapError((e) =>
+                failed(
+                  invocation,
+                  `sending its inputs to the remote "${remote.name}" failed: ${e.message}`,
+                )
+              ));
+            }
             const waiting = yield* Effect.forkChild(say);
             const reply = yield* make(invocation.key).Execute({ module, invocation }).pipe(
               Effect.mapError((e) =>
@@ -171,12 +187,58 @@ export const cluster = (options: ClusterOptions): Layer.Layer<Executor> =>
               ),
               Effect.ensuring(Fiber.interrupt(waiting)),
             );
-            return yield* resultOf(invocation, reply);
+            const result = yield* resultOf(invocation, reply);
+            if (pipeline._tag === "None") return result;
+            return yield* readable(pipeline.value, invocation, result, reply);
           }),
       };
       return api;
     }),
   );
+
+// The inputs an invocation reads, and the runs that made them (records: whole closures).
+const sentLinks = (invocation: StepInvocation) =>
+  Object.values(invocation.inputs).flatMap((i) =>
+    i
+      ? [
+        { id: i.id, kind: i.kind },
+        ...(i.producer ? [{ id: i.producer, kind: "record" as const }] : []),
+      ]
+      : []
+  );
+
+// The replied run, readable here: in this store already (the runner shares it), or
+// taken from the remote the runner uploaded it to (a runner with a store of its own,
+// on another host) as a remote hit is.
+const readable = (
+  pipeline: PipelineApi,
+  invocation: StepInvocation,
+  result: ExecutionResult,
+  reply: unknown,
+): Effect.Effect<ExecutionResult, PipelineError> =>
+  Effect.gen(function* () {
+    const here = yield* Effect.orElseSucceed(pipeline.store.has(result.run), () => false);
+    if (here) return result;
+    const runner = isRecord(reply) && typeof reply.runner === "string" ? reply.runner : "a runner";
+    if (!pipeline.remote) {
+      return yield* Effect.fail(failed(
+        invocation,
+        `runner ${runner} ran it into a store this process cannot read (run ${
+          result.run.slice(0, 12)
+        } is not in ${pipeline.store.root}): a runner on another host has a store of its own, so give the pipeline the remote it shares with the runners (run(program, { remote: "origin", executor: cluster(…) }) or CAIRN_REMOTE=origin; the runners: cairn runner --remote origin)`,
+      ));
+    }
+    const remote = pipeline.remote;
+    yield* remote.adopt(invocation.key, result).pipe(Effect.mapError((e) =>
+      failed(
+        invocation,
+        `runner ${runner} ran it, but its run ${
+          result.run.slice(0, 12)
+        } cannot be read from the remote "${remote.name}": ${e.message}`,
+      )
+    ));
+    return result;
+  });
 
 // The URL without its password, for messages.
 const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");

@@ -2,7 +2,10 @@
  * A cluster runner: a long-lived process that joins an Effect Cluster whose storage is
  * a PostgreSQL database, serves the `cairn/Step` entity (see `step_entity.ts`) and runs
  * the invocations sent to it in its own process, straight into the store it opened —
- * the same disk store as the pipeline processes that send them.
+ * the same disk store as the pipeline processes that send them, or, on another host, a
+ * store of its own with the remote it shares with them: then it brings an invocation's
+ * inputs from the remote first, and uploads the run and its cache entry before it
+ * replies, so that the reply names only what the remote holds.
  *
  * An `Execute` message is idempotent by cache key: a key whose usable run is already
  * in the store (a message redelivered after the runner that ran it died just after
@@ -32,7 +35,12 @@ import * as Sharding from "effect/cluster/Sharding";
 import * as ShardingConfig from "effect/cluster/ShardingConfig";
 import * as Context from "effect/Context";
 import { resolve } from "node:path";
-import { decodeStepInvocation } from "../../model/step_invocation.ts";
+import {
+  decodeStepInvocation,
+  type ExecutionResult,
+  type StepInvocation,
+} from "../../model/step_invocation.ts";
+import { ExecutorFailed, type PipelineError, pipelineError } from "../errors.ts";
 import { CACHE_INDEX, decodeCacheValue } from "../../model/cache_entry.ts";
 import { inProcess } from "../execute.ts";
 import { Pipeline, type PipelineApi } from "../pipeline.ts";
@@ -63,8 +71,17 @@ export type RunnerEvent =
 export interface RunnerOptions {
   /** The cluster's PostgreSQL database (`postgres://user@host:port/db`). */
   readonly sql: string;
-  /** The store's root directory (the pipeline processes' store). */
+  /**
+   * The store's root directory: the pipeline processes' store, or, on another host,
+   * a store of its own with {@linkcode RunnerOptions.remote}.
+   */
   readonly store: string;
+  /**
+   * The remote (a name in the store's remotes file) that a runner on another host
+   * shares with the pipeline: it brings an invocation's inputs from there and uploads
+   * each run before it replies (default `$CAIRN_REMOTE`, else none).
+   */
+  readonly remote?: string;
   /** Modules to import at start (the pipeline's step modules), so a bad one fails now. */
   readonly modules?: readonly string[];
   /** The host other runners and clients reach this runner at (default `localhost`). */
@@ -120,8 +137,14 @@ const handle = (
         ms: Math.round(performance.now() - started),
         ...(detail === undefined ? {} : { detail }),
       });
+    const failedReply = (error: PipelineError) => {
+      said("failed", error.message);
+      return { type: "failed", runner: who, error: encodePipelineError(error) } as const;
+    };
     const cached = yield* cachedRun(pipeline, invocation.key);
     if (cached) {
+      const unsent = yield* uploaded(pipeline, invocation, cached);
+      if (unsent) return failedReply(unsent);
       said("cached");
       return { type: "done", runner: who, cached: true, result: cached } as const;
     }
@@ -132,16 +155,50 @@ const handle = (
       return { type: "refused", runner: who, reason } as const;
     }
     applyEnv(invocation);
-    const exit = yield* Effect.exit(inProcess(pipeline).execute(invocation));
+    const remote = pipeline.remote;
+    const exit = yield* Effect.exit(
+      Effect.andThen(
+        // The inputs' bytes this store lacks, in one parallel download.
+        remote ? Effect.mapError(remote.fetch(inputLinks(invocation)), pipelineError) : Effect.void,
+        inProcess(pipeline).execute(invocation),
+      ),
+    );
     if (Exit.isSuccess(exit)) {
+      const unsent = yield* uploaded(pipeline, invocation, exit.value);
+      if (unsent) return failedReply(unsent);
       said("done");
       return { type: "done", runner: who, cached: false, result: exit.value } as const;
     }
     if (Exit.hasInterrupts(exit)) return yield* Effect.interrupt;
-    const error = failureOf(invocation, exit);
-    said("failed", error.message);
-    return { type: "failed", runner: who, error: encodePipelineError(error) } as const;
+    return failedReply(failureOf(invocation, exit));
   });
+
+// The blobs and trees an invocation reads.
+const inputLinks = (invocation: StepInvocation) =>
+  Object.values(invocation.inputs).flatMap((i) => (i ? [{ id: i.id, kind: i.kind }] : []));
+
+// With a remote, the run (and its cache entry) uploaded before the reply names it — the
+// pipeline on another host reads it from there; the error to reply when that failed.
+const uploaded = (pipeline: PipelineApi, invocation: StepInvocation, result: ExecutionResult) =>
+  pipeline.remote
+    ? pipeline.remote.upload(invocation.key, result).pipe(
+      Effect.as(undefined),
+      Effect.catch((e) =>
+        Effect.succeed(pipelineError(
+          new ExecutorFailed({
+            step: invocation.step,
+            iteration: invocation.iteration,
+            executor: "cluster",
+            detail: `the runner ran it, but uploading run ${
+              result.run.slice(0, 12)
+            } to the remote "${
+              pipeline.remote!.name
+            }" failed (${e.message}); the run is in the runner's store, and the remote must be reachable from the runner for a pipeline on another host to read it`,
+          }),
+        ))
+      ),
+    )
+    : Effect.succeed(undefined);
 
 /**
  * Runs a cluster runner until interrupted (then drains, see the module doc); fails
@@ -199,7 +256,11 @@ export const runner = (options: RunnerOptions): Effect.Effect<never, RunnerError
         PgClient.layer({ url: Redacted.make(options.sql), applicationName: `cairn runner ${who}` }),
       ),
     );
-    const pipeline = Pipeline.layerDisk({ root: options.store, progress: quiet(log) });
+    const pipeline = Pipeline.layerDisk({
+      root: options.store,
+      progress: quiet(log),
+      ...(options.remote ? { remote: options.remote } : {}),
+    });
     const all = entity.pipe(Layer.provideMerge(cluster), Layer.provide(pipeline));
     return yield* Effect.scoped(Effect.gen(function* () {
       const built = yield* Layer.build(all).pipe(Effect.mapError((e) => runnerError(e)));

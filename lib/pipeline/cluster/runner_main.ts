@@ -1,8 +1,8 @@
 /**
  * A cluster runner's process (what `cairn runner` starts, under the pipeline project's
  * deno.json so that its modules' imports resolve):
- * `deno run -A runner_main.ts --sql URL --store DIR [--module FILE]... [--host H]
- * [--port N] [--drain SECONDS] [--json]`. SIGTERM or SIGINT drains it (see
+ * `deno run -A runner_main.ts --sql URL --store DIR [--remote NAME] [--module FILE]...
+ * [--host H] [--port N] [--drain SECONDS] [--json]`. SIGTERM or SIGINT drains it (see
  * `runner.ts`) and it exits 0; it exits 1 when it cannot start, saying why.
  *
  * @module
@@ -36,7 +36,7 @@ const text = (e: RunnerEvent): string => {
 };
 
 const USAGE =
-  "usage: cairn runner --sql postgres://user@host:port/db --store DIR [--module FILE]... [--host H] [--port N] [--drain SECONDS] [--json]";
+  "usage: cairn runner --sql postgres://user@host:port/db --store DIR [--remote NAME] [--module FILE]... [--host H] [--port N] [--drain SECONDS] [--json]";
 
 /** Runs a runner from command-line arguments; resolves to the exit code. */
 export const runnerMain = async (args: readonly string[]): Promise<number> => {
@@ -47,6 +47,7 @@ export const runnerMain = async (args: readonly string[]): Promise<number> => {
       options: {
         sql: { type: "string" },
         store: { type: "string" },
+        remote: { type: "string" },
         module: { type: "string", multiple: true },
         host: { type: "string" },
         port: { type: "string" },
@@ -76,6 +77,7 @@ export const runnerMain = async (args: readonly string[]): Promise<number> => {
     sql: parsed.sql,
     store: parsed.store,
     modules: parsed.module ?? [],
+    ...(parsed.remote === undefined ? {} : { remote: parsed.remote }),
     ...(parsed.host === undefined ? {} : { host: parsed.host }),
     ...(port === undefined ? {} : { port }),
     ...(drain === undefined ? {} : { drainSeconds: drain }),
