@@ -10,7 +10,7 @@
 
 /** A running server. */
 export interface Postgres {
-  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+  /** `postgres://postgres@<address>:<port>/postgres` */
   readonly url: string;
   readonly port: number;
   readonly pid: number;
@@ -62,8 +62,17 @@ const run = async (argv: string[]): Promise<void> => {
   }
 };
 
+/** Where a server listens, and whom it trusts besides this host. */
+export interface PostgresPlace {
+  /** The address it listens on (default 127.0.0.1). */
+  readonly address?: string;
+  /** A network (CIDR) whose clients it trusts too, e.g. test hosts' (default: none). */
+  readonly trust?: string;
+}
+
 /** Starts a server; throws saying why it cannot. */
-export const startPostgres = async (): Promise<Postgres> => {
+export const startPostgres = async (place: PostgresPlace = {}): Promise<Postgres> => {
+  const address = place.address ?? "127.0.0.1";
   const bin = binaries();
   const dir = Deno.makeTempDirSync({ prefix: "cairn-pg-" });
   const data = `${dir}/data`;
@@ -79,6 +88,11 @@ export const startPostgres = async (): Promise<Postgres> => {
     "postgres",
     "--no-sync",
   ]);
+  if (place.trust) {
+    Deno.writeTextFileSync(`${data}/pg_hba.conf`, `host all all ${place.trust} trust\n`, {
+      append: true,
+    });
+  }
   const port = freePort();
   const argv = [
     ...asPostgres(),
@@ -90,7 +104,7 @@ export const startPostgres = async (): Promise<Postgres> => {
     "-k",
     dir,
     "-c",
-    "listen_addresses=127.0.0.1",
+    `listen_addresses=${address}`,
     "-c",
     "fsync=off",
     "-c",
@@ -146,7 +160,7 @@ export const startPostgres = async (): Promise<Postgres> => {
         throw new Error(`postgres exited at start: ${logTail.trim()}`);
       }
       const ok = await new Deno.Command(`${bin}/pg_isready`, {
-        args: ["-h", "127.0.0.1", "-p", String(port), "-q"],
+        args: ["-h", address, "-p", String(port), "-q"],
       }).output();
       if (ok.success) return;
       if (Date.now() > deadline) {
@@ -164,7 +178,7 @@ export const startPostgres = async (): Promise<Postgres> => {
     await ready();
   };
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres@${address}:${port}/postgres`,
     port,
     get pid() {
       return child.pid;
@@ -175,9 +189,12 @@ export const startPostgres = async (): Promise<Postgres> => {
 };
 
 /** A server, or undefined after printing why the suite is skipped (a failure under CI). */
-export const postgresOrSkip = async (what: string): Promise<Postgres | undefined> => {
+export const postgresOrSkip = async (
+  what: string,
+  place: PostgresPlace = {},
+): Promise<Postgres | undefined> => {
   try {
-    return await startPostgres();
+    return await startPostgres(place);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     if (Deno.env.get("CI") === "true") throw new Error(`Cannot run ${what} under CI: ${reason}`);

@@ -13,7 +13,9 @@ import { decodeRunRecord } from "../../lib/model/run_record.ts";
 import { postgresOrSkip } from "./_postgres.ts";
 import { type RunnerProcess, type Spawn, spawnHere, startRunner } from "./_runners.ts";
 import { inRemote, inStore, ok } from "../remote/_cli.ts";
-import { remoteTest, s3Server } from "../remote/_server.ts";
+import { cephProblem, remoteTest, s3Server } from "../remote/_server.ts";
+import { startCeph } from "../remote/_ceph.ts";
+import { type Host as NetnsHost, hostsProblem, hostsTest, withHosts } from "../_hosts.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PIPELINE = `${ROOT}tests/cluster/_host_pipeline.ts`;
@@ -126,13 +128,21 @@ const twoStores = async (
   f: (services: Services, a: string, b: string, url: { prefix: string; url: string }) => Promise<
     void
   >,
+  // Where the services are: this file's radosgw and a PostgreSQL on 127.0.0.1, unless
+  // the hosts' network is given (the services then listen on its root-side address).
+  at: { readonly s3: Services["s3"]; readonly address: string; readonly network: string } | {
+    readonly s3?: undefined;
+  } = {},
 ) => {
-  const pg = await postgresOrSkip(`the two-host test "${what}"`);
+  const pg = await postgresOrSkip(
+    `the two-host test "${what}"`,
+    at.s3 ? { address: at.address, trust: at.network } : {},
+  );
   if (!pg) return;
   const dir = Deno.makeTempDirSync({ prefix: "cairn-hosts-" });
   const services: Services = {
     sql: pg.url,
-    s3: { endpoint: s3Server().endpoint, credentials: s3Server().credentials },
+    s3: at.s3 ?? { endpoint: s3Server().endpoint, credentials: s3Server().credentials },
   };
   const prefix = `hosts/${crypto.randomUUID()}`;
   const url = `s3://${BUCKET}/${prefix}`;
@@ -209,6 +219,7 @@ const scenarioOnTwoHosts = async (
           keysInB,
           (key) => Effect.map(s.index(CACHE_INDEX).get(key), (v) => v && decodeCacheValue(v)?.run),
         ),
+      services.s3,
     );
     assert.deepEqual(onRemote, invocations.map((i) => i.run));
 
@@ -232,6 +243,7 @@ const scenarioOnTwoHosts = async (
     assert.equal(replayB.error, undefined, `the replay on B failed: ${replayB.error}`);
     assert.ok(replayB.invocations!.every((i) => i.hit), "100% hits on B");
     assert.deepEqual(replayB.invocations!.map((i) => i.run), invocations.map((i) => i.run));
+    return invocations;
   } finally {
     await runner.stop();
   }
@@ -242,9 +254,70 @@ remoteTest(
   () =>
     twoStores(
       "runner on another host",
-      (services, a, b, { prefix }) =>
-        scenarioOnTwoHosts(services, here("a"), here("b"), a, b, prefix),
+      async (services, a, b, { prefix }) => {
+        await scenarioOnTwoHosts(services, here("a"), here("b"), a, b, prefix);
+      },
     ),
+);
+
+// A host of the hosts' fixture (a network namespace with its own address and
+// hostname): its processes get the whole environment they need, nothing inherited.
+const inNamespace = (host: NetnsHost): Host => ({
+  name: host.hostname,
+  address: host.address,
+  spawn: (command, args, options) =>
+    host.spawn([command, ...args], {
+      env: { ...hostEnv(), ...options.env },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "inherit",
+    }),
+});
+
+const hostEnv = (): Record<string, string> => {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "DENO_DIR", "CI"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+};
+
+hostsTest(
+  "in network namespaces: a runner on host B runs the misses host A's pipeline sends, through PostgreSQL and radosgw on the hosts' network; a replay is all hits on either host",
+  () =>
+    withHosts(["host-a", "host-b"], async ({ hosts: [a, b], serviceAddress, network }) => {
+      const ceph = await startCeph({ bind: serviceAddress });
+      try {
+        await twoStores(
+          "runner on another host, in network namespaces",
+          async (services, storeA, storeB, { prefix }) => {
+            const hostA = inNamespace(a!);
+            const hostB = inNamespace(b!);
+            const invocations = await scenarioOnTwoHosts(
+              services,
+              hostA,
+              hostB,
+              storeA,
+              storeB,
+              prefix,
+            );
+            // The runs were made on host B: their records name its hostname.
+            const hosts = await inStore(storeA, (s) =>
+              Effect.forEach(
+                invocations,
+                (i) => Effect.map(s.readRecord(i.run), (r) => decodeRunRecord(r)!.host),
+              ));
+            assert.deepEqual(new Set(hosts), new Set([b!.hostname]), "every run ran on host B");
+          },
+          { s3: ceph, address: serviceAddress, network },
+        );
+      } finally {
+        await ceph.stop();
+      }
+    }),
+  hostsProblem ?? cephProblem,
 );
 
 remoteTest(

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import { layerS3 } from "../../store/s3/layer_s3.ts";
 import { CLI } from "../cli/_fixture.ts";
-import { s3Server } from "./_server.ts";
+import { type S3Server, s3Server } from "./_server.ts";
 
 /** Runs `cairn <args>` with the server's keys in the environment. */
 export const cairnWith = async (args: readonly string[]) => {
@@ -45,6 +45,7 @@ export const inRemote = <A>(
   bucket: string,
   prefix: string,
   f: (s: ObjectStoreApi) => Effect.Effect<A, unknown>,
+  server: Pick<S3Server, "endpoint" | "credentials"> = s3Server(),
 ) =>
   Effect.runPromise(
     Effect.gen(function* () {
@@ -54,8 +55,8 @@ export const inRemote = <A>(
         layerS3({
           bucket,
           prefix,
-          endpoint: s3Server().endpoint,
-          credentials: s3Server().credentials,
+          endpoint: server.endpoint,
+          credentials: server.credentials,
           create: false,
         }),
       ),
