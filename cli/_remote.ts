@@ -9,6 +9,7 @@
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
+import type * as Scope from "effect/Scope";
 import * as Option from "effect/Option";
 import * as Flag from "effect/cli/Flag";
 import type { ObjectStoreApi } from "../store/object_store.ts";
@@ -41,48 +42,66 @@ export const withRemote = <A, E>(
     store,
     Effect.gen(function* () {
       const local = yield* objectStore;
-      const { chooseRemote, readRemotes, parseRemoteUrl } = yield* Effect.promise(() =>
-        import("../store/remotes.ts")
-      );
-      const { RemoteError } = yield* Effect.promise(() => import("../lib/remote/remote_error.ts"));
-      const remotes = readRemotes(local.root);
-      const names = Object.keys(remotes);
-      const chosen = chooseRemote(remotes, Option.getOrUndefined(name));
-      const spec = chosen === undefined ? undefined : remotes[chosen];
-      if (chosen === undefined || spec === undefined) {
-        return yield* Effect.fail(
-          new RemoteError({
-            detail: chosen === undefined
-              ? names.length === 0
-                ? 'Cannot choose a remote: this store has none; add one with "cairn remote add origin s3://bucket/prefix"'
-                : `Cannot choose a remote among ${names.join(", ")}; pass --remote NAME`
-              : `Cannot use remote "${chosen}": this store has no such remote ("cairn remote ls" lists them)`,
-          }),
-        );
-      }
-      const where = parseRemoteUrl(spec.url);
-      if ("problem" in where) {
-        return yield* Effect.fail(
-          new RemoteError({ detail: `Cannot use remote "${chosen}": ${where.problem}` }),
-        );
-      }
-      const { layerS3 } = yield* Effect.promise(() => import("../store/s3/layer_s3.ts"));
-      const { ObjectStore } = yield* Effect.promise(() => import("../store/object_store.ts"));
       return yield* Effect.scoped(
-        Effect.gen(function* () {
-          const context = yield* Layer.build(
-            layerS3({
-              bucket: where.bucket,
-              prefix: where.prefix,
-              create,
-              ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
-            }),
-          );
-          return yield* use(local, Context.get(context, ObjectStore), chosen, spec.url);
-        }),
+        Effect.flatMap(
+          openRemote(local, Option.getOrUndefined(name), create),
+          (r) => use(local, r.remote, r.name, r.url),
+        ),
       );
     }),
   );
+
+/**
+ * Opens the remote `name` of `local` (default: `origin`, else the only one) for the
+ * scope; fails saying which remotes there are when there is no such choice.
+ */
+export const openRemote = (
+  local: ObjectStoreApi,
+  name: string | undefined,
+  create: boolean,
+): Effect.Effect<
+  { readonly remote: ObjectStoreApi; readonly name: string; readonly url: string },
+  StoreError | RemoteError,
+  Scope.Scope
+> =>
+  Effect.gen(function* () {
+    const { chooseRemote, readRemotes, parseRemoteUrl } = yield* Effect.promise(() =>
+      import("../store/remotes.ts")
+    );
+    const { RemoteError } = yield* Effect.promise(() => import("../lib/remote/remote_error.ts"));
+    const remotes = readRemotes(local.root);
+    const names = Object.keys(remotes);
+    const chosen = chooseRemote(remotes, name);
+    const spec = chosen === undefined ? undefined : remotes[chosen];
+    if (chosen === undefined || spec === undefined) {
+      return yield* Effect.fail(
+        new RemoteError({
+          detail: chosen === undefined
+            ? names.length === 0
+              ? 'Cannot choose a remote: this store has none; add one with "cairn remote add origin s3://bucket/prefix"'
+              : `Cannot choose a remote among ${names.join(", ")}; pass --remote NAME`
+            : `Cannot use remote "${chosen}": this store has no such remote ("cairn remote ls" lists them)`,
+        }),
+      );
+    }
+    const where = parseRemoteUrl(spec.url);
+    if ("problem" in where) {
+      return yield* Effect.fail(
+        new RemoteError({ detail: `Cannot use remote "${chosen}": ${where.problem}` }),
+      );
+    }
+    const { layerS3 } = yield* Effect.promise(() => import("../store/s3/layer_s3.ts"));
+    const { ObjectStore } = yield* Effect.promise(() => import("../store/object_store.ts"));
+    const context = yield* Layer.build(
+      layerS3({
+        bucket: where.bucket,
+        prefix: where.prefix,
+        create,
+        ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
+      }),
+    );
+    return { remote: Context.get(context, ObjectStore), name: chosen, url: spec.url };
+  });
 
 /** A progress line on stderr when it is a terminal (redrawn at most every 250 ms). */
 export const progressLine = (

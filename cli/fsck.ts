@@ -7,6 +7,7 @@
  *
  * @module
  */
+import * as Console from "effect/Console";
 import * as Effect from "effect/Effect";
 import * as Command from "effect/cli/Command";
 import * as Flag from "effect/cli/Flag";
@@ -15,9 +16,60 @@ import type { RepairResult } from "../lib/query/repair.ts";
 import { formatBytes } from "../lib/query/render_lineage.ts";
 import { ExitCode } from "./_report.ts";
 import { jsonFlag, plural, printJson, printLines, short, style, table } from "./_output.ts";
-import { queries, storeFlag, withStore } from "./_store.ts";
+import { objectStore, queries, storeFlag, withStore } from "./_store.ts";
+import { openRemote } from "./_remote.ts";
 
-const report = (r: FsckReport): string[] => {
+/** fsck's report, with what the store's remote holds of what the store lacks. */
+type Checked = FsckReport & {
+  /** The remote asked, and how many of the objects the store names and lacks it holds. */
+  readonly remote?: { readonly name: string; readonly held: number };
+};
+
+// Objects the store names and lacks are asked of its remote ($CAIRN_REMOTE, else
+// origin, else the only one): bytes a pull without --all left there are no problem.
+// A remote that cannot be asked leaves them "missing", and says why on stderr.
+const onRemote = (result: FsckReport) =>
+  Effect.gen(function* () {
+    const lacking = [
+      ...new Set(result.problems.filter((p) => p.kind === "missing").map((p) => p.subject)),
+    ];
+    if (lacking.length === 0) return result as Checked;
+    const local = yield* objectStore;
+    const { chooseRemote, readRemotes } = yield* Effect.promise(() =>
+      import("../store/remotes.ts")
+    );
+    const name = Effect.try(() =>
+      chooseRemote(readRemotes(local.root), Deno.env.get("CAIRN_REMOTE"))
+    )
+      .pipe(Effect.orElseSucceed(() => undefined));
+    const chosen = yield* name;
+    if (chosen === undefined) return result as Checked;
+    const absent = yield* Effect.scoped(
+      Effect.flatMap(openRemote(local, chosen, false), ({ remote }) => remote.missing(lacking)),
+    ).pipe(
+      Effect.map((ids) => new Set(ids)),
+      Effect.catch((e) =>
+        Effect.as(
+          Console.error(
+            `[cairn] fsck: could not ask remote "${chosen}" for the ${
+              plural(lacking.length, "object")
+            } this store lacks (${e.message}); they are reported missing`,
+          ),
+          undefined,
+        )
+      ),
+    );
+    if (absent === undefined) return result as Checked;
+    const problems = result.problems.filter((p) => p.kind !== "missing" || absent.has(p.subject));
+    return {
+      ...result,
+      ok: problems.length === 0,
+      problems,
+      remote: { name: chosen, held: lacking.filter((id) => !absent.has(id)).length },
+    } as Checked;
+  });
+
+const report = (r: Checked): string[] => {
   const lines = [
     `${plural(r.objects, "object")} (${plural(r.byKind.blob, "blob")}, ${
       plural(r.byKind.tree, "tree")
@@ -28,6 +80,13 @@ const report = (r: FsckReport): string[] => {
       plural(r.indexEntries, "index entry", "index entries")
     }, ${plural(r.tmpFiles, "temp file")}`,
   ];
+  if (r.remote && r.remote.held > 0) {
+    lines.push(
+      `${plural(r.remote.held, "object")} named here ${
+        r.remote.held === 1 ? "is" : "are"
+      } on remote "${r.remote.name}" only (a pull without --all leaves the bytes there; "cairn pull --all" brings them)`,
+    );
+  }
   if (r.ok) return [...lines, style.green("ok: no problems found")];
   const counts = new Map<string, number>();
   for (const p of r.problems) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
@@ -118,7 +177,7 @@ export const fsckCommand = Command.make(
           if (result.left.length > 0) return yield* new ExitCode({ code: 1 });
           return;
         }
-        const result = yield* (yield* queries).checkStore({ quick });
+        const result = yield* onRemote(yield* (yield* queries).checkStore({ quick }));
         yield* json ? printJson(result) : printLines(report(result));
         if (!result.ok) return yield* new ExitCode({ code: 1 });
       }),

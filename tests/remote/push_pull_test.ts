@@ -5,6 +5,7 @@
 // byte, after which the same program on the second store is all cache hits.
 import assert from "node:assert/strict";
 import * as Effect from "effect/Effect";
+import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { runDemo } from "../cli/_fixture.ts";
 import { cairnWith, closure, inRemote, inStore, json, ok, withDirs } from "./_cli.ts";
 import { remoteTest, s3Server } from "./_server.ts";
@@ -77,6 +78,14 @@ remoteTest(
     }),
 );
 
+// The objects the store's records name and it lacks (its own fsck's "missing").
+const namedAndLacking = (root: string) =>
+  inStore(root, (s) =>
+    Effect.map(
+      s.fsck({ quick: true }),
+      (r) => [...new Set(r.problems.filter((p) => p.kind === "missing").map((p) => p.subject))],
+    ));
+
 remoteTest(
   "pull brings the records and refs without the bytes (lineage works), --all every byte; then the program is all hits",
   () =>
@@ -116,6 +125,16 @@ remoteTest(
       const inB = await inStore(b, (s) => s.listObjects());
       assert.deepEqual([...inB].sort(), records, "the records only, no bytes");
       assert.equal(pulled.cacheEntries, 0, "no cache entry names outputs that are not here");
+      // fsck asks the remote about what the store names and lacks: the bytes the pull
+      // left there are not problems, and it says how many there are.
+      const lazy = JSON.parse((await cairnWith(["fsck", "--store", b, "--json"])).stdout);
+      assert.deepEqual(lazy.problems, []);
+      assert.equal(lazy.ok, true);
+      // What the store names and lacks, as the store's own fsck sees it (it asks no remote).
+      const lacking = await namedAndLacking(b);
+      assert.ok(lacking.length > 0);
+      assert.deepEqual(lazy.remote, { name: "origin", held: lacking.length });
+      assert.match((await cairnWith(["fsck", "--store", b])).stdout, /on remote "origin" only/);
       assert.equal(
         await inStore(b, (s) => s.readRef("remotes/origin/scenarios/demo")),
         ran.record,
@@ -144,5 +163,29 @@ remoteTest(
       const unknown = await cairnWith(["pull", "nosuch", "--store", b]);
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /no such scenario/);
+
+      // A store pulled without the bytes, and an object the remote lost too: that one is
+      // missing, said as such (exit 1); the others are on the remote.
+      const c = `${dir}/c`;
+      await inStore(c, (s) => s.listRefs());
+      await ok(["remote", "add", "origin", url, "--endpoint", s3Server().endpoint, "--store", c]);
+      await ok(["pull", "demo", "--store", c]);
+      const lost = (await namedAndLacking(c))[0]!;
+      await s3Server().client.send(
+        new DeleteObjectCommand({
+          Bucket: BUCKET,
+          Key: `${prefix}/objects/${lost.slice(0, 2)}/${lost.slice(2)}`,
+        }),
+      );
+      const damaged = await cairnWith(["fsck", "--store", c, "--json"]);
+      assert.equal(damaged.code, 1);
+      const report = JSON.parse(damaged.stdout);
+      assert.equal(report.ok, false);
+      assert.deepEqual(
+        [...new Set(report.problems.map((p: { kind: string; subject: string }) => p.subject))],
+        [lost],
+      );
+      assert.ok(report.problems.every((p: { kind: string }) => p.kind === "missing"));
+      assert.equal(report.remote.held, lacking.length - 1);
     }),
 );
