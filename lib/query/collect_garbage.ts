@@ -20,6 +20,9 @@ import * as Effect from "effect/Effect";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import { type StoreError, storeError, UnreadableRoot } from "../../store/errors.ts";
 import type { GcOptions, GcReport } from "../../store/gc.ts";
+import type { ObjectId, ObjectKind } from "../../store/object_id.ts";
+import type { StoreRecord } from "../../store/record.ts";
+import { typedLinks } from "../remote/typed_links.ts";
 import { withObjectFacts } from "./_object_facts.ts";
 import { type ScenarioEntry, scenarioEntryOf } from "./scenarios.ts";
 
@@ -31,8 +34,10 @@ export interface CollectOptions {
   readonly keepLast?: number;
   /** Drop scenario records that started more than this long ago. */
   readonly olderThanMs?: number;
-  /** Unreachable objects younger than this are kept (default one hour). */
+  /** Unreachable objects younger than this are kept (default one hour; a remote's: 7 days). */
   readonly graceMs?: number;
+  /** Reflog entries younger than this are roots (default 90 days). */
+  readonly reflogExpiryMs?: number;
 }
 
 /** What was kept and removed. */
@@ -90,6 +95,10 @@ const countFrom = (
     return n;
   });
 
+// The kinds of a record's links its format says, so a remote's gc reads no blob.
+const linkKinds = (record: StoreRecord): ReadonlyMap<ObjectId, ObjectKind> =>
+  new Map(typedLinks(record).flatMap((l) => (l.kind ? [[l.id, l.kind] as const] : [])));
+
 /** Runs gc, applying the scenario retention policy when one is given. */
 export const collectGarbage = (
   options: CollectOptions = {},
@@ -100,9 +109,14 @@ export const collectGarbage = (
     const base = {
       dryRun: options.dryRun ?? false,
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+      ...(options.reflogExpiryMs !== undefined ? { reflogExpiryMs: options.reflogExpiryMs } : {}),
+      linkKinds,
     };
+    // Object facts live in a local store's query index; a remote (a URL) has none.
     const gc = (options: GcOptions) =>
-      withObjectFacts((facts) => store.gc({ ...options, ...(facts ? { facts } : {}) }));
+      /^[a-z][a-z0-9+.-]*:\/\//.test(store.root)
+        ? store.gc(options)
+        : withObjectFacts((facts) => store.gc({ ...options, ...(facts ? { facts } : {}) }));
     if (!policy) return { ...(yield* gc(base)), scenarioRecordsDropped: 0 };
     const cutoff = options.olderThanMs === undefined
       ? undefined

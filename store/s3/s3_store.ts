@@ -5,9 +5,9 @@
  * costs ~90 ms to import, which no command that stays local should pay).
  *
  * What a bucket cannot do is refused with `Unsupported` rather than pretended: no
- * local gc, fsck or repair (remote gc marks from refs with a grace period and is a
- * separate command), and `protect` only says whether the ids are present — a remote
- * has no live sessions to protect.
+ * fsck or repair, and `protect` only says whether the ids are present — a remote
+ * has no live sessions to protect. gc is the disk store's with the bucket's
+ * limits made up for (`s3_gc.ts`): a grace period on Last-Modified, no lock.
  *
  * @module
  */
@@ -33,6 +33,7 @@ import { decodeTree } from "../tree_decoder.ts";
 import { type Bucket, describe, getObject, headObject, listKeys, putObject } from "./_bucket.ts";
 import { idOfObjectKey, keysOf, S3_FORMAT_LINE } from "./_keys.ts";
 import { materializeS3, putS3Dir, putS3File } from "./s3_files.ts";
+import { s3Gc } from "./s3_gc.ts";
 import { s3Index } from "./s3_index.ts";
 import {
   refreshS3Lease,
@@ -261,12 +262,36 @@ const makeS3Api = (ctx: S3Context): ObjectStoreApi => {
       }),
     protect: (ids) =>
       Effect.forEach(ids, has, { concurrency: 16 }).pipe(Effect.map((all) => all.every(Boolean))),
-    gc: () =>
-      unsupported(
-        url,
-        "collect garbage",
-        "a remote store is not collected like a local one (other machines may be mid-upload); remote gc, with a grace period, is not there yet",
-      ),
+    gc: (options) =>
+      Effect.scoped(Effect.gen(function* () {
+        // The lease keeps a second gc off, and its Last-Modified is "now" on the
+        // server's clock, which stamped every age gc compares.
+        const held = yield* Effect.acquireRelease(
+          tryS3Lease(ctx, "gc"),
+          (held) => (held ? Effect.ignore(releaseS3Lease(ctx, held)) : Effect.void),
+        );
+        if (!held) {
+          const holder = yield* s3LeaseHolder(ctx, "gc");
+          return yield* Effect.fail(storeError(
+            new Unsupported({
+              op: "collect garbage",
+              backend: url,
+              detail: `another gc is running on it${
+                holder ? ` (process ${holder.pid} on ${holder.host})` : ""
+              }; wait for it to finish`,
+            }),
+          ));
+        }
+        yield* Effect.forkScoped(
+          Effect.sleep(LEASE_REFRESH_MS).pipe(
+            Effect.andThen(refreshS3Lease(ctx, held)),
+            Effect.repeat({ while: (ours) => ours }),
+            Effect.ignore,
+          ),
+        );
+        const stamp = yield* headObject(ctx.bucket, ctx.keys.lease("gc"));
+        return yield* s3Gc(ctx, options ?? {}, stamp?.lastModifiedMs ?? Date.now());
+      })),
     fsck: () =>
       unsupported(
         url,
