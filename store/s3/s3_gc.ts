@@ -101,7 +101,7 @@ export const s3Gc = (
       : (extra as ReadonlyMap<ObjectId, string>);
     for (const [id, label] of extraEntries) addRoot(id, label, true);
     // Reflog entries: `logs/<name>/.<seq>`, one object each.
-    const logs = ctx.keys.reflog("");
+    const logs = ctx.keys.logs;
     const entryKeys = (yield* listKeys(ctx.bucket, logs)).flatMap(({ key }) => {
       const m = /^(.+)\/\.\d{12}$/.exec(key.slice(logs.length));
       return m && !(handled.has(m[1]!) && !moved.has(m[1]!)) ? [{ key, name: m[1]! }] : [];
@@ -242,8 +242,8 @@ export const s3Gc = (
 
     // Index entries naming an object about to go, or one already gone, first.
     const indexes = new Set(
-      (yield* listKeys(ctx.bucket, ctx.keys.index(""))).flatMap(({ key }) => {
-        const m = /^([a-z0-9_\-]+)\//.exec(key.slice(ctx.keys.index("").length));
+      (yield* listKeys(ctx.bucket, ctx.keys.indexes)).flatMap(({ key }) => {
+        const m = /^([a-z0-9_\-]+)\//.exec(key.slice(ctx.keys.indexes.length));
         return m ? [m[1]!] : [];
       }),
     );
