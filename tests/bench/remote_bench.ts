@@ -15,6 +15,8 @@
 // - `cairn gc --remote --dry-run` over the bucket (no peer).
 //
 // Run alone: `deno run -A tests/bench/remote_bench.ts`.
+import * as Effect from "effect/Effect";
+import { ObjectStore } from "../../store/object_store.ts";
 import { writeRemotes } from "../../store/remotes.ts";
 import { CLI, runDemo } from "../cli/_fixture.ts";
 import { cephProblem, type S3Server, startCeph, stopCeph } from "../remote/_ceph.ts";
@@ -23,6 +25,14 @@ import { formatCount, hasCommand, positiveInt } from "./_measure.ts";
 import { formatTable } from "./_table.ts";
 
 const BUCKET = "cairn-bench";
+
+// An empty store at `root`.
+const createStore = (root: string) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      yield* (yield* ObjectStore).listRefs();
+    }).pipe(Effect.provide(ObjectStore.layer({ root }))),
+  );
 
 // The objects/ files of the store at `root`: count and bytes.
 const storeObjects = (root: string): { count: number; bytes: number } => {
@@ -47,15 +57,16 @@ const timed = async (
   cmd: string,
   args: readonly string[],
   env: Record<string, string>,
+  clearEnv = false,
 ): Promise<{ ms: number; stdout: string }> => {
   const t0 = performance.now();
   const out = await new Deno.Command(cmd, {
     args: [...args],
     env,
+    clearEnv,
     stdout: "piped",
     stderr: "piped",
-  })
-    .output();
+  }).output();
   const ms = performance.now() - t0;
   if (!out.success) {
     throw new Error(
@@ -93,8 +104,7 @@ const section = async (scratch: string, server: S3Server): Promise<SectionResult
   const push = await cairn(["push", "--store", a, "--json"]);
   const pushed = JSON.parse(push.stdout);
   const b = `${scratch}/b`;
-  Deno.mkdirSync(b);
-  await cairn(["runs", "--store", b]); // an empty store
+  await createStore(b);
   addRemote(b);
   const pull = await cairn(["pull", "--all", "--store", b, "--json"]);
   const pulled = JSON.parse(pull.stdout);
@@ -112,13 +122,17 @@ const section = async (scratch: string, server: S3Server): Promise<SectionResult
       RCLONE_CONFIG_CEPH_ACCESS_KEY_ID: server.credentials.accessKeyId,
       RCLONE_CONFIG_CEPH_SECRET_ACCESS_KEY: server.credentials.secretAccessKey,
       RCLONE_CONFIG_CEPH_ENV_AUTH: "false",
-      HOME: scratch, // no user config
+      // Its own environment only: no user config, and no AWS_CA_BUNDLE (which rclone's
+      // S3 client refuses with its own HTTP transport), so the server is plain HTTP.
+      HOME: scratch,
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     };
     const dest = `ceph:${BUCKET}/rclone-${crypto.randomUUID()}/objects`;
     const flags = ["--transfers", "8", "--checkers", "16"];
-    up = (await timed("rclone", ["copy", `${a}/objects`, dest, ...flags], rcloneEnv)).ms;
+    up = (await timed("rclone", ["copy", `${a}/objects`, dest, ...flags], rcloneEnv, true)).ms;
     const back = `${scratch}/rclone-back`;
-    down = (await timed("rclone", ["copy", dest, `${back}/objects`, ...flags], rcloneEnv)).ms;
+    down = (await timed("rclone", ["copy", dest, `${back}/objects`, ...flags], rcloneEnv, true))
+      .ms;
     const copied = storeObjects(back);
     if (copied.count !== total.count) {
       notes.push(`remote: rclone copied back ${copied.count} files of ${total.count}`);
@@ -155,8 +169,7 @@ const section = async (scratch: string, server: S3Server): Promise<SectionResult
   Deno.env.set("AWS_ACCESS_KEY_ID", server.credentials.accessKeyId);
   Deno.env.set("AWS_SECRET_ACCESS_KEY", server.credentials.secretAccessKey);
   const remoteRun = async (root: string) => {
-    Deno.mkdirSync(root);
-    await cairn(["runs", "--store", root]);
+    await createStore(root);
     addRemote(root);
     const t = performance.now();
     const ran = await runDemo(root, { rate: 1.1, n, remote: "origin", log: () => {} });
