@@ -126,6 +126,11 @@ export const s3Gc = (
       return Effect.gen(function* () {
         let k = kind;
         let bytes: Uint8Array | undefined;
+        if (k === undefined && present.get(id)!.size < 8) {
+          // Too short for a range read to be worth it (and radosgw refuses one of an
+          // empty object): read it whole.
+          ({ kind: k, bytes } = yield* identifyObject(ctx, id));
+        }
         if (k === undefined) {
           const head = yield* getObject(ctx.bucket, ctx.keys.object(id), 8);
           if (head === undefined) return { status: "missing" } as const;
