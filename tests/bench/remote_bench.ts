@@ -185,14 +185,18 @@ const section = async (scratch: string, server: S3Server): Promise<SectionResult
     cairn: `${((second - localMs) / steps).toFixed(1)} ms`,
     peer: "local hits, the whole run",
     peerFigure: seconds(localMs),
-    note: `remote run ${seconds(second)}; the process's first ${seconds(first)} (loads the SDK)`,
+    note: `remote run ${seconds(second)}; the first in the process ${
+      seconds(first)
+    } (SDK load included)`,
   });
   rows.push({
-    measure: "downloaded by the all-hit store",
+    measure: "held by the all-hit store afterwards",
     cairn: `${formatCount(got.count)} objects, ${formatCount(got.bytes)} B`,
     peer: "the store's total",
     peerFigure: `${formatCount(total.count)} objects, ${formatCount(total.bytes)} B`,
-    note: `${(100 * got.bytes / total.bytes).toFixed(1)}% of the bytes (records, the final value)`,
+    note: `${
+      (100 * got.bytes / total.bytes).toFixed(1)
+    }% of the bytes: the run records it adopted, its own scenario record and input file`,
   });
 
   const gc = await cairn(["gc", "--remote", "origin", "--dry-run", "--store", a, "--json"]);
