@@ -91,10 +91,15 @@ const remoteGc = (
         import("../lib/query/collect_garbage.ts")
       );
       const { ObjectStore } = yield* Effect.promise(() => import("../store/object_store.ts"));
+      const { typedLinks } = yield* Effect.promise(() => import("../lib/remote/typed_links.ts"));
+      // The record formats say most links' kinds: marking then downloads no blob.
+      const linkKinds = (record: Parameters<typeof typedLinks>[0]) =>
+        new Map(typedLinks(record).flatMap((l) => (l.kind ? [[l.id, l.kind] as const] : [])));
       if (!json && Deno.stderr.isTerminal()) console.error(`collecting garbage on ${name}…`);
-      const result = yield* collectGarbage({ graceMs: REMOTE_GRACE_MS, ...options }).pipe(
-        Effect.provideService(ObjectStore, remoteStore),
-      );
+      const result = yield* collectGarbage({ graceMs: REMOTE_GRACE_MS, linkKinds, ...options })
+        .pipe(
+          Effect.provideService(ObjectStore, remoteStore),
+        );
       yield* json
         ? printJson({ remote: name, url, ...result })
         : printLines(report(result, `${name} (${url})`));

@@ -20,9 +20,6 @@ import * as Effect from "effect/Effect";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import { type StoreError, storeError, UnreadableRoot } from "../../store/errors.ts";
 import type { GcOptions, GcReport } from "../../store/gc.ts";
-import type { ObjectId, ObjectKind } from "../../store/object_id.ts";
-import type { StoreRecord } from "../../store/record.ts";
-import { typedLinks } from "../remote/typed_links.ts";
 import { withObjectFacts } from "./_object_facts.ts";
 import { type ScenarioEntry, scenarioEntryOf } from "./scenarios.ts";
 
@@ -38,6 +35,8 @@ export interface CollectOptions {
   readonly graceMs?: number;
   /** Reflog entries younger than this are roots (default 90 days). */
   readonly reflogExpiryMs?: number;
+  /** The kinds of a record's links its format says (see `GcOptions`; a remote uses them). */
+  readonly linkKinds?: GcOptions["linkKinds"];
 }
 
 /** What was kept and removed. */
@@ -95,10 +94,6 @@ const countFrom = (
     return n;
   });
 
-// The kinds of a record's links its format says, so a remote's gc reads no blob.
-const linkKinds = (record: StoreRecord): ReadonlyMap<ObjectId, ObjectKind> =>
-  new Map(typedLinks(record).flatMap((l) => (l.kind ? [[l.id, l.kind] as const] : [])));
-
 /** Runs gc, applying the scenario retention policy when one is given. */
 export const collectGarbage = (
   options: CollectOptions = {},
@@ -110,7 +105,7 @@ export const collectGarbage = (
       dryRun: options.dryRun ?? false,
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       ...(options.reflogExpiryMs !== undefined ? { reflogExpiryMs: options.reflogExpiryMs } : {}),
-      linkKinds,
+      ...(options.linkKinds ? { linkKinds: options.linkKinds } : {}),
     };
     // Object facts live in a local store's query index; a remote (a URL) has none.
     const gc = (options: GcOptions) =>
