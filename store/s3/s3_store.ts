@@ -25,7 +25,7 @@ import {
   Unsupported,
   UnsupportedStore,
 } from "../errors.ts";
-import { LEASE_REFRESH_MS, leaseNameProblem } from "../lease.ts";
+import { LEASE_REFRESH_MS, LEASE_STALE_MS, leaseNameProblem } from "../lease.ts";
 import type { ObjectId } from "../object_id.ts";
 import type { ObjectStoreApi } from "../object_store.ts";
 import { decodeRecord, encodeRecord } from "../record.ts";
@@ -40,6 +40,7 @@ import {
   releaseS3Lease,
   s3LeaseHolder,
   s3LeaseIsOurs,
+  takeS3LeaseOfDead,
   tryS3Lease,
 } from "./s3_lease.ts";
 import {
@@ -266,8 +267,12 @@ const makeS3Api = (ctx: S3Context): ObjectStoreApi => {
       Effect.scoped(Effect.gen(function* () {
         // The lease keeps a second gc off, and its Last-Modified is "now" on the
         // server's clock, which stamped every age gc compares.
+        // A gc of this host cut off before it released the lease (the server gone) is
+        // known dead by its pid; one of another host only by its lease going stale.
         const held = yield* Effect.acquireRelease(
-          tryS3Lease(ctx, "gc"),
+          tryS3Lease(ctx, "gc").pipe(
+            Effect.flatMap((held) => (held ? Effect.succeed(held) : takeS3LeaseOfDead(ctx, "gc"))),
+          ),
           (held) => (held ? Effect.ignore(releaseS3Lease(ctx, held)) : Effect.void),
         );
         if (!held) {
@@ -278,7 +283,9 @@ const makeS3Api = (ctx: S3Context): ObjectStoreApi => {
               backend: url,
               detail: `another gc is running on it${
                 holder ? ` (process ${holder.pid} on ${holder.host})` : ""
-              }; wait for it to finish`,
+              }; wait for it to finish (a holder on another host that is gone stops holding it ${
+                LEASE_STALE_MS / 1000
+              } s after its last refresh)`,
             }),
           ));
         }
@@ -289,8 +296,9 @@ const makeS3Api = (ctx: S3Context): ObjectStoreApi => {
             Effect.ignore,
           ),
         );
-        const stamp = yield* headObject(ctx.bucket, ctx.keys.lease("gc"));
-        return yield* s3Gc(ctx, options ?? {}, stamp?.lastModifiedMs ?? Date.now());
+        // Listed, not HEAD: a listing's Last-Modified has milliseconds, the header seconds.
+        const stamp = yield* listKeys(ctx.bucket, ctx.keys.lease("gc"), 1);
+        return yield* s3Gc(ctx, options ?? {}, stamp[0]?.lastModifiedMs ?? Date.now());
       })),
     fsck: () =>
       unsupported(
