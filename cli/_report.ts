@@ -60,6 +60,9 @@ export const exitCodeOf = (cause: Cause.Cause<unknown>): number => {
       case "RemoteError":
         stderr(`error: ${oneLine(error.message)}`);
         return 2;
+      case "RemoteUnavailable":
+        stderr(`error: ${oneLine(error.message)}`);
+        return 1;
       case "StoreError": {
         const reason = (error as unknown as { reason: { _tag: string } }).reason._tag;
         stderr(`error: ${oneLine(error.message)}`);

@@ -1,7 +1,7 @@
 /**
  * `cairn push [SCENARIO…] [--remote NAME] [--force]`: send scenarios (default: all)
  * with everything they link to and their cache entries to a remote; exit 1 when a
- * ref was rejected.
+ * ref was rejected. `cairn push --delete SCENARIO…` deletes them from the remote.
  *
  * @module
  */
@@ -36,6 +36,12 @@ export const pushCommand = Command.make(
       Argument.variadic(),
     ),
     remote: remoteFlag,
+    remove: Flag.Boolean("delete").pipe(
+      Flag.withDescription(
+        "Delete the named scenarios from the remote (their refs; remote gc collects the rest)",
+      ),
+      Flag.withDefault(false),
+    ),
     force: Flag.Boolean("force").pipe(
       Flag.withDescription("Replace a remote history that is not an ancestor of this one"),
       Flag.withDefault(false),
@@ -43,9 +49,32 @@ export const pushCommand = Command.make(
     json: jsonFlag,
     store: storeFlag,
   },
-  ({ scenarios, remote, force, json, store }) =>
-    withRemote(store, remote, true, (local, remoteStore, name, url) =>
+  ({ scenarios, remote, remove, force, json, store }) =>
+    withRemote(store, remote, !remove, (local, remoteStore, name, url) =>
       Effect.gen(function* () {
+        if (remove) {
+          const { deleteRemote } = yield* Effect.promise(() =>
+            import("../lib/remote/delete_remote.ts")
+          );
+          const { RemoteError } = yield* Effect.promise(() =>
+            import("../lib/remote/remote_error.ts")
+          );
+          if (scenarios.length === 0) {
+            return yield* Effect.fail(
+              new RemoteError({
+                detail: "Cannot push --delete: name the scenarios to delete from the remote",
+              }),
+            );
+          }
+          const refs = yield* deleteRemote(local, remoteStore, name, scenarios);
+          yield* json ? printJson({ remote: name, url, refs }) : printLines(
+            refs.map((r) =>
+              `  ${r.scenario}: ${r.result} ${short(r.from)}${r.detail ? ` (${r.detail})` : ""}`
+            ),
+          );
+          if (refs.some((r) => r.result === "rejected")) return yield* new ExitCode({ code: 1 });
+          return;
+        }
         const { push } = yield* Effect.promise(() => import("../lib/remote/push.ts"));
         const progress = progressLine(`pushing to ${name}`, json);
         const result = yield* push(local, remoteStore, {
@@ -64,5 +93,6 @@ export const pushCommand = Command.make(
   Command.withExamples([
     { command: "cairn push", description: "Every scenario to origin" },
     { command: "cairn push base --remote team", description: "One scenario to the remote team" },
+    { command: "cairn push --delete old-run", description: "Delete a scenario from origin" },
   ]),
 );

@@ -25,7 +25,8 @@
  * @module
  */
 import { storeError, UnreadableRoot } from "./errors.ts";
-import { isObjectId, type ObjectId } from "./object_id.ts";
+import { isObjectId, type ObjectId, type ObjectKind } from "./object_id.ts";
+import type { StoreRecord } from "./record.ts";
 import { objectPath } from "./layout.ts";
 import type { StoreContext } from "./objects.ts";
 import { listReflogs, listRefs, readReflog } from "./refs.ts";
@@ -65,6 +66,12 @@ export interface GcOptions {
    * reads is handed back to learn.
    */
   readonly facts?: ObjectFacts;
+  /**
+   * The kinds of a record's links, where its format says them. A local store reads
+   * any object cheaply and ignores this; a remote store uses it so that marking never
+   * downloads a blob to learn that it is one.
+   */
+  readonly linkKinds?: (record: StoreRecord) => ReadonlyMap<ObjectId, ObjectKind>;
 }
 
 /** What gc did (or would do, in a dry run). */

@@ -31,8 +31,12 @@ export interface CollectOptions {
   readonly keepLast?: number;
   /** Drop scenario records that started more than this long ago. */
   readonly olderThanMs?: number;
-  /** Unreachable objects younger than this are kept (default one hour). */
+  /** Unreachable objects younger than this are kept (default one hour; a remote's: 7 days). */
   readonly graceMs?: number;
+  /** Reflog entries younger than this are roots (default 90 days). */
+  readonly reflogExpiryMs?: number;
+  /** The kinds of a record's links its format says (see `GcOptions`; a remote uses them). */
+  readonly linkKinds?: GcOptions["linkKinds"];
 }
 
 /** What was kept and removed. */
@@ -100,9 +104,14 @@ export const collectGarbage = (
     const base = {
       dryRun: options.dryRun ?? false,
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+      ...(options.reflogExpiryMs !== undefined ? { reflogExpiryMs: options.reflogExpiryMs } : {}),
+      ...(options.linkKinds ? { linkKinds: options.linkKinds } : {}),
     };
+    // Object facts live in a local store's query index; a remote (a URL) has none.
     const gc = (options: GcOptions) =>
-      withObjectFacts((facts) => store.gc({ ...options, ...(facts ? { facts } : {}) }));
+      /^[a-z][a-z0-9+.-]*:\/\//.test(store.root)
+        ? store.gc(options)
+        : withObjectFacts((facts) => store.gc({ ...options, ...(facts ? { facts } : {}) }));
     if (!policy) return { ...(yield* gc(base)), scenarioRecordsDropped: 0 };
     const cutoff = options.olderThanMs === undefined
       ? undefined

@@ -5,9 +5,10 @@
  * @module
  */
 export { copyObjects, type CopyProgress, type CopyReport } from "./copy_objects.ts";
+export { type DeletedRef, deleteRemote } from "./delete_remote.ts";
 export { push, type PushedRef, type PushOptions, type PushReport } from "./push.ts";
 export { pull, type PulledRef, type PullOptions, type PullReport } from "./pull.ts";
-export { RemoteError } from "./remote_error.ts";
+export { RemoteError, RemoteUnavailable } from "./remote_error.ts";
 export { history, isAncestor } from "./scenario_history.ts";
 export { type TypedLink, typedLinks } from "./typed_links.ts";
 export {

@@ -22,7 +22,8 @@ import { CACHE_INDEX, encodeCacheValue } from "../model/cache_entry.ts";
 import { LINEAGE_INDEX, lineageEntries, summaryOfRecord } from "../model/lineage_entry.ts";
 import { decodeRunRecord } from "../model/run_record.ts";
 import { copyObjects, type CopyProgress } from "./copy_objects.ts";
-import { RemoteError } from "./remote_error.ts";
+import { RemoteError, type RemoteUnavailable } from "./remote_error.ts";
+import { remoteFailures } from "./_unavailable.ts";
 import { isAncestor } from "./scenario_history.ts";
 import { withScratch } from "./_scratch.ts";
 
@@ -65,7 +66,7 @@ export const pull = (
   local: ObjectStoreApi,
   remote: ObjectStoreApi,
   options: PullOptions,
-): Effect.Effect<PullReport, StoreError | RemoteError> =>
+): Effect.Effect<PullReport, StoreError | RemoteError | RemoteUnavailable> =>
   Effect.gen(function* () {
     const heads = new Map(
       (yield* remote.listRefs("scenarios/")).map((r) => [r.name.slice("scenarios/".length), r.id]),
@@ -150,4 +151,4 @@ export const pull = (
       lineageEntries: fresh.length,
       cacheEntries: appended,
     };
-  });
+  }).pipe(remoteFailures("pull", options.remote, remote));

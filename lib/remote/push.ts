@@ -22,7 +22,8 @@ import type { ObjectStoreApi } from "../../store/object_store.ts";
 import { CACHE_INDEX, decodeCacheValue } from "../model/cache_entry.ts";
 import { decodeRunRecord } from "../model/run_record.ts";
 import { copyObjects, type CopyProgress } from "./copy_objects.ts";
-import { RemoteError } from "./remote_error.ts";
+import { RemoteError, type RemoteUnavailable } from "./remote_error.ts";
+import { remoteFailures } from "./_unavailable.ts";
 import { history, isAncestor } from "./scenario_history.ts";
 import { withScratch } from "./_scratch.ts";
 
@@ -68,7 +69,7 @@ export const push = (
   local: ObjectStoreApi,
   remote: ObjectStoreApi,
   options: PushOptions,
-): Effect.Effect<PushReport, StoreError | RemoteError> =>
+): Effect.Effect<PushReport, StoreError | RemoteError | RemoteUnavailable> =>
   Effect.gen(function* () {
     const heads = new Map(
       (yield* local.listRefs("scenarios/")).map((r) => [r.name.slice("scenarios/".length), r.id]),
@@ -106,13 +107,16 @@ export const push = (
       }), { concurrency: 8 });
     const going = plans.filter((p) => p.result !== "up-to-date" && p.result !== "rejected");
 
-    const copied = yield* withScratch(local, (scratch) =>
-      copyObjects(local, remote, going.map((p) => ({ id: p.to, kind: "record" as const })), {
-        bytes: true,
-        trustPresent: true,
-        scratch,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      }));
+    const copied = yield* withScratch(
+      local,
+      (scratch) =>
+        copyObjects(local, remote, going.map((p) => ({ id: p.to, kind: "record" as const })), {
+          bytes: true,
+          trustPresent: true,
+          scratch,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        }),
+    );
 
     // The cache entries of every run the new records name (found again on each push
     // until the ref moves, so an interrupted push's entries are written by the next).
@@ -131,9 +135,7 @@ export const push = (
     const written = yield* Effect.forEach([...runs], (run) =>
       Effect.gen(function* () {
         const record = decodeRunRecord(
-          yield* local.readRecord(run).pipe(Effect.orElseSucceed(() =>
-            undefined
-          )),
+          yield* local.readRecord(run).pipe(Effect.orElseSucceed(() => undefined)),
         );
         if (!record || record.uncached !== undefined) return 0;
         const value = yield* cache.get(record.key);
@@ -176,4 +178,4 @@ export const push = (
       present: copied.present,
       cacheEntries: written.reduce((a: number, b) => a + b, 0),
     };
-  });
+  }).pipe(remoteFailures("push", options.remote, remote));

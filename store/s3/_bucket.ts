@@ -159,6 +159,8 @@ export const copyIfMatch = (b: Bucket, from: string, to: string, etag: string) =
 export interface Listed {
   readonly key: string;
   readonly size: number;
+  /** The server's Last-Modified, in ms since the epoch (on the server's clock). */
+  readonly lastModifiedMs: number;
 }
 
 /** Every key under `prefix`, sorted, page by page (1,000 a page); `max` stops early. */
@@ -182,7 +184,13 @@ export const listKeys = (
           { abortSignal },
         ));
       if (failed(page)) return keys; // no such bucket: nothing under it
-      for (const o of page.Contents ?? []) keys.push({ key: o.Key!, size: o.Size ?? 0 });
+      for (const o of page.Contents ?? []) {
+        keys.push({
+          key: o.Key!,
+          size: o.Size ?? 0,
+          lastModifiedMs: o.LastModified?.getTime() ?? 0,
+        });
+      }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token && keys.length < max);
     return keys;

@@ -16,10 +16,12 @@ export const keysOf = (prefix: string) => ({
   quarantine: (id: ObjectId, unique: string) => `${prefix}quarantine/${id}-${unique}`,
   refs: `${prefix}refs/`,
   ref: (name: string) => `${prefix}refs/${name}`,
+  logs: `${prefix}logs/`,
   // A ref segment never starts with ".", so `.<seq>` cannot be the log of a longer ref name.
   reflog: (name: string) => `${prefix}logs/${name}/`,
   reflogEntry: (name: string, seq: number) =>
     `${prefix}logs/${name}/.${String(seq).padStart(12, "0")}`,
+  indexes: `${prefix}index/`,
   index: (name: string) => `${prefix}index/${name}/`,
   indexKey: (name: string, key: string) => `${prefix}index/${name}/${escapeKey(key)}/`,
   lease: (name: string) => `${prefix}leases/${name}`,

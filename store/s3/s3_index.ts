@@ -58,7 +58,7 @@ const entryKey = (ctx: S3Context, name: string, key: string, value: string) =>
  * a value held in its entry's body is read (in parallel) and checked against the
  * digest its key names — one that does not match, or that is gone, is rejected.
  */
-const scan = (ctx: S3Context, name: string, listPrefix: string) =>
+export const scanS3Index = (ctx: S3Context, name: string, listPrefix: string) =>
   Effect.gen(function* () {
     const base = ctx.keys.index(name);
     const listed = yield* listKeys(ctx.bucket, listPrefix);
@@ -92,7 +92,7 @@ export const s3Index = (ctx: S3Context, name: string): IndexHandle => {
   );
   const guard = <A>(e: Effect.Effect<A, StoreError>) => badName ? Effect.fail(badName) : e;
   const values = (key: string) =>
-    scan(ctx, name, ctx.keys.indexKey(name, key)).pipe(
+    scanS3Index(ctx, name, ctx.keys.indexKey(name, key)).pipe(
       Effect.map(({ groups }) => (groups.get(key) ?? []).map((e) => e.value)),
     );
   const appendMany = (entries: readonly (readonly [string, string])[]) =>
@@ -111,7 +111,7 @@ export const s3Index = (ctx: S3Context, name: string): IndexHandle => {
     appendMany: (entries) => guard(appendMany(entries)),
     snapshot: () =>
       guard(
-        scan(ctx, name, ctx.keys.index(name)).pipe(
+        scanS3Index(ctx, name, ctx.keys.index(name)).pipe(
           Effect.map(({ groups }) =>
             new Map([...groups].map(([k, list]) => [k, list.map((e) => e.value)]))
           ),
@@ -124,7 +124,7 @@ export const s3Index = (ctx: S3Context, name: string): IndexHandle => {
     // many entries as were added meanwhile would go unseen until the copy is rebuilt.)
     tail: (offset) =>
       guard(
-        scan(ctx, name, ctx.keys.index(name)).pipe(
+        scanS3Index(ctx, name, ctx.keys.index(name)).pipe(
           Effect.map(({ groups }) => {
             const all: (readonly [string, string])[] = [];
             for (const [k, list] of groups) for (const e of list) all.push([k, e.value]);
@@ -139,7 +139,7 @@ export const s3Index = (ctx: S3Context, name: string): IndexHandle => {
       ),
     compact: (unique) =>
       guard(Effect.gen(function* () {
-        const { groups, rejected } = yield* scan(ctx, name, ctx.keys.index(name));
+        const { groups, rejected } = yield* scanS3Index(ctx, name, ctx.keys.index(name));
         const superseded: string[] = [];
         for (const list of groups.values()) {
           const seen = new Set<string>();

@@ -12,6 +12,7 @@ import { hostname } from "node:os";
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import type { StoreError } from "../errors.ts";
+import { processIsAlive } from "../_fs.ts";
 import { LEASE_STALE_MS, type LeaseHolder } from "../lease.ts";
 import { deleteObject, getObject, headObject, putObject } from "./_bucket.ts";
 import type { S3Context } from "./s3_objects.ts";
@@ -84,3 +85,24 @@ export const s3LeaseHolder = (ctx: S3Context, name: string) =>
       return m ? { pid: Number(m[1]), host: m[2]! } : undefined;
     }),
   );
+
+/**
+ * Takes lease `name` from a holder on this host whose process is gone (a holder cut
+ * off before it could release it), by compare-and-swap on the version read; undefined
+ * when the holder lives, is on another host, or another breaker won.
+ */
+export const takeS3LeaseOfDead = (
+  ctx: S3Context,
+  name: string,
+): Effect.Effect<S3HeldLease | undefined, StoreError> =>
+  Effect.gen(function* () {
+    const key = ctx.keys.lease(name);
+    const got = yield* getObject(ctx.bucket, key);
+    if (got === undefined) return yield* tryS3Lease(ctx, name);
+    const m = /^(\d+)@(\S+) /.exec(td.decode(got.bytes));
+    if (!m || m[2] !== hostname() || processIsAlive(Number(m[1]))) return undefined;
+    const owner = `${Deno.pid}@${hostname()}`;
+    const body = bodyOf(owner);
+    const broken = yield* putObject(ctx.bucket, key, body, { ifMatch: got.etag });
+    return broken === "precondition" ? undefined : { name, owner, body, etag: broken.etag };
+  });

@@ -5,9 +5,9 @@
  * costs ~90 ms to import, which no command that stays local should pay).
  *
  * What a bucket cannot do is refused with `Unsupported` rather than pretended: no
- * local gc, fsck or repair (remote gc marks from refs with a grace period and is a
- * separate command), and `protect` only says whether the ids are present — a remote
- * has no live sessions to protect.
+ * fsck or repair, and `protect` only says whether the ids are present — a remote
+ * has no live sessions to protect. gc is the disk store's with the bucket's
+ * limits made up for (`s3_gc.ts`): a grace period on Last-Modified, no lock.
  *
  * @module
  */
@@ -25,7 +25,7 @@ import {
   Unsupported,
   UnsupportedStore,
 } from "../errors.ts";
-import { LEASE_REFRESH_MS, leaseNameProblem } from "../lease.ts";
+import { LEASE_REFRESH_MS, LEASE_STALE_MS, leaseNameProblem } from "../lease.ts";
 import type { ObjectId } from "../object_id.ts";
 import type { ObjectStoreApi } from "../object_store.ts";
 import { decodeRecord, encodeRecord } from "../record.ts";
@@ -33,12 +33,14 @@ import { decodeTree } from "../tree_decoder.ts";
 import { type Bucket, describe, getObject, headObject, listKeys, putObject } from "./_bucket.ts";
 import { idOfObjectKey, keysOf, S3_FORMAT_LINE } from "./_keys.ts";
 import { materializeS3, putS3Dir, putS3File } from "./s3_files.ts";
+import { s3Gc } from "./s3_gc.ts";
 import { s3Index } from "./s3_index.ts";
 import {
   refreshS3Lease,
   releaseS3Lease,
   s3LeaseHolder,
   s3LeaseIsOurs,
+  takeS3LeaseOfDead,
   tryS3Lease,
 } from "./s3_lease.ts";
 import {
@@ -261,12 +263,43 @@ const makeS3Api = (ctx: S3Context): ObjectStoreApi => {
       }),
     protect: (ids) =>
       Effect.forEach(ids, has, { concurrency: 16 }).pipe(Effect.map((all) => all.every(Boolean))),
-    gc: () =>
-      unsupported(
-        url,
-        "collect garbage",
-        "a remote store is not collected like a local one (other machines may be mid-upload); remote gc, with a grace period, is not there yet",
-      ),
+    gc: (options) =>
+      Effect.scoped(Effect.gen(function* () {
+        // The lease keeps a second gc off, and its Last-Modified is "now" on the
+        // server's clock, which stamped every age gc compares.
+        // A gc of this host cut off before it released the lease (the server gone) is
+        // known dead by its pid; one of another host only by its lease going stale.
+        const held = yield* Effect.acquireRelease(
+          tryS3Lease(ctx, "gc").pipe(
+            Effect.flatMap((held) => (held ? Effect.succeed(held) : takeS3LeaseOfDead(ctx, "gc"))),
+          ),
+          (held) => (held ? Effect.ignore(releaseS3Lease(ctx, held)) : Effect.void),
+        );
+        if (!held) {
+          const holder = yield* s3LeaseHolder(ctx, "gc");
+          return yield* Effect.fail(storeError(
+            new Unsupported({
+              op: "collect garbage",
+              backend: url,
+              detail: `another gc is running on it${
+                holder ? ` (process ${holder.pid} on ${holder.host})` : ""
+              }; wait for it to finish (a holder on another host that is gone stops holding it ${
+                LEASE_STALE_MS / 1000
+              } s after its last refresh)`,
+            }),
+          ));
+        }
+        yield* Effect.forkScoped(
+          Effect.sleep(LEASE_REFRESH_MS).pipe(
+            Effect.andThen(refreshS3Lease(ctx, held)),
+            Effect.repeat({ while: (ours) => ours }),
+            Effect.ignore,
+          ),
+        );
+        // Listed, not HEAD: a listing's Last-Modified has milliseconds, the header seconds.
+        const stamp = yield* listKeys(ctx.bucket, ctx.keys.lease("gc"), 1);
+        return yield* s3Gc(ctx, options ?? {}, stamp[0]?.lastModifiedMs ?? Date.now());
+      })),
     fsck: () =>
       unsupported(
         url,

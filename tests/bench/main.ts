@@ -8,6 +8,7 @@
  * is removed at the end (a run killed half-way leaves it; the next run clears it).
  *
  * To add a section, write a `Section` in its own file and list it in `SECTIONS`.
+ * `deno task bench NAME…` runs the named sections only.
  *
  * @module
  */
@@ -22,6 +23,7 @@ import { materializeSection } from "./materialize_bench.ts";
 import { objectsSection } from "./objects_bench.ts";
 import { parallelSection } from "./parallel_bench.ts";
 import { queriesSection } from "./queries_bench.ts";
+import { remoteSection } from "./remote_bench.ts";
 import { statCacheSection } from "./stat_cache_bench.ts";
 import type { Bench, Section, SectionResult } from "./_section.ts";
 import { formatCount, hasCommand, positiveInt, settle, writeRandomFile } from "./_measure.ts";
@@ -40,6 +42,7 @@ export const SECTIONS: readonly Section[] = [
   commandSection,
   parallelSection,
   clusterSection,
+  remoteSection,
 ];
 
 const removeIfPresent = (path: string, recursive: boolean): void => {
@@ -157,5 +160,18 @@ export const main = async (sections: readonly Section[] = SECTIONS): Promise<boo
 };
 
 if (import.meta.main) {
-  if (!(await main())) Deno.exitCode = 1;
+  // `deno task bench remote queries` runs those sections only.
+  const unknown = Deno.args.filter((name) => !SECTIONS.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    console.error(
+      `Cannot run section ${unknown.map((u) => `"${u}"`).join(", ")}: there is no such section (${
+        SECTIONS.map((s) => s.name).join(", ")
+      })`,
+    );
+    Deno.exit(2);
+  }
+  const chosen = Deno.args.length > 0
+    ? SECTIONS.filter((s) => Deno.args.includes(s.name))
+    : SECTIONS;
+  if (!(await main(chosen))) Deno.exitCode = 1;
 }

@@ -43,7 +43,7 @@ if [[ $cmd == rgw-stop ]]; then
   exit 0
 fi
 if [[ $cmd == rgw-start ]]; then
-  endpoint=$(sed -n 's/^rgw_frontends = beast endpoint=\(.*:[0-9]*\)$/\1/p' "$conf")
+  endpoint=$(sed -n 's/^rgw_frontends = beast endpoint=\([^ ]*:[0-9]*\).*$/\1/p' "$conf")
   radosgw -c "$conf" -n client.rgw >>"$dir/log/start.log" 2>&1
   for _ in $(seq 1 300); do
     curl -s -o /dev/null "http://$endpoint/" && exit 0
@@ -101,7 +101,9 @@ osd_max_object_namespace_len = 64
 osd_memory_target = 536870912
 [client.rgw]
 pid_file = $dir/run/rgw.pid
-rgw_frontends = beast endpoint=$address:$port
+# tcp_nodelay: without it radosgw's replies on a kept-alive connection wait for the
+# client's delayed ACK (measured: 45 ms a request from the SDK, 6 ms without keep-alive).
+rgw_frontends = beast endpoint=$address:$port tcp_nodelay=1
 rgw_dns_name = $address
 EOF
 ceph_() { ceph -c "$conf" --connect-timeout 5 "$@"; }
