@@ -37,6 +37,7 @@ import type { ObjectFacts } from "./object_facts.ts";
 import { planPruning } from "./_prune_indexes.ts";
 import { sweepTmp } from "./_sweep_tmp.ts";
 import { isNoSpace, lstatOrUndefined, removeIfExists, timeMs } from "./_fs.ts";
+import { gcRoots } from "./_gc_roots.ts";
 
 /** Options for {@linkcode gc}. */
 export interface GcOptions {
@@ -124,25 +125,7 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
     // system's) no object can be too young, and the stat is skipped.
     const needStat = cutoff < fsNow + 60_000;
 
-    // Each root with what named it (for errors); refs and policy roots must exist.
-    const roots = new Map<ObjectId, string>();
-    const strict = new Set<ObjectId>();
-    const addRoot = (id: ObjectId, label: string, mustExist = false) => {
-      if (!roots.has(id)) roots.set(id, label);
-      if (mustExist) strict.add(id);
-    };
-    const handled = options.handledRefs ?? new Map<string, ObjectId>();
-    const moved = new Set<string>();
-    for (const { name, id } of listRefs(ctx.layout)) {
-      if (handled.get(name) === id) continue;
-      if (handled.has(name)) moved.add(name);
-      addRoot(id, `ref "${name}"`, true);
-    }
-    const extra = options.extraRoots ?? [];
-    const extraEntries: Iterable<[ObjectId, string]> = Array.isArray(extra)
-      ? (extra as readonly ObjectId[]).map((id) => [id, "a root the retention policy keeps"])
-      : (extra as ReadonlyMap<ObjectId, string>);
-    for (const [id, label] of extraEntries) addRoot(id, label, true);
+    const { roots, strict, handled, moved, addRoot } = gcRoots(listRefs(ctx.layout), options);
     const expiry = now - (options.reflogExpiryMs ?? 90 * 86_400_000);
     for (const name of listReflogs(ctx.layout)) {
       if (handled.has(name) && !moved.has(name)) continue;

@@ -35,6 +35,7 @@ import { decodeReflogEntry, idOfObjectKey } from "./_keys.ts";
 import { scanS3Index } from "./s3_index.ts";
 import { identifyObject, readVerified, type S3Context } from "./s3_objects.ts";
 import { listS3Refs } from "./s3_refs.ts";
+import { gcRoots } from "../_gc_roots.ts";
 
 const CONCURRENCY = 16;
 
@@ -80,26 +81,8 @@ export const s3Gc = (
     const cutoff = now - (options.graceMs ?? 7 * 86_400_000);
     const expiry = now - (options.reflogExpiryMs ?? 90 * 86_400_000);
 
-    // Roots, each with what named it (for errors); refs and policy roots must exist.
-    const roots = new Map<ObjectId, string>();
-    const strict = new Set<ObjectId>();
-    const addRoot = (id: ObjectId, label: string, mustExist = false) => {
-      if (!roots.has(id)) roots.set(id, label);
-      if (mustExist) strict.add(id);
-    };
-    const handled = options.handledRefs ?? new Map<string, ObjectId>();
-    const moved = new Set<string>();
     const refs = yield* listS3Refs(ctx);
-    for (const { name, id } of refs) {
-      if (handled.get(name) === id) continue;
-      if (handled.has(name)) moved.add(name);
-      addRoot(id, `ref "${name}"`, true);
-    }
-    const extra = options.extraRoots ?? [];
-    const extraEntries: Iterable<[ObjectId, string]> = Array.isArray(extra)
-      ? (extra as readonly ObjectId[]).map((id) => [id, "a root the retention policy keeps"])
-      : (extra as ReadonlyMap<ObjectId, string>);
-    for (const [id, label] of extraEntries) addRoot(id, label, true);
+    const { roots, strict, handled, moved, addRoot } = gcRoots(refs, options);
     // Reflog entries: `logs/<name>/.<seq>`, one object each.
     const logs = ctx.keys.logs;
     const entryKeys = (yield* listKeys(ctx.bucket, logs)).flatMap(({ key }) => {
