@@ -6,20 +6,29 @@ import { layerS3 } from "../../store/s3/layer_s3.ts";
 import { CLI } from "../cli/_fixture.ts";
 import { type S3Server, s3Server } from "./_server.ts";
 
-/** Runs `cairn <args>` with the server's keys in the environment. */
-export const cairnWith = async (args: readonly string[]) => {
+/**
+ * Starts `cairn <args>` with the server's keys in the environment (and `env`), its
+ * output piped: for tests that stop the server while it runs.
+ */
+export const spawnCairn = (args: readonly string[], env: Record<string, string> = {}) => {
   const { credentials } = s3Server();
-  const out = await new Deno.Command(Deno.execPath(), {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--no-config", CLI, ...args],
     env: {
       NO_COLOR: "1",
       CAIRN_PROGRESS: "0",
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      ...env,
     },
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+};
+
+/** Runs `cairn <args>` with the server's keys in the environment. */
+export const cairnWith = async (args: readonly string[]) => {
+  const out = await spawnCairn(args).output();
   const td = new TextDecoder();
   return { code: out.code, stdout: td.decode(out.stdout), stderr: td.decode(out.stderr) };
 };

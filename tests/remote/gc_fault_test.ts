@@ -4,8 +4,8 @@
 // can trust its closure; the next gc finishes the job.
 import assert from "node:assert/strict";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { CLI, runDemo } from "../cli/_fixture.ts";
-import { closure, dangling, inRemote, json, ok, withDirs } from "./_cli.ts";
+import { runDemo } from "../cli/_fixture.ts";
+import { closure, dangling, inRemote, json, ok, spawnCairn, withDirs } from "./_cli.ts";
 import { remoteTest, s3Server, startGateway, stopGateway } from "./_server.ts";
 
 const BUCKET = "cairn-gc-fault";
@@ -42,32 +42,17 @@ remoteTest(
       const total = await countObjects(prefix);
       const live = (await closure(a, "demo")).size;
 
-      const { credentials } = s3Server();
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--no-config",
-          CLI,
-          "gc",
-          "--remote",
-          "origin",
-          "--grace",
-          "0s",
-          "--reflog-expiry",
-          "0s",
-          "--store",
-          a,
-        ],
-        env: {
-          NO_COLOR: "1",
-          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-          AWS_MAX_ATTEMPTS: "2",
-        },
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      const child = spawnCairn([
+        "gc",
+        "--remote",
+        "origin",
+        "--grace",
+        "0s",
+        "--reflog-expiry",
+        "0s",
+        "--store",
+        a,
+      ], { AWS_MAX_ATTEMPTS: "2" });
       const output = child.output();
       let exited = false;
       output.then(() => (exited = true));

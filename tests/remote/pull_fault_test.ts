@@ -4,8 +4,8 @@
 // finds nothing wrong, no file in transit is left), no ref moved, and the next pull
 // completes what the first began.
 import assert from "node:assert/strict";
-import { CLI, runDemo } from "../cli/_fixture.ts";
-import { closure, inStore, json, ok, withDirs } from "./_cli.ts";
+import { runDemo } from "../cli/_fixture.ts";
+import { closure, inStore, json, ok, spawnCairn, withDirs } from "./_cli.ts";
 import { remoteTest, s3Server, startGateway, stopGateway } from "./_server.ts";
 
 const BUCKET = "cairn-pull-fault";
@@ -63,19 +63,7 @@ remoteTest(
       }
       await ok(["push", "--store", a]);
 
-      const { credentials } = s3Server();
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--no-config", CLI, "pull", "demo", "--all", "--store", b],
-        env: {
-          NO_COLOR: "1",
-          CAIRN_PROGRESS: "0",
-          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-          AWS_MAX_ATTEMPTS: "2",
-        },
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      const child = spawnCairn(["pull", "demo", "--all", "--store", b], { AWS_MAX_ATTEMPTS: "2" });
       const before = countLocal(b);
       let got = 0;
       for (let i = 0; i < 1200 && got < 20; i++) {

@@ -5,8 +5,8 @@
 // intact, and the next push completes what the first began.
 import assert from "node:assert/strict";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { CLI, runDemo } from "../cli/_fixture.ts";
-import { closure, dangling, inRemote, json, ok, withDirs } from "./_cli.ts";
+import { runDemo } from "../cli/_fixture.ts";
+import { closure, dangling, inRemote, json, ok, spawnCairn, withDirs } from "./_cli.ts";
 import { remoteTest, s3Server, startGateway, stopGateway } from "./_server.ts";
 
 const BUCKET = "cairn-fault";
@@ -31,19 +31,7 @@ remoteTest(
       // The bucket and the store's format file first, so the count below starts at 0.
       await ok(["push", "nosuch-yet", "--store", a]).catch(() => {});
 
-      const { credentials } = s3Server();
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--no-config", CLI, "push", "--store", a, "--json"],
-        env: {
-          NO_COLOR: "1",
-          CAIRN_PROGRESS: "0",
-          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-          AWS_MAX_ATTEMPTS: "2",
-        },
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      const child = spawnCairn(["push", "--store", a, "--json"], { AWS_MAX_ATTEMPTS: "2" });
       let sent = 0;
       for (let i = 0; i < 600 && sent < 20; i++) {
         await new Promise((r) => setTimeout(r, 50));
