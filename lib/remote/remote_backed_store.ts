@@ -50,10 +50,13 @@ export interface RemoteBacking {
   readonly name: string;
   /**
    * The remote store, opened on first use (a run whose steps all hit locally never
-   * loads the SDK); undefined when it cannot be opened (said once; `down` is set).
+   * loads the SDK); undefined when it cannot be opened (said; `down` is set).
    */
   readonly remote: Effect.Effect<ObjectStoreApi | undefined>;
-  /** Set once the remote failed: the rest of the run stays local. */
+  /**
+   * True for a while after the remote failed: meanwhile the run stays local, and
+   * then tries the remote again (see {@linkcode downFor}).
+   */
   down: boolean;
   readonly stats: RemoteReadStats;
   /** Cache entries adopted from the remote, by key (asked once a run). */
@@ -64,15 +67,32 @@ export interface RemoteBacking {
   readonly warn: (line: string) => void;
 }
 
-/** Marks the remote down and says so, the first time. */
+/** Marks the remote down and says so (once each time it goes down). */
 export const remoteFailed = (backing: RemoteBacking, what: string, e: unknown): void => {
   if (backing.down) return;
   backing.down = true;
   backing.warn(
     `[cairn] remote "${backing.name}": ${what} failed (${
       e instanceof Error ? e.message : String(e)
-    }); the run goes on with the local store only`,
+    }); the run goes on with the local store only, and tries the remote again later`,
   );
+};
+
+/**
+ * A `down` flag that clears itself `ms` after it was set: the state of
+ * {@linkcode RemoteBacking.down} (a remote that failed is tried again after that).
+ */
+export const downFor = (ms: number): { down: boolean } => {
+  let since: number | undefined;
+  return {
+    get down() {
+      if (since !== undefined && Date.now() - since >= ms) since = undefined;
+      return since !== undefined;
+    },
+    set down(value: boolean) {
+      since = value ? Date.now() : undefined;
+    },
+  };
 };
 
 /**

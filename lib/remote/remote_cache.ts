@@ -18,6 +18,7 @@ import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
 import * as Scope from "effect/Scope";
+import * as Semaphore from "effect/Semaphore";
 import {
   InvalidInput,
   IoFailure,
@@ -35,6 +36,7 @@ import { copyObjects } from "./copy_objects.ts";
 import { withScratch } from "./_scratch.ts";
 import {
   adopt,
+  downFor,
   download,
   remoteBacked,
   type RemoteBacking,
@@ -98,6 +100,12 @@ export interface RemoteCacheOptions {
   readonly concurrency?: number;
   /** Say nothing when done (the closing line; warnings are always said). */
   readonly quiet?: boolean;
+  /**
+   * How long a remote that failed (or could not be opened) is left alone before it is
+   * tried again, in ms (default 30 s): a long run, or a runner, goes on using the
+   * remote once the server is back.
+   */
+  readonly retryAfterMs?: number;
 }
 
 const stderrLine = (line: string) => {
@@ -150,7 +158,7 @@ const openRemote = (
       Effect.catch((e) =>
         Effect.sync(() => {
           warn(
-            `[cairn] remote "${name}" cannot be opened (${e.message}); the run goes on with the local store only`,
+            `[cairn] remote "${name}" cannot be opened (${e.message}); the run goes on with the local store only, and tries the remote again later`,
           );
           return undefined;
         })
@@ -208,15 +216,38 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
       // scope would run first and close the client under the last uploads.
       const scope = yield* Scope.make();
       yield* Effect.addFinalizer((exit) => Scope.close(scope, exit));
-      const remote = yield* Effect.cached(
-        openRemote(spec, options.name, scope, warn).pipe(
-          Effect.tap((opened) => Effect.sync(() => opened ?? (backing.down = true))),
-        ),
+      // Opened once; a remote that could not be opened is tried again once `down` has
+      // cleared (one opening at a time).
+      const opening = yield* Semaphore.make(1);
+      let opened: ObjectStoreApi | undefined;
+      const remote: Effect.Effect<ObjectStoreApi | undefined> = Effect.suspend(() =>
+        opened !== undefined ? Effect.succeed(opened) : opening.withPermits(1)(
+          Effect.suspend(() =>
+            opened !== undefined
+              ? Effect.succeed(opened)
+              : backing.down
+              ? Effect.succeed(undefined)
+              : openRemote(spec, options.name, scope, warn).pipe(
+                Effect.tap((store) =>
+                  Effect.sync(() => {
+                    if (store) opened = store;
+                    else backing.down = true;
+                  })
+                ),
+              )
+          ),
+        )
       );
+      const state = downFor(options.retryAfterMs ?? 30_000);
       const backing: RemoteBacking = {
         name: options.name,
         remote,
-        down: false,
+        get down() {
+          return state.down;
+        },
+        set down(value: boolean) {
+          state.down = value;
+        },
         stats: { lookups: 0, hits: 0, records: 0, objects: 0, bytes: 0, downloaded: [] },
         adopted: new Map(),
         onRemote: new Set(),

@@ -6,8 +6,9 @@
  * time, and `finish` waits for all of them. A scenario record goes up once the runs
  * queued before it have: its closure, then its ref (`scenario_through.ts`). An upload that fails is a warning: the
  * result is in the local store, which keeps it, and `cairn push` sends it later.
- * After one failure the remote counts as down and the rest are not tried (each would
- * wait out the SDK's retries), only counted.
+ * After a failure the remote counts as down for a while (`retryAfterMs` of the remote
+ * cache) and the uploads meanwhile are not tried (each would wait out the SDK's
+ * retries), only counted; later ones try it again.
  *
  * @module
  */

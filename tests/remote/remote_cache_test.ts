@@ -9,9 +9,10 @@ import assert from "node:assert/strict";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import { Json, Pipeline, read, scenario, step, Text, workers } from "../../mod.ts";
+import { Json, Pipeline, read, RemoteCache, scenario, step, Text, workers } from "../../mod.ts";
 import { ObjectStore } from "../../store/object_store.ts";
 import { layerS3 } from "../../store/s3/layer_s3.ts";
+import { decodeRunRecord } from "../../lib/model/run_record.ts";
 import { sendScenario } from "../../lib/remote/scenario_through.ts";
 import { double, where } from "../lib/pipeline/workers/_steps.ts";
 import { runDemo } from "../cli/_fixture.ts";
@@ -471,6 +472,117 @@ remoteTest(
       assert.deepEqual(done.check.problems, []);
       assert.equal(done.cache.size, 3, "every run's cache entry is there after the push");
       assert.equal(done.check.objects, (await closure(a, "fault")).size);
+    }),
+);
+
+// Steps of a long run during which the S3 gateway goes away and comes back.
+const outageProgram = (tag: string) => {
+  const first = step({
+    name: "first",
+    config: { tag },
+    outputs: { x: Json },
+    run: () => ({ x: 1 }),
+  });
+  const down = step({
+    name: "down",
+    inputs: { x: Json },
+    outputs: { x: Json },
+    run: async ({ x }) => {
+      await stopGateway();
+      return { x: x + 1 };
+    },
+  });
+  const during = step({
+    name: "during",
+    inputs: { x: Json },
+    outputs: { x: Json },
+    run: ({ x }) => ({ x: x * 10 }),
+  });
+  const back = step({
+    name: "back",
+    inputs: { x: Json },
+    outputs: { x: Json },
+    run: async ({ x }) => {
+      await startGateway();
+      await new Promise((r) => setTimeout(r, 1500)); // past the retry interval
+      return { x: x + 3 };
+    },
+  });
+  const after = step({
+    name: "after",
+    inputs: { x: Json },
+    outputs: { x: Json },
+    run: ({ x }) => ({ x: x * 2 }),
+  });
+  return Effect.gen(function* () {
+    const a = yield* first({});
+    const b = yield* down({ x: a.x });
+    const c = yield* during({ x: b.x });
+    const d = yield* back({ x: c.x });
+    return yield* after({ x: d.x });
+  });
+};
+
+remoteTest(
+  "a remote that went away and came back is used again after the retry interval: a long run's later results go up",
+  () =>
+    withDirs(async (dir) => {
+      keysInEnv();
+      Deno.env.set("AWS_MAX_ATTEMPTS", "1");
+      const a = `${dir}/a`;
+      const prefix = `outage/${crypto.randomUUID()}`;
+      await addRemote(a, `s3://${BUCKET}/${prefix}`);
+      const log: string[] = [];
+      const progress = {
+        stepStarted: () => {},
+        stepFinished: () => {},
+        iterationFinished: () => {},
+        scenarioFinished: () => {},
+        log: (l: string) => void log.push(l),
+      };
+      let keys: string[] = [];
+      try {
+        keys = await Effect.runPromise(
+          outageProgram(prefix).pipe(
+            Effect.andThen(
+              Pipeline.use((p) =>
+                Effect.map(p.store.index("cache").snapshot(), (m) => [...m.keys()])
+              ),
+            ),
+            Effect.provide(
+              Pipeline.layer({ progress }).pipe(
+                Layer.provide(
+                  RemoteCache.layer({ name: "origin", retryAfterMs: 1000, log: progress.log }).pipe(
+                    Layer.provide(ObjectStore.layer({ root: a })),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        );
+      } finally {
+        Deno.env.delete("AWS_MAX_ATTEMPTS");
+        await startGateway().catch(() => {}); // already up unless the run failed early
+      }
+      assert.equal(keys.length, 5);
+      const text = log.join("\n");
+      assert.match(
+        text,
+        /remote "origin": .* failed \(.*\); the run goes on with the local store only/,
+      );
+      assert.match(text, /not uploaded; the results are in the local store/);
+      // Which steps' runs went up: "during" ran while the remote was down; "back" and
+      // "after" once it was back and the retry interval had passed.
+      const onRemote = await inRemote(BUCKET, prefix, (s) => s.index("cache").snapshot());
+      const steps = await inStore(a, (s) =>
+        Effect.forEach([...onRemote.keys()], (key) =>
+          Effect.gen(function* () {
+            const value = yield* s.index("cache").get(key);
+            return decodeRunRecord(yield* s.readRecord(value!.slice(0, 64)))!.step;
+          })));
+      assert.ok(!steps.includes("during"), JSON.stringify(steps));
+      assert.ok(steps.includes("back") && steps.includes("after"), JSON.stringify(steps));
+      assert.deepEqual((await inRemote(BUCKET, prefix, dangling)).problems, []);
     }),
 );
 
