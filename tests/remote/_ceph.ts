@@ -48,7 +48,22 @@ const freePort = (hostname: string): number => {
 
 /** Starts a cluster whose gateway listens on `bind` (default 127.0.0.1). */
 export const startCeph = async (options: { readonly bind?: string } = {}): Promise<Ceph> => {
-  const bind = options.bind ?? "127.0.0.1";
+  // A start that fails under a loaded machine (measured: a monitor that never answered,
+  // while other suites started their clusters) is tried again in a new directory on new
+  // ports; the third failure is the error.
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startOnce(options.bind ?? "127.0.0.1");
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      console.error(
+        `note: Ceph did not start (${e instanceof Error ? e.message : e}); starting it again`,
+      );
+    }
+  }
+};
+
+const startOnce = async (bind: string): Promise<Ceph> => {
   const dir = await Deno.makeTempDir({ prefix: "cairn-ceph-" });
   const stop = async () => {
     await new Deno.Command("bash", { args: [SCRIPT, "stop", dir] }).output();
