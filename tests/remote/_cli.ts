@@ -1,6 +1,7 @@
 // The CLI as the remote tests run it (the server's keys in its environment) and
 // looks into the stores it works on.
 import * as Effect from "effect/Effect";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import { layerS3 } from "../../store/s3/layer_s3.ts";
 import { CLI } from "../cli/_fixture.ts";
@@ -72,22 +73,51 @@ export const inRemote = <A>(
     ) as Effect.Effect<A>,
   );
 
+/** Every object `ref` reaches in `store` (records' links, trees' entries). */
+export const reachable = (store: ObjectStoreApi, ref: string) =>
+  Effect.gen(function* () {
+    const seen = new Set<string>();
+    const stack = [(yield* store.readRef(ref))!];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const kind = yield* store.identify(id);
+      if (kind === "record") stack.push(...((yield* store.readRecord(id)).links ?? []));
+      if (kind === "tree") stack.push(...(yield* store.readTree(id)).map((e) => e.id));
+    }
+    return seen;
+  });
+
 /** Every object the scenario's newest record reaches, in the store at `root`. */
 export const closure = (root: string, scenario: string) =>
-  inStore(root, (s) =>
-    Effect.gen(function* () {
-      const seen = new Set<string>();
-      const stack = [(yield* s.readRef(`scenarios/${scenario}`))!];
-      while (stack.length > 0) {
-        const id = stack.pop()!;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const kind = yield* s.identify(id);
-        if (kind === "record") stack.push(...((yield* s.readRecord(id)).links ?? []));
-        if (kind === "tree") stack.push(...(yield* s.readTree(id)).map((e) => e.id));
-      }
-      return seen;
-    }));
+  inStore(root, (s) => reachable(s, `scenarios/${scenario}`));
+
+/**
+ * The objects under `prefix` of `bucket` with their sizes, listed by the raw client
+ * (not the store's code).
+ */
+export const listedObjects = async (
+  bucket: string,
+  prefix: string,
+): Promise<Map<string, number>> => {
+  const out = new Map<string, number>();
+  let token: string | undefined;
+  do {
+    const page = await s3Server().client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: `${prefix}/objects/`,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const o of page.Contents ?? []) {
+      out.set(o.Key!.slice(`${prefix}/objects/`.length).replace("/", ""), o.Size ?? 0);
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+};
 
 export const withDirs = async (f: (dir: string) => Promise<void>) => {
   const dir = Deno.makeTempDirSync({ prefix: "cairn-push-" });

@@ -3,29 +3,23 @@
 // children, cache entries before their runs — so a push that finds an object there
 // can trust its closure; the next gc finishes the job.
 import assert from "node:assert/strict";
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { runDemo } from "../cli/_fixture.ts";
-import { closure, dangling, inRemote, json, ok, spawnCairn, withDirs } from "./_cli.ts";
+import {
+  closure,
+  dangling,
+  inRemote,
+  json,
+  listedObjects,
+  ok,
+  spawnCairn,
+  withDirs,
+} from "./_cli.ts";
 import { remoteTest, s3Server, startGateway, stopGateway } from "./_server.ts";
 
 const BUCKET = "cairn-gc-fault";
 
-const countObjects = async (prefix: string): Promise<number> => {
-  let n = 0;
-  let token: string | undefined;
-  do {
-    const page = await s3Server().client.send(
-      new ListObjectsV2Command({
-        Bucket: BUCKET,
-        Prefix: `${prefix}/objects/`,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    n += page.KeyCount ?? 0;
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return n;
-};
+const countObjects = async (prefix: string): Promise<number> =>
+  (await listedObjects(BUCKET, prefix)).size;
 
 remoteTest(
   "a gc --remote cut off by the server stopping mid-sweep leaves the remote naming only what it holds; the next gc completes",

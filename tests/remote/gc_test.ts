@@ -6,7 +6,6 @@
 // verifies). An upload under way (objects sent, not yet named) survives a gc with
 // a grace period shorter than the age of everything else.
 import assert from "node:assert/strict";
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
@@ -15,48 +14,27 @@ import { copyObjects } from "../../lib/remote/copy_objects.ts";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import { layerS3 } from "../../store/s3/layer_s3.ts";
 import { runDemo } from "../cli/_fixture.ts";
-import { cairnWith, dangling, inRemote, inStore, json, ok, withDirs } from "./_cli.ts";
+import {
+  cairnWith,
+  dangling,
+  inRemote,
+  inStore,
+  json,
+  listedObjects,
+  ok,
+  reachable,
+  withDirs,
+} from "./_cli.ts";
 import { remoteTest, s3Server } from "./_server.ts";
 
 const BUCKET = "cairn-gc";
 
 // Every object the remote's ref reaches, on the remote.
 const remoteClosure = (prefix: string, ref: string) =>
-  inRemote(BUCKET, prefix, (s) =>
-    Effect.gen(function* () {
-      const seen = new Set<string>();
-      const stack = [(yield* s.readRef(ref))!];
-      while (stack.length > 0) {
-        const id = stack.pop()!;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const kind = yield* s.identify(id);
-        if (kind === "record") stack.push(...((yield* s.readRecord(id)).links ?? []));
-        if (kind === "tree") stack.push(...(yield* s.readTree(id)).map((e) => e.id));
-      }
-      return seen;
-    }));
+  inRemote(BUCKET, prefix, (s) => reachable(s, ref));
 
 // The remote's objects with their sizes, listed by the raw client (not the store's code).
-const remoteObjects = async (prefix: string): Promise<Map<string, number>> => {
-  const out = new Map<string, number>();
-  let token: string | undefined;
-  do {
-    const page = await s3Server().client.send(
-      new ListObjectsV2Command({
-        Bucket: BUCKET,
-        Prefix: `${prefix}/objects/`,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    for (const o of page.Contents ?? []) {
-      const rest = o.Key!.slice(`${prefix}/objects/`.length);
-      out.set(rest.replace("/", ""), o.Size ?? 0);
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return out;
-};
+const remoteObjects = (prefix: string) => listedObjects(BUCKET, prefix);
 
 const cachedRuns = (prefix: string) =>
   inRemote(BUCKET, prefix, (s) => s.index("cache").snapshot()).then((snap) =>

@@ -4,19 +4,23 @@
 // every ref's record are there with their whole closures — the local store is
 // intact, and the next push completes what the first began.
 import assert from "node:assert/strict";
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { runDemo } from "../cli/_fixture.ts";
-import { closure, dangling, inRemote, json, ok, spawnCairn, withDirs } from "./_cli.ts";
+import {
+  closure,
+  dangling,
+  inRemote,
+  json,
+  listedObjects,
+  ok,
+  spawnCairn,
+  withDirs,
+} from "./_cli.ts";
 import { remoteTest, s3Server, startGateway, stopGateway } from "./_server.ts";
 
 const BUCKET = "cairn-fault";
 
-const countObjects = async (prefix: string): Promise<number> => {
-  const out = await s3Server().client.send(
-    new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/objects/` }),
-  );
-  return out.KeyCount ?? 0;
-};
+const countObjects = async (prefix: string): Promise<number> =>
+  (await listedObjects(BUCKET, prefix)).size;
 
 remoteTest(
   "a push cut off by the server stopping mid-push leaves the remote naming only what it fully holds; the next push completes",
