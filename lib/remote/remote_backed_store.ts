@@ -17,7 +17,7 @@
  * @module
  */
 import * as Effect from "effect/Effect";
-import type { StoreError } from "../../store/errors.ts";
+import { IoFailure, type StoreError, storeError } from "../../store/errors.ts";
 import type { ObjectId, ObjectKind } from "../../store/object_id.ts";
 import type { IndexHandle, ObjectStoreApi } from "../../store/object_store.ts";
 import { CACHE_INDEX, decodeCacheValue } from "../model/cache_entry.ts";
@@ -61,11 +61,29 @@ export interface RemoteBacking {
   readonly stats: RemoteReadStats;
   /** Cache entries adopted from the remote, by key (asked once a run). */
   readonly adopted: Map<string, string>;
-  /** Outputs of adopted entries: on the remote (which names only what it holds whole). */
+  /** Runs and outputs of adopted entries: on the remote (which names only what it holds whole). */
   readonly onRemote: Set<ObjectId>;
   /** Writes a warning line. */
   readonly warn: (line: string) => void;
 }
+
+/** A remote operation's failure, as the store's typed error. */
+export const ioFailure = (op: string, name: string, cause: string): StoreError =>
+  storeError(new IoFailure({ op, path: name, cause }));
+
+/** The remote, or a failure saying it cannot be opened (for what must reach it). */
+export const remoteOrFail = (
+  remote: Effect.Effect<ObjectStoreApi | undefined>,
+  name: string,
+  op: string,
+) =>
+  Effect.flatMap(
+    remote,
+    (r) =>
+      r
+        ? Effect.succeed(r)
+        : Effect.fail(ioFailure(op, name, `the remote "${name}" cannot be opened`)),
+  );
 
 /** Marks the remote down and says so (once each time it goes down). */
 export const remoteFailed = (backing: RemoteBacking, what: string, e: unknown): void => {
@@ -164,6 +182,7 @@ export const adopt = (
       if (record) lineage.push(...lineageEntries(id, summaryOfRecord(record)));
     }
     if (lineage.length > 0) yield* local.index(LINEAGE_INDEX).appendMany(lineage);
+    backing.onRemote.add(entry.run);
     for (const output of Object.values(entry.outputs)) backing.onRemote.add(output.id);
     backing.adopted.set(key, value);
   });

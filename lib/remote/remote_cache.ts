@@ -19,13 +19,7 @@ import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
 import * as Scope from "effect/Scope";
 import * as Semaphore from "effect/Semaphore";
-import {
-  InvalidInput,
-  IoFailure,
-  type StoreError,
-  storeError,
-  toStoreError,
-} from "../../store/errors.ts";
+import { InvalidInput, type StoreError, storeError, toStoreError } from "../../store/errors.ts";
 import type { ObjectId } from "../../store/object_id.ts";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import { parseRemoteUrl, readRemotes } from "../../store/remotes.ts";
@@ -38,8 +32,10 @@ import {
   adopt,
   downFor,
   download,
+  ioFailure,
   remoteBacked,
   type RemoteBacking,
+  remoteOrFail,
   type RemoteReadStats,
 } from "./remote_backed_store.ts";
 import type { TypedLink } from "./typed_links.ts";
@@ -165,23 +161,6 @@ const openRemote = (
       ),
     );
   });
-
-const ioFailure = (op: string, name: string, cause: string): StoreError =>
-  storeError(new IoFailure({ op, path: name, cause }));
-
-// The remote, or a failure saying it cannot be opened (for what must reach it).
-const remoteOrFail = (
-  remote: Effect.Effect<ObjectStoreApi | undefined>,
-  name: string,
-  op: string,
-) =>
-  Effect.flatMap(
-    remote,
-    (r) =>
-      r
-        ? Effect.succeed(r)
-        : Effect.fail(ioFailure(op, name, `the remote "${name}" cannot be opened`)),
-  );
 
 /**
  * The remote cache's service (see the module doc).
@@ -316,11 +295,8 @@ export class RemoteCache extends Context.Service<RemoteCache, RemoteCacheApi>()(
         upload: (key, run) => uploads.now(key, run.run, encodeCacheValue(run.run, run.outputs)),
         publish: (links) =>
           Effect.gen(function* () {
-            // What came from the remote is there: the outputs and runs of adopted entries.
-            const adoptedRuns = new Set([...backing.adopted.values()].map((v) => v.slice(0, 64)));
-            const absent = links.filter((l) =>
-              !backing.onRemote.has(l.id) && !adoptedRuns.has(l.id)
-            );
+            // What came from the remote is there: the runs and outputs of adopted entries.
+            const absent = links.filter((l) => !backing.onRemote.has(l.id));
             if (absent.length === 0) return;
             const target = yield* remoteOrFail(remote, options.name, "send inputs");
             yield* withScratch(

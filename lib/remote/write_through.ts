@@ -20,11 +20,16 @@ import * as Semaphore from "effect/Semaphore";
 import type * as Scope from "effect/Scope";
 import type { ObjectId } from "../../store/object_id.ts";
 import type { ObjectStoreApi } from "../../store/object_store.ts";
-import { IoFailure, type StoreError, storeError } from "../../store/errors.ts";
+import type { StoreError } from "../../store/errors.ts";
 import { CACHE_INDEX, decodeCacheValue } from "../model/cache_entry.ts";
 import { copyObjects } from "./copy_objects.ts";
 import { sendScenario } from "./scenario_through.ts";
-import { type RemoteBacking, remoteFailed } from "./remote_backed_store.ts";
+import {
+  ioFailure,
+  type RemoteBacking,
+  remoteFailed,
+  remoteOrFail,
+} from "./remote_backed_store.ts";
 import { withScratch } from "./_scratch.ts";
 
 /** What the write-through sent. */
@@ -171,22 +176,11 @@ export const writeThrough = (
       );
     const now = (key: string, run: ObjectId, value: string) =>
       Effect.gen(function* () {
-        const remote = yield* backing.remote;
-        if (!remote) {
-          return yield* Effect.fail(storeError(
-            new IoFailure({
-              op: "upload run",
-              path: backing.name,
-              cause: `the remote "${backing.name}" cannot be opened`,
-            }),
-          ));
-        }
+        const remote = yield* remoteOrFail(backing.remote, backing.name, "upload run");
         yield* send(remote, key, run, value);
       }).pipe(
         Effect.catchTag("RemoteError", (e) =>
-          Effect.fail(
-            storeError(new IoFailure({ op: "upload run", path: backing.name, cause: e.detail })),
-          )),
+          Effect.fail(ioFailure("upload run", backing.name, e.detail))),
       );
     return {
       stats,
