@@ -36,7 +36,7 @@ import { Executor, type ExecutorApi } from "../executor.ts";
 import { Pipeline, type PipelineApi } from "../pipeline.ts";
 import { findStep } from "../registry.ts";
 import { decodePipelineError } from "../wire_error.ts";
-import { StepEntity } from "./step_entity.ts";
+import { inputLinks, StepEntity } from "./step_entity.ts";
 
 /** Options of the {@linkcode cluster} executor. */
 export interface ClusterOptions {
@@ -173,12 +173,14 @@ export const cluster = (options: ClusterOptions): Layer.Layer<Executor> =>
             // this process) and the runs that made them.
             const remote = pipeline._tag === "Some" ? pipeline.value.remote : undefined;
             if (remote) {
-              yield* remote.publish(sentLinks(invocation)).pipe(Effect.mapError((e) =>
-                failed(
-                  invocation,
-                  `sending its inputs to the remote "${remote.name}" failed: ${e.message}`,
-                )
-              ));
+              yield* remote.publish(inputLinks(invocation, { producers: true })).pipe(
+                Effect.mapError((e) =>
+                  failed(
+                    invocation,
+                    `sending its inputs to the remote "${remote.name}" failed: ${e.message}`,
+                  )
+                ),
+              );
             }
             const waiting = yield* Effect.forkChild(say);
             const reply = yield* make(invocation.key).Execute({ module, invocation }).pipe(
@@ -194,17 +196,6 @@ export const cluster = (options: ClusterOptions): Layer.Layer<Executor> =>
       };
       return api;
     }),
-  );
-
-// The inputs an invocation reads, and the runs that made them (records: whole closures).
-const sentLinks = (invocation: StepInvocation) =>
-  Object.values(invocation.inputs).flatMap((i) =>
-    i
-      ? [
-        { id: i.id, kind: i.kind },
-        ...(i.producer ? [{ id: i.producer, kind: "record" as const }] : []),
-      ]
-      : []
   );
 
 // The replied run, readable here: in this store already (the runner shares it), or

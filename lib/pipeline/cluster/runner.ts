@@ -49,7 +49,7 @@ import { applyEnv, failureOf, importOnce, refusal } from "../remote_run.ts";
 import { usable } from "../step.ts";
 import { encodePipelineError } from "../wire_error.ts";
 import { RunnerError } from "./runner_error.ts";
-import { type ExecuteReply, StepEntity } from "./step_entity.ts";
+import { type ExecuteReply, inputLinks, StepEntity } from "./step_entity.ts";
 
 /** What a runner logs: one event per line (`--json` prints them as JSON). */
 export type RunnerEvent =
@@ -159,7 +159,12 @@ const handle = (
     const exit = yield* Effect.exit(
       Effect.andThen(
         // The inputs' bytes this store lacks, in one parallel download.
-        remote ? Effect.mapError(remote.fetch(inputLinks(invocation)), pipelineError) : Effect.void,
+        remote
+          ? Effect.mapError(
+            remote.fetch(inputLinks(invocation, { producers: false })),
+            pipelineError,
+          )
+          : Effect.void,
         inProcess(pipeline).execute(invocation),
       ),
     );
@@ -172,10 +177,6 @@ const handle = (
     if (Exit.hasInterrupts(exit)) return yield* Effect.interrupt;
     return failedReply(failureOf(invocation, exit));
   });
-
-// The blobs and trees an invocation reads.
-const inputLinks = (invocation: StepInvocation) =>
-  Object.values(invocation.inputs).flatMap((i) => (i ? [{ id: i.id, kind: i.kind }] : []));
 
 // With a remote, the run (and its cache entry) uploaded before the reply names it — the
 // pipeline on another host reads it from there; the error to reply when that failed.

@@ -51,3 +51,21 @@ export const Execute = Rpc.make("Execute", {
 
 /** The entity type runners serve and the `cluster` executor sends to. */
 export const StepEntity = Entity.make("cairn/Step", [Execute]);
+
+/**
+ * The blobs and trees an invocation reads, with (`producers`) the runs that made them:
+ * what a runner with a store of its own downloads (the objects), and what the pipeline
+ * sends the remote first (their whole closures).
+ */
+export const inputLinks = (
+  invocation: StepInvocation,
+  options: { readonly producers: boolean },
+) =>
+  Object.values(invocation.inputs).flatMap((i) =>
+    i
+      ? [
+        { id: i.id, kind: i.kind },
+        ...(options.producers && i.producer ? [{ id: i.producer, kind: "record" as const }] : []),
+      ]
+      : []
+  );
