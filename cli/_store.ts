@@ -75,8 +75,11 @@ export const withStore = <A, E>(
     ),
   );
 
-// The remote a read-only command reads through, if the store has one.
-const remoteToRead = (root: string) =>
+/**
+ * The remote a read-only command reads through or asks (`$CAIRN_REMOTE`, else
+ * `origin`, else the only one), if the store has it; none with a damaged remotes file.
+ */
+export const remoteToRead = (root: string) =>
   Effect.promise(() => import("../store/remotes.ts")).pipe(
     Effect.map(({ chooseRemote, readRemotes }) => {
       let remotes: ReturnType<typeof readRemotes>;

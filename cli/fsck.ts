@@ -16,7 +16,7 @@ import type { RepairResult } from "../lib/query/repair.ts";
 import { formatBytes } from "../lib/query/render_lineage.ts";
 import { ExitCode } from "./_report.ts";
 import { jsonFlag, plural, printJson, printLines, short, style, table } from "./_output.ts";
-import { objectStore, queries, storeFlag, withStore } from "./_store.ts";
+import { objectStore, queries, remoteToRead, storeFlag, withStore } from "./_store.ts";
 import { openRemote } from "./_remote.ts";
 
 /** fsck's report, with what the store's remote holds of what the store lacks. */
@@ -35,14 +35,7 @@ const onRemote = (result: FsckReport) =>
     ];
     if (lacking.length === 0) return result as Checked;
     const local = yield* objectStore;
-    const { chooseRemote, readRemotes } = yield* Effect.promise(() =>
-      import("../store/remotes.ts")
-    );
-    const name = Effect.try(() =>
-      chooseRemote(readRemotes(local.root), Deno.env.get("CAIRN_REMOTE"))
-    )
-      .pipe(Effect.orElseSucceed(() => undefined));
-    const chosen = yield* name;
+    const chosen = yield* remoteToRead(local.root);
     if (chosen === undefined) return result as Checked;
     const absent = yield* Effect.scoped(
       Effect.flatMap(openRemote(local, chosen, false), ({ remote }) => remote.missing(lacking)),
