@@ -22,7 +22,16 @@ export interface LineageMark {
 export const clearLineage = (db: DatabaseSync): void => {
   // Made again after the bulk load (query_index.ts), which is faster than keeping them.
   for (const index of QUERY_INDEX_OBJECTS.indexes) db.exec(`DROP INDEX IF EXISTS ${index}`);
-  for (const table of ["run_summaries", "run_outputs", "run_inputs", "produced", "consumed"]) {
+  for (
+    const table of [
+      "run_summaries",
+      "run_texts",
+      "run_outputs",
+      "run_inputs",
+      "produced",
+      "consumed",
+    ]
+  ) {
     db.exec(`DELETE FROM ${table}`);
   }
   db.exec("DELETE FROM step_runs");
@@ -32,11 +41,11 @@ export const clearLineage = (db: DatabaseSync): void => {
 // JSON: binding seven values per row from here cost more than the rest of the row).
 const OUTPUT_ROWS = `INSERT INTO run_outputs (seq, ord, name, artifact, kind, codec, size)
   SELECT r.seq, o.id, o.key, o.value->>'id', o.value->>'kind', o.value->>'codec', o.value->>'size'
-  FROM run_summaries r, json_each(r.summary, '$.outputs') o`;
+  FROM run_texts r, json_each(r.summary, '$.outputs') o`;
 const INPUT_ROWS = `INSERT INTO run_inputs (seq, ord, name, artifact, kind, codec, size, producer)
   SELECT r.seq, i.id, i.key, i.value->>'id', i.value->>'kind', i.value->>'codec', i.value->>'size',
     i.value->>'producer'
-  FROM run_summaries r, json_each(r.summary, '$.inputs') i`;
+  FROM run_texts r, json_each(r.summary, '$.inputs') i`;
 
 // The absorbing of one pass. A run met for the first time is a buffered row, and its
 // outputs and inputs are made from the summaries once the pass is over; a run the
@@ -44,12 +53,14 @@ const INPUT_ROWS = `INSERT INTO run_inputs (seq, ord, name, artifact, kind, code
 // buffers are flushed, so every change lands in log order.
 class LineageWriter {
   readonly #summaries: BulkInsert;
+  readonly #texts: BulkInsert;
   readonly #produced: BulkInsert;
   readonly #consumed: BulkInsert;
   readonly #steps: BulkInsert;
   readonly #find: StatementSync;
   readonly #update: StatementSync;
-  readonly #drop: StatementSync;
+  readonly #updateText: StatementSync;
+  readonly #drop: StatementSync[];
   readonly #dropRows: StatementSync[];
   readonly #makeRows: StatementSync[];
   readonly #makeAll: StatementSync[];
@@ -66,8 +77,8 @@ class LineageWriter {
       "scenario",
       "started_at",
       "duration_ms",
-      "summary",
     ]);
+    this.#texts = bulkInsert(db, "run_texts", ["seq", "summary"]);
     const edge = (table: string) =>
       bulkInsert(db, table, ["artifact", "run", "seq"], "INSERT OR IGNORE");
     this.#produced = edge("produced");
@@ -83,9 +94,12 @@ class LineageWriter {
     );
     this.#update = db.prepare(
       `UPDATE run_summaries SET step = ?, iteration = ?, scenario = ?, started_at = ?,
-         duration_ms = ?, summary = ? WHERE seq = ?`,
+         duration_ms = ? WHERE seq = ?`,
     );
-    this.#drop = db.prepare("DELETE FROM run_summaries WHERE seq = ?");
+    this.#updateText = db.prepare("UPDATE run_texts SET summary = ? WHERE seq = ?");
+    this.#drop = ["run_summaries", "run_texts"].map((t) =>
+      db.prepare(`DELETE FROM ${t} WHERE seq = ?`)
+    );
     this.#dropRows = ["run_outputs", "run_inputs"].map((t) =>
       db.prepare(`DELETE FROM ${t} WHERE seq = ?`)
     );
@@ -102,7 +116,9 @@ class LineageWriter {
   }
 
   #flush(): void {
-    for (const b of [this.#summaries, this.#produced, this.#consumed, this.#steps]) b.flush();
+    for (const b of [this.#summaries, this.#texts, this.#produced, this.#consumed, this.#steps]) {
+      b.flush();
+    }
   }
 
   /** Absorbs entry `key → value`, the `seq`th of the log. */
@@ -128,7 +144,7 @@ class LineageWriter {
       const held = this.#seqOf(subject);
       if (held !== null) {
         this.#flush();
-        this.#drop.run(held);
+        for (const drop of this.#drop) drop.run(held);
         // Rows of a summary from this pass are only made at its end.
         if (held < this.first) { for (const drop of this.#dropRows) drop.run(held); }
       }
@@ -147,14 +163,15 @@ class LineageWriter {
         s.scenario,
         s.startedAt,
         s.durationMs,
-        json,
       );
+      this.#texts.add(seq, json);
       this.#held.set(run, seq);
       return;
     }
     // The newest value wins in the place of the first (as a Map keeps a key's place).
     this.#flush();
-    this.#update.run(s.step, s.iteration, s.scenario, s.startedAt, s.durationMs, json, held);
+    this.#update.run(s.step, s.iteration, s.scenario, s.startedAt, s.durationMs, held);
+    this.#updateText.run(json, held);
     if (held < this.first) {
       for (const drop of this.#dropRows) drop.run(held);
       for (const make of this.#makeRows) make.run(held);

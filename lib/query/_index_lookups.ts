@@ -13,6 +13,10 @@ import { nodeOfSummary, type RunHead, type RunNode } from "./run_head.ts";
 
 const MIN_LOOKUPS = 1000;
 
+// A run's summary by its id.
+const SUMMARY_OF = `SELECT t.summary FROM run_summaries r JOIN run_texts t ON t.seq = r.seq
+  WHERE ${idKey("r.id")} = ${idKey("?1")} AND r.id = ?1`;
+
 // Rows as arrays: node:sqlite makes them faster than objects (its types lag).
 const arrays = (statement: StatementSync): StatementSync => {
   (statement as unknown as { setReturnArrays(on: boolean): void }).setReturnArrays(true);
@@ -102,8 +106,9 @@ export class SummaryLookups {
     const parsed = this.#parsed.get(id);
     if (parsed !== undefined) return parsed ?? undefined;
     if (!this.#all && ++this.#lookups > this.#budget()) {
-      const rows = arrays(this.#db.prepare("SELECT id, summary FROM run_summaries"))
-        .all() as unknown as [string, string][];
+      const rows = arrays(this.#db.prepare(
+        "SELECT r.id, t.summary FROM run_summaries r JOIN run_texts t ON t.seq = r.seq",
+      )).all() as unknown as [string, string][];
       this.#all = new Map(rows);
     }
     let text: string | undefined;
@@ -112,7 +117,7 @@ export class SummaryLookups {
       this.#all.delete(id); // parsed once: the text need not stay
     } else {
       this.#lookup ??= this.#db.prepare(
-        `SELECT summary FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
+        SUMMARY_OF,
       );
       text = (this.#lookup.get(id) as { summary: string } | undefined)?.summary;
     }
@@ -244,7 +249,7 @@ export class NodeLookups extends Remembered<RunNode> {
 
   protected one(id: string): RunNode | null {
     this.#lookup ??= this.db.prepare(
-      `SELECT summary FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
+      SUMMARY_OF,
     );
     const text = (this.#lookup.get(id) as { summary: string } | undefined)?.summary;
     return text === undefined ? null : nodeOfSummary(JSON.parse(text) as RunSummary);

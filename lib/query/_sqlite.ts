@@ -31,6 +31,7 @@ export const LOCK_WAIT = Schedule.min([
 ]);
 
 const CACHE_KIB = 256 << 10;
+const MMAP_BYTES = 1 << 30;
 
 /** Opens (or creates) the file with the index's settings: WAL, a short busy timeout, a large page cache. */
 export const openDb = (path: string): DatabaseSync => {
@@ -40,6 +41,12 @@ export const openDb = (path: string): DatabaseSync => {
   db.exec("PRAGMA busy_timeout = 100");
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
+  // A statement's undo journal in memory: a catch-up's multi-row inserts wrote one to a
+  // temporary file, as many pages again as the transaction changed.
+  db.exec("PRAGMA temp_store = MEMORY");
+  // Pages read in place from a mapping of the file, not copied in by a read call each
+  // (a walk over every run reads tens of thousands of pages); past this size, read calls.
+  db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
   // Pages are cached up to this much (allocated as used, so a bounded query that reads a
   // few pages stays small): a rebuild inserts at random into B-trees far larger than
   // SQLite's default 2 MB cache, which made it read and write each page many times.

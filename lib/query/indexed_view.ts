@@ -186,7 +186,9 @@ export class IndexedView implements LineageView {
   }
 
   *#streamSummaries(): Generator<[string, RunSummary]> {
-    const rows = this.db.prepare("SELECT id, summary FROM run_summaries ORDER BY seq").iterate();
+    const rows = this.db.prepare(
+      "SELECT r.id, t.summary FROM run_summaries r JOIN run_texts t ON t.seq = r.seq ORDER BY r.seq",
+    ).iterate();
     for (const row of rows as Iterable<{ id: string; summary: string }>) {
       yield [row.id, JSON.parse(row.summary) as RunSummary];
     }
