@@ -84,14 +84,11 @@ export const style = {
 
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
+const SURROGATE = /[\ud800-\udfff]/;
 // Code points, without colour codes (only a surrogate pair is two units for one).
 const width = (text: string): number => {
   const plain = text.includes("\x1b") ? text.replace(ANSI, "") : text;
-  for (let i = 0; i < plain.length; i++) {
-    const unit = plain.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdfff) return [...plain].length;
-  }
-  return plain.length;
+  return SURROGATE.test(plain) ? [...plain].length : plain.length;
 };
 
 /**
@@ -112,17 +109,31 @@ export const table = (
   right: readonly number[] = [],
 ): string[] => {
   const all = header ? [header, ...rows] : rows;
+  // Each cell's width, measured once (a listing can have 100,000 rows).
+  const cellWidths = all.map((row) => row.map(width));
   const widths: number[] = [];
-  for (const row of all) {
-    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, width(cell))));
+  for (const row of cellWidths) {
+    for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i] ?? 0, row[i]!);
   }
-  const line = (row: readonly string[]) =>
-    row.map((cell, i) => {
-      if (i === row.length - 1 && !right.includes(i)) return cell;
-      const pad = " ".repeat((widths[i] ?? 0) - width(cell));
-      return right.includes(i) ? pad + cell : cell + pad;
-    }).join("  ").trimEnd();
-  return [...(header ? [style.bold(line(header))] : []), ...rows.map(line)];
+  const alignRight = widths.map((_, i) => right.includes(i));
+  const line = (row: readonly string[], at: number) => {
+    const measured = cellWidths[at]!;
+    let text = "";
+    for (let i = 0; i < row.length; i++) {
+      const cell = row[i]!;
+      if (i > 0) text += "  ";
+      if (i === row.length - 1 && !alignRight[i]) {
+        text += cell;
+        continue;
+      }
+      const pad = " ".repeat(widths[i]! - measured[i]!);
+      text += alignRight[i] ? pad + cell : cell + pad;
+    }
+    return text.trimEnd();
+  };
+  const lines = all.map(line);
+  if (header) lines[0] = style.bold(lines[0]!);
+  return lines;
 };
 
 /** The first 12 characters of an id, as every listing shows ids. */

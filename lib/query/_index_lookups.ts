@@ -37,6 +37,9 @@ export const lookupBudget = (db: DatabaseSync, fixed?: number): () => number => 
   };
 };
 
+const listOf = (runs: string | string[] | undefined): readonly string[] | undefined =>
+  typeof runs === "string" ? [runs] : runs;
+
 /** The runs that produced (or consumed) each artifact, in log order, as the table says. */
 export class EdgeLookups {
   readonly #db: DatabaseSync;
@@ -44,7 +47,9 @@ export class EdgeLookups {
   readonly #budget: () => number;
   readonly #seen = new Map<string, readonly string[] | undefined>();
   #lookup: StatementSync | undefined;
-  #all: Map<string, string[]> | undefined;
+  // Once read whole: an artifact's one run as itself (most have one), more as a list —
+  // tens of thousands of one-element lists were a good part of a big walk's garbage.
+  #all: Map<string, string | string[]> | undefined;
   #lookups = 0;
 
   /** Lookups in `table` of `db`, read whole after `budget()` of them. */
@@ -56,23 +61,24 @@ export class EdgeLookups {
 
   /** The runs of `artifact`, oldest first; undefined for none. */
   get(artifact: string): readonly string[] | undefined {
-    if (this.#all) return this.#all.get(artifact);
+    if (this.#all) return listOf(this.#all.get(artifact));
     if (this.#seen.has(artifact)) return this.#seen.get(artifact);
     if (++this.#lookups > this.#budget()) {
       // In rowid order, which is log order: rows are only ever appended, as the log
       // is read (see the schema), so no sort is needed.
-      const all = new Map<string, string[]>();
+      const all = new Map<string, string | string[]>();
       const rows = arrays(
         this.#db.prepare(`SELECT artifact, run FROM ${this.#table} ORDER BY rowid`),
       ).all() as unknown as [string, string][];
       for (const [a, run] of rows) {
         const runs = all.get(a);
-        if (runs) runs.push(run);
-        else all.set(a, [run]);
+        if (runs === undefined) all.set(a, run);
+        else if (typeof runs === "string") all.set(a, [runs, run]);
+        else runs.push(run);
       }
       this.#all = all;
       this.#seen.clear();
-      return all.get(artifact);
+      return listOf(all.get(artifact));
     }
     this.#lookup ??= this.#db.prepare(
       `SELECT run FROM ${this.#table}
