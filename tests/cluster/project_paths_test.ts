@@ -117,49 +117,72 @@ const read = (id: string) =>
 const count = (events: readonly { event: string }[], event: string) =>
   events.filter((e) => e.event === event).length;
 
-sandboxTest(
-  "a runner in a copy of the project at another path, without this path, runs every miss by its address; a replay is all hits",
-  async () => {
-    await withCluster("project at another path", async (sql, store, dir) => {
-      const copy = copyProject(`${dir}/elsewhere/cairn`, [STEPS]);
-      assert.ok(!seenInSandbox(copy, `${ROOT}/${STEPS}`), "the sandbox hides this project");
-      assert.ok(seenInSandbox(copy, `${copy}/${STEPS}`), "the sandbox shows the copy");
-      // Started away from both (its project is its --module's).
-      const runner = await startRunner(sql, store, {}, `${copy}/${STEPS}`, {
-        spawn: sandboxed(copy),
-        root: copy,
-        cwd: "/",
-      });
-      try {
-        const values = { a: 1, b: 2, c: 3, d: 4 };
-        const program = sweep("doubling", values, (x) =>
-          Effect.gen(function* () {
-            const d = yield* double({ x: yield* input.value(x) });
-            return { y: yield* read(d.y.id), pid: yield* read(d.pid.id) };
-          }));
-        const layer = () => Pipeline.layerDisk({ root: store, executor: cluster({ sql }) });
-        const first = await Effect.runPromise(program.pipe(Effect.provide(layer())));
-        const refused = runner.events.flatMap((e) => e.event === "refused" ? [e.detail] : []);
-        assert.deepEqual(refused, [], "the runner refused nothing");
-        for (const [label, x] of Object.entries(values)) {
-          const got = first[label as keyof typeof first]!;
-          assert.equal(got.y, 2 * x);
-          assert.equal(got.pid, runner.pid, `${label} ran on the runner in the copy`);
-        }
-        assert.equal(count(runner.events, "done"), 4, "the runner ran the four misses");
-        const said = runner.events.length;
-        const again = await Effect.runPromise(program.pipe(Effect.provide(layer())));
-        assert.deepEqual(again, first);
-        assert.deepEqual(
-          runner.events.slice(said).filter((e) => e.event !== "shards" && e.event !== "log"),
-          [],
-          "the replay sent the runner nothing",
-        );
-      } finally {
-        await runner.stop();
+// How the runner in the copy is started: its --module (a path in the copy, or none) and
+// its working directory (in the copy, or "/").
+interface Start {
+  readonly module: string | null;
+  readonly cwd: string;
+}
+
+const missesRunInTheCopy = (start: Start) => async () => {
+  await withCluster("project at another path", async (sql, store, dir) => {
+    const copy = copyProject(`${dir}/elsewhere/cairn`, [STEPS]);
+    assert.ok(!seenInSandbox(copy, `${ROOT}/${STEPS}`), "the sandbox hides this project");
+    assert.ok(seenInSandbox(copy, `${copy}/${STEPS}`), "the sandbox shows the copy");
+    const at = (path: string) => path === "/" ? path : `${copy}/${path}`;
+    const runner = await startRunner(
+      sql,
+      store,
+      {},
+      start.module === null ? null : at(start.module),
+      { spawn: sandboxed(copy), root: copy, cwd: at(start.cwd) },
+    );
+    try {
+      const values = { a: 1, b: 2, c: 3, d: 4 };
+      const program = sweep("doubling", values, (x) =>
+        Effect.gen(function* () {
+          const d = yield* double({ x: yield* input.value(x) });
+          return { y: yield* read(d.y.id), pid: yield* read(d.pid.id) };
+        }));
+      const layer = () => Pipeline.layerDisk({ root: store, executor: cluster({ sql }) });
+      const first = await Effect.runPromise(program.pipe(Effect.provide(layer())));
+      const refused = runner.events.flatMap((e) => e.event === "refused" ? [e.detail] : []);
+      assert.deepEqual(refused, [], "the runner refused nothing");
+      for (const [label, x] of Object.entries(values)) {
+        const got = first[label as keyof typeof first]!;
+        assert.equal(got.y, 2 * x);
+        assert.equal(got.pid, runner.pid, `${label} ran on the runner in the copy`);
       }
-    });
-  },
+      assert.equal(count(runner.events, "done"), 4, "the runner ran the four misses");
+      const said = runner.events.length;
+      const again = await Effect.runPromise(program.pipe(Effect.provide(layer())));
+      assert.deepEqual(again, first);
+      assert.deepEqual(
+        runner.events.slice(said).filter((e) => e.event !== "shards" && e.event !== "log"),
+        [],
+        "the replay sent the runner nothing",
+      );
+      const ready = runner.events.find((e) => e.event === "ready");
+      assert.deepEqual(ready?.event === "ready" && ready.projects, [copy], "its project: the copy");
+    } finally {
+      await runner.stop();
+    }
+  });
+};
+
+sandboxTest(
+  "a runner in a copy of the project at another path, without this path, runs every miss (its --module declares the step); a replay is all hits",
+  missesRunInTheCopy({ module: STEPS, cwd: "/" }),
+);
+
+sandboxTest(
+  "a runner in a copy of the project at another path finds the step's module by its address under its --module's project",
+  missesRunInTheCopy({ module: "mod.ts", cwd: "/" }),
+);
+
+sandboxTest(
+  "a runner started without --module in a directory of a copy of the project finds the step's module by its address under that project",
+  missesRunInTheCopy({ module: null, cwd: "lib/pipeline" }),
 );
 
 sandboxTest(
@@ -188,7 +211,8 @@ sandboxTest(
         const message = error.message;
         assert.ok(message.includes(`${STEPS}#double`), `names the address: ${message}`);
         assert.ok(message.includes(`${copy}/${STEPS}`), `names the path it looked at: ${message}`);
-        assert.match(message, /start the runner in a checkout of the same project/);
+        assert.match(message, /start the runners .* in a checkout of the same project/);
+        assert.match(message, /nor does .*\(the pipeline.s path\)/);
         assert.equal(count(runner.events, "refused"), 1, "the runner refused it");
         assert.equal(count(runner.events, "done"), 0);
       } finally {
