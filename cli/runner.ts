@@ -2,8 +2,9 @@
  * `cairn runner --sql URL [--module FILE]... [--store PATH] [--remote NAME] [--host H]
  * [--port N] [--drain SECONDS] [--json]`: a cluster runner (see `lib/pipeline/cluster/runner.ts`)
  * that runs the misses a pipeline with the `cluster` executor sends. It runs in a
- * process of its own under the pipeline project's deno.json, so that the modules'
- * imports resolve as they do for the pipeline; SIGTERM and SIGINT are passed on (the
+ * process of its own under the pipeline project's deno.json (the first module's
+ * project, else the current directory's: where it finds the steps' modules), so that
+ * the modules' imports resolve as they do for the pipeline; SIGTERM and SIGINT are passed on (the
  * runner drains, then exits).
  *
  * @module
@@ -15,7 +16,7 @@ import * as Flag from "effect/cli/Flag";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { projectOf } from "../lib/identity/project.ts";
+import { runnerProjects } from "../lib/pipeline/cluster/step_module.ts";
 import { jsonFlag } from "./_output.ts";
 import { storeFlag } from "./_store.ts";
 
@@ -28,9 +29,10 @@ const cairnRoot = (): string => {
   return dir;
 };
 
-// The deno.json the runner must run under: the first module's project's, else cairn's.
+// The deno.json the runner must run under: its project's (the first module's, else the
+// current directory's: where it finds the steps' modules), else cairn's.
 const configFor = (modules: readonly string[], root: string): string | undefined => {
-  const roots = [...modules.slice(0, 1).map((m) => projectOf(resolve(m)).root), root];
+  const roots = [runnerProjects(modules.slice(0, 1), Deno.cwd())[0]!, root];
   return roots.flatMap((r) => ["deno.json", "deno.jsonc"].map((n) => `${r}/${n}`))
     .find((p) => existsSync(p));
 };
@@ -86,7 +88,9 @@ export const runnerCommand = Command.make(
       Flag.withMetavar("URL"),
     ),
     module: Flag.String("module").pipe(
-      Flag.withDescription("A pipeline module to import at start (repeat for several)"),
+      Flag.withDescription(
+        "A pipeline module to import at start (repeat for several). The runner finds the modules of the steps it is sent by their project-relative addresses under this module's project (the nearest directory above it with a deno.json), so the project may sit at another path than on the pipeline's host; without --module, under the project of the directory it starts in",
+      ),
       Flag.withMetavar("FILE"),
       Flag.atLeast(0),
     ),
@@ -137,6 +141,12 @@ export const runnerCommand = Command.make(
     {
       command: "cairn runner --sql postgres://postgres@127.0.0.1/postgres --module pipeline.ts",
       description: "A runner on this host, port 34431",
+    },
+    {
+      command:
+        "cd /scratch/alice/proj && cairn runner --sql postgres://postgres@db-host/postgres --remote origin --host $(hostname)",
+      description:
+        "A runner on another host, in its own checkout of the pipeline's project (at any path)",
     },
   ]),
 );

@@ -1,5 +1,7 @@
 // Runner processes for the cluster tests: `runner_main.ts --json` under the project's
-// deno.json, importing the tests' steps (or another module); each is stopped by its pid.
+// deno.json (this one, or a copy of it elsewhere), importing the tests' steps (or another
+// module, or none); each is stopped by the pid it says it has (a sandbox's wrapper
+// process may stand between).
 import type { RunnerEvent } from "../../lib/pipeline/cluster/mod.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -12,7 +14,7 @@ export interface RunnerProcess {
   readonly port: number;
   /** Every event so far. */
   readonly events: (RunnerEvent & { at: string })[];
-  /** Its exit status, once it has ended. */
+  /** Its exit status (or its wrapper's), once it has ended. */
   readonly status: Promise<Deno.CommandStatus>;
   /** Stops it with SIGTERM (drain) and waits; SIGKILL after 30 s. */
   readonly stop: () => Promise<Deno.CommandStatus>;
@@ -53,6 +55,10 @@ export interface RunnerPlace {
   readonly host?: string;
   /** More arguments (`--remote origin`). */
   readonly args?: readonly string[];
+  /** The project it runs from, its `runner_main.ts` and deno.json (default: this one). */
+  readonly root?: string;
+  /** Its working directory (default: this process's). */
+  readonly cwd?: string;
 }
 
 /** Starts a runner; resolves once it says it is ready (within 30 s). */
@@ -60,23 +66,23 @@ export const startRunner = async (
   sql: string,
   store: string,
   env: Record<string, string> = {},
-  module: string = STEPS,
+  module: string | null = STEPS,
   place: RunnerPlace = {},
 ): Promise<RunnerProcess> => {
   const port = freePort();
+  const root = place.root === undefined ? ROOT : `${place.root.replace(/\/$/, "")}/`;
   const child = (place.spawn ?? spawnHere)(Deno.execPath(), [
     "run",
     "--allow-all",
     "--quiet",
     "--config",
-    `${ROOT}deno.json`,
-    MAIN,
+    `${root}deno.json`,
+    root === ROOT ? MAIN : `${root}lib/pipeline/cluster/runner_main.ts`,
     "--sql",
     sql,
     "--store",
     store,
-    "--module",
-    module,
+    ...(module === null ? [] : ["--module", module]),
     "--host",
     place.host ?? "127.0.0.1",
     "--port",
@@ -85,8 +91,10 @@ export const startRunner = async (
     "20",
     "--json",
     ...(place.args ?? []),
-  ], { env: { CAIRN_PROGRESS: "0", ...env } });
+  ], { env: { CAIRN_PROGRESS: "0", ...env }, ...(place.cwd ? { cwd: place.cwd } : {}) });
   const events: (RunnerEvent & { at: string })[] = [];
+  // The runner's own pid, from its "ready" event (the child may be a sandbox's wrapper).
+  let pid = child.pid;
   let ready: () => void = () => {};
   const isReady = new Promise<void>((resolve) => (ready = resolve));
   void (async () => {
@@ -100,14 +108,17 @@ export const startRunner = async (
         try {
           const event = JSON.parse(line);
           events.push(event);
-          if (event.event === "ready") ready();
+          if (event.event === "ready") {
+            pid = event.pid;
+            ready();
+          }
         } catch { /* a step's own output */ }
       }
     }
   })();
   const signal = (s: Deno.Signal) => {
     try {
-      Deno.kill(child.pid, s);
+      Deno.kill(pid, s);
     } catch { /* gone */ }
   };
   const stop = async () => {
@@ -126,7 +137,7 @@ export const startRunner = async (
     await kill();
     throw new Error(`the runner did not start: ${JSON.stringify(started)}`);
   }
-  return { pid: child.pid, port, events, status: child.status, stop, kill };
+  return { pid, port, events, status: child.status, stop, kill };
 };
 
 /**

@@ -77,7 +77,7 @@ const resultOf = (
   if (isRecord(reply) && reply.type === "refused") {
     return Effect.fail(failed(
       invocation,
-      `runner ${runner} cannot run the step at ${invocation.address}: ${reply.reason}; start the runners with the pipeline's current code (cairn runner --module <the pipeline's modules>)`,
+      `runner ${runner} cannot run the step at ${invocation.address}: ${reply.reason}; start the runners with the pipeline's current code, in a checkout of the same project at any path (cairn runner --module <the pipeline's modules there>, or without --module from a directory of it)`,
     ));
   }
   return Effect.fail(failed(

@@ -10,8 +10,9 @@
  * An `Execute` message is idempotent by cache key: a key whose usable run is already
  * in the store (a message redelivered after the runner that ran it died just after
  * recording it, or an invocation another process computed meanwhile) answers with that
- * run, and no second run is recorded. Otherwise the runner imports the step's module
- * (once), checks that its own declaration gives the invocation's key, and runs it.
+ * run, and no second run is recorded. Otherwise the runner finds the step's module by
+ * its address under its own project (see `step_module.ts`), imports it (once), checks
+ * that its own declaration gives the invocation's key, and runs it.
  *
  * Shutting down (SIGTERM in `cairn runner`, interruption here) drains: the runner stops
  * taking messages, lets the ones running finish (up to `drainSeconds`), and releases
@@ -45,15 +46,23 @@ import { CACHE_INDEX, decodeCacheValue } from "../../model/cache_entry.ts";
 import { inProcess } from "../execute.ts";
 import { Pipeline, type PipelineApi } from "../pipeline.ts";
 import type { Progress } from "../progress.ts";
+import { findStep } from "../registry.ts";
 import { applyEnv, failureOf, importOnce, refusal } from "../remote_run.ts";
 import { usable } from "../step.ts";
 import { encodePipelineError } from "../wire_error.ts";
 import { RunnerError } from "./runner_error.ts";
 import { type ExecuteReply, inputLinks, StepEntity } from "./step_entity.ts";
+import { runnerProjects, stepModule } from "./step_module.ts";
 
 /** What a runner logs: one event per line (`--json` prints them as JSON). */
 export type RunnerEvent =
-  | { readonly event: "ready"; readonly address: string; readonly pid: number }
+  | {
+    readonly event: "ready";
+    readonly address: string;
+    readonly pid: number;
+    /** The project roots it finds steps' modules under (see `step_module.ts`). */
+    readonly projects: readonly string[];
+  }
   | {
     readonly event: "done" | "cached" | "failed" | "refused";
     readonly step: string;
@@ -82,7 +91,11 @@ export interface RunnerOptions {
    * each run before it replies (default `$CAIRN_REMOTE`, else none).
    */
   readonly remote?: string;
-  /** Modules to import at start (the pipeline's step modules), so a bad one fails now. */
+  /**
+   * Modules to import at start (the pipeline's step modules), so a bad one fails now;
+   * their project is where the runner finds the modules of the steps it is sent, by
+   * their addresses (with none, the project of the current directory).
+   */
   readonly modules?: readonly string[];
   /** The host other runners and clients reach this runner at (default `localhost`). */
   readonly host?: string;
@@ -112,8 +125,23 @@ const cachedRun = (pipeline: PipelineApi, key: string) =>
     return entry && (yield* usable(pipeline, entry, key, undefined));
   }).pipe(Effect.orElseSucceed(() => undefined));
 
+// The step's module imported (found by its address under the runner's projects, unless
+// a module imported already declared it), or why it cannot be.
+const loaded = (
+  invocation: StepInvocation,
+  projects: readonly string[],
+  sent: string,
+): Effect.Effect<string | undefined> =>
+  Effect.suspend(() => {
+    if (findStep(invocation)) return Effect.succeed(undefined);
+    const module = stepModule(invocation.address!, projects, sent);
+    if ("missing" in module) return Effect.succeed(module.missing);
+    return Effect.promise(() => importOnce(module.path));
+  });
+
 const handle = (
   pipeline: PipelineApi,
+  projects: readonly string[],
   who: string,
   log: (event: RunnerEvent) => void,
   payload: { readonly module: string; readonly invocation: unknown },
@@ -148,7 +176,7 @@ const handle = (
       said("cached");
       return { type: "done", runner: who, cached: true, result: cached } as const;
     }
-    const unloadable = yield* Effect.promise(() => importOnce(payload.module));
+    const unloadable = yield* loaded(invocation, projects, payload.module);
     const reason = unloadable ?? (yield* refusal(invocation, pipeline));
     if (reason !== undefined) {
       said("refused", reason);
@@ -221,6 +249,7 @@ const uploaded = (pipeline: PipelineApi, invocation: StepInvocation, result: Exe
 export const runner = (options: RunnerOptions): Effect.Effect<never, RunnerError> =>
   Effect.gen(function* () {
     const log = options.log ?? (() => {});
+    const projects = runnerProjects(options.modules ?? [], Deno.cwd());
     for (const module of options.modules ?? []) {
       const failed = yield* Effect.promise(() => importOnce(resolve(module)));
       if (failed !== undefined) {
@@ -235,7 +264,7 @@ export const runner = (options: RunnerOptions): Effect.Effect<never, RunnerError
       Effect.gen(function* () {
         const pipeline = yield* Pipeline;
         return StepEntity.of({
-          Execute: ({ payload }) => handle(pipeline, who, log, payload),
+          Execute: ({ payload }) => handle(pipeline, projects, who, log, payload),
         });
       }),
       // One entity per cache key; an idle one is passivated soon.
@@ -265,7 +294,7 @@ export const runner = (options: RunnerOptions): Effect.Effect<never, RunnerError
     const all = entity.pipe(Layer.provideMerge(cluster), Layer.provide(pipeline));
     return yield* Effect.scoped(Effect.gen(function* () {
       const built = yield* Layer.build(all).pipe(Effect.mapError((e) => runnerError(e)));
-      log({ event: "ready", address, pid: Deno.pid });
+      log({ event: "ready", address, pid: Deno.pid, projects });
       yield* Effect.forkScoped(sayShards(Context.get(built, Sharding.Sharding), shards, log));
       yield* Effect.addFinalizer(() => Effect.sync(() => log({ event: "draining", address })));
       return yield* Effect.never;

@@ -17,7 +17,9 @@ import { runner, type RunnerEvent } from "./runner.ts";
 const text = (e: RunnerEvent): string => {
   switch (e.event) {
     case "ready":
-      return `runner ${e.address} (pid ${e.pid}) ready`;
+      return `runner ${e.address} (pid ${e.pid}) ready, steps' modules from ${
+        e.projects.join(", ")
+      }`;
     case "draining":
       return `runner ${e.address} draining: finishing the invocations it runs`;
     case "stopped":

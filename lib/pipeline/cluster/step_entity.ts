@@ -23,7 +23,11 @@ import type { WireError } from "../wire_error.ts";
 
 /** The payload of an `Execute` message. */
 export interface ExecutePayload {
-  /** The step's defining module as the invoking process knows it (absolute path). */
+  /**
+   * The step's defining module as the invoking process knows it (absolute path): a
+   * runner imports the module at the invocation's address under its own project, and
+   * this path only when that is not there (see `step_module.ts`).
+   */
   readonly module: string;
   /** The invocation, as the pipeline process keyed it. */
   readonly invocation: StepInvocation;
