@@ -26,7 +26,7 @@
  */
 
 /** The schema's version; an index of another version is rebuilt. */
-export const QUERY_INDEX_SCHEMA = "cairn-query-index 8";
+export const QUERY_INDEX_SCHEMA = "cairn-query-index 9";
 
 /** The index's file name under the store's `index/` directory. */
 export const QUERY_INDEX_FILE = "query.sqlite";
@@ -45,6 +45,23 @@ export const QUERY_INDEX_FILE = "query.sqlite";
 export const idKey = (column: string): string =>
   `coalesce(substr(unhex(${column}), 1, 8), ${column})`;
 
+/** The suffix of the edge tables' recent part (see {@linkcode QUERY_INDEX_TABLES}). */
+const RECENT = "_recent";
+
+/** The edge tables, each kept as an older and a recent part. */
+export const EDGE_TABLES = ["produced", "consumed", "step_runs"] as const;
+
+/** An edge table's recent part. */
+export const recentOf = (table: (typeof EDGE_TABLES)[number]): string => `${table}${RECENT}`;
+
+/**
+ * An edge table's rows, older part and recent part together, as a subquery of
+ * `columns`: what its readers select from (a constraint on it is pushed into both
+ * parts, each answering from its own indexes). The older rows come first.
+ */
+export const edgeRows = (table: (typeof EDGE_TABLES)[number], columns: string): string =>
+  `(SELECT ${columns} FROM ${table} UNION ALL SELECT ${columns} FROM ${recentOf(table)})`;
+
 /**
  * Tables, each with the key its lookups use. A run's summary is numbered by the
  * position of its entry in the log (`seq`), and its outputs and inputs are keyed by
@@ -52,7 +69,15 @@ export const idKey = (column: string): string =>
  * The edge tables are appended in log order too (their rowid order is their seq
  * order), and looked up through indexes of {@linkcode idKey}s. Scenario records
  * are numbered (`n`) so that their invocations, tags and facets are keyed by a
- * small integer rather than a 64-character id repeated on every row. A summary's
+ * small integer rather than a 64-character id repeated on every row.
+ * The edge tables (`produced`, `consumed`, `step_runs`: keyed by ids, so a new row goes
+ * to a random place in each of their keys) have a recent part (`…_recent`, the same
+ * columns and keys) that a catch-up writes to, and an older part it is moved into in
+ * one go once it holds an eighth as many rows (at least 4,096): a catch-up of 1,000 runs
+ * then dirties the pages of small keys, not a page of each large key per run, and each
+ * older key's pages are written once per move rather than once per catch-up. A row is
+ * in one part only (a catch-up adds no row the older part has), and the recent rows
+ * come after the older ones in log order. A rebuild fills the older part directly. A summary's
  * JSON (~460 bytes) is in `run_texts` under the same seq, not beside its columns: a
  * walk that reads every run's columns then reads a table a tenth the size.
  */
@@ -71,14 +96,23 @@ CREATE TABLE IF NOT EXISTS run_inputs (
   seq INTEGER NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, artifact TEXT,
   kind TEXT, codec TEXT, size INTEGER, producer TEXT, PRIMARY KEY (seq, ord)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS produced (artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS produced_key ON produced (${idKey("artifact")}, ${idKey("run")});
-CREATE TABLE IF NOT EXISTS consumed (artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS consumed_key ON consumed (${idKey("artifact")}, ${idKey("run")});
-CREATE TABLE IF NOT EXISTS step_runs (
+${
+  [""].concat(RECENT).map((suffix) => `
+CREATE TABLE IF NOT EXISTS produced${suffix} (
+  artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS produced${suffix}_key
+  ON produced${suffix} (${idKey("artifact")}, ${idKey("run")});
+CREATE TABLE IF NOT EXISTS consumed${suffix} (
+  artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS consumed${suffix}_key
+  ON consumed${suffix} (${idKey("artifact")}, ${idKey("run")});
+CREATE TABLE IF NOT EXISTS step_runs${suffix} (
   step TEXT NOT NULL, run TEXT NOT NULL, iteration INTEGER, seq INTEGER NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS step_runs_key ON step_runs (step, ${idKey("run")});
-CREATE INDEX IF NOT EXISTS step_runs_seq ON step_runs (step, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS step_runs${suffix}_key ON step_runs${suffix} (step, ${
+    idKey("run")
+  });
+CREATE INDEX IF NOT EXISTS step_runs${suffix}_seq ON step_runs${suffix} (step, seq);`).join("")
+}
 CREATE TABLE IF NOT EXISTS scenario_records (
   n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, status TEXT NOT NULL,
   started_at TEXT NOT NULL, ended_at TEXT NOT NULL, duration_ms REAL NOT NULL, host TEXT NOT NULL,
@@ -156,6 +190,9 @@ export const QUERY_INDEX_OBJECTS = {
     "produced",
     "consumed",
     "step_runs",
+    "produced_recent",
+    "consumed_recent",
+    "step_runs_recent",
     "scenario_records",
     "scenario_invocations",
     "scenario_tags",

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect";
 import type { ObjectStoreApi } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import { decodeRunSummary, LINEAGE_INDEX } from "../model/lineage_entry.ts";
-import { idKey, QUERY_INDEX_OBJECTS } from "../model/query_index_schema.ts";
+import { EDGE_TABLES, idKey, QUERY_INDEX_OBJECTS, recentOf } from "../model/query_index_schema.ts";
 import { type BulkInsert, bulkInsert } from "./_bulk_insert.ts";
 
 /** Where the lineage log was absorbed up to. */
@@ -22,19 +22,32 @@ export interface LineageMark {
 export const clearLineage = (db: DatabaseSync): void => {
   // Made again after the bulk load (query_index.ts), which is faster than keeping them.
   for (const index of QUERY_INDEX_OBJECTS.indexes) db.exec(`DROP INDEX IF EXISTS ${index}`);
-  for (
-    const table of [
-      "run_summaries",
-      "run_texts",
-      "run_outputs",
-      "run_inputs",
-      "produced",
-      "consumed",
-    ]
-  ) {
+  for (const table of ["run_summaries", "run_texts", "run_outputs", "run_inputs"]) {
     db.exec(`DELETE FROM ${table}`);
   }
-  db.exec("DELETE FROM step_runs");
+  for (const table of EDGE_TABLES) {
+    db.exec(`DELETE FROM ${table}`);
+    db.exec(`DELETE FROM ${recentOf(table)}`);
+  }
+};
+
+/** How many rows an edge table's recent part may hold, with `older` rows in its older part. */
+export const recentLimit = (older: number): number => Math.max(4096, Math.floor(older / 8));
+
+// Moves an edge table's recent rows into its older part, in their order, once there
+// are more than `limit` (see the schema).
+const settleRecent = (db: DatabaseSync, limit: (older: number) => number): void => {
+  const count = (table: string) =>
+    (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  for (const table of EDGE_TABLES) {
+    const recent = recentOf(table);
+    const held = count(recent);
+    if (held === 0 || held <= limit(count(table))) continue;
+    const columns = table === "step_runs" ? "step, run, iteration, seq" : "artifact, run, seq";
+    db.exec(`INSERT OR IGNORE INTO ${table} (${columns})
+      SELECT ${columns} FROM ${recent} ORDER BY rowid`);
+    db.exec(`DELETE FROM ${recent}`);
+  }
 };
 
 // A run's outputs and inputs as rows, from its summary in the table (SQLite reads the
@@ -79,16 +92,23 @@ class LineageWriter {
       "duration_ms",
     ]);
     this.#texts = bulkInsert(db, "run_texts", ["seq", "summary"]);
-    const edge = (table: string) =>
-      bulkInsert(db, table, ["artifact", "run", "seq"], "INSERT OR IGNORE");
-    this.#produced = edge("produced");
-    this.#consumed = edge("consumed");
-    this.#steps = bulkInsert(
-      db,
-      "step_runs",
-      ["step", "run", "iteration", "seq"],
-      "INSERT OR IGNORE",
-    );
+    // Into the older part when the index held nothing (a rebuild), else into the
+    // recent part, leaving out a pair the older part holds (its first occurrence).
+    const edge = (table: (typeof EDGE_TABLES)[number], columns: string[]) =>
+      empty
+        ? bulkInsert(db, table, columns, "INSERT OR IGNORE")
+        : bulkInsert(db, recentOf(table), columns, "INSERT OR IGNORE", {
+          table,
+          match: (v) =>
+            `${
+              columns[0] === "step"
+                ? `b.step = ${v("step")}`
+                : `${idKey("b.artifact")} = ${idKey(v("artifact"))}`
+            } AND ${idKey("b.run")} = ${idKey(v("run"))}`,
+        });
+    this.#produced = edge("produced", ["artifact", "run", "seq"]);
+    this.#consumed = edge("consumed", ["artifact", "run", "seq"]);
+    this.#steps = edge("step_runs", ["step", "run", "iteration", "seq"]);
     this.#find = db.prepare(
       `SELECT seq FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
     );
@@ -198,6 +218,7 @@ export const absorbLineage = (
   db: DatabaseSync,
   mark: LineageMark,
   progress?: (done: number, total: number) => void,
+  limit: (older: number) => number = recentLimit,
 ): Effect.Effect<LineageMark, StoreError> =>
   Effect.gen(function* () {
     const index = store.index(LINEAGE_INDEX);
@@ -215,7 +236,7 @@ export const absorbLineage = (
       // Compacted while we read it: start over from the new file.
       if (tail.ino !== ino) {
         w.finish();
-        return yield* absorbLineage(store, db, { ino, end, seq }, progress);
+        return yield* absorbLineage(store, db, { ino, end, seq }, progress, limit);
       }
       for (const [key, value] of tail.entries) w.entry(key, value, seq++);
       const advanced = tail.end > end;
@@ -225,6 +246,7 @@ export const absorbLineage = (
       tail = yield* index.tail(end);
     }
     w.finish();
+    settleRecent(db, limit);
     // Written only when they move: a query that finds nothing new writes nothing (no
     // page to commit, no WAL for the last connection to checkpoint as it closes).
     if (ino !== mark.ino || end !== mark.end || seq !== mark.seq) {

@@ -14,19 +14,37 @@ export interface BulkInsert {
 }
 
 /**
+ * Rows to leave out: those that `match` a row of `table` (`match` is an SQL condition
+ * on that row, `b`, and the new row's columns, named through `v`).
+ */
+export interface Unless {
+  readonly table: string;
+  readonly match: (v: (column: string) => string) => string;
+}
+
+/**
  * A bulk inserter into `table`; `verb` is `INSERT` or `INSERT OR IGNORE` (which, row
- * by row in order, keeps the first of two rows with the same key, as single inserts do).
+ * by row in order, keeps the first of two rows with the same key, as single inserts
+ * do); `unless` leaves out rows another table holds already.
  */
 export const bulkInsert = (
   db: DatabaseSync,
   table: string,
   columns: readonly string[],
   verb: "INSERT" | "INSERT OR IGNORE" | "INSERT OR REPLACE" = "INSERT",
+  unless?: Unless,
 ): BulkInsert => {
   const tuple = `(${columns.map(() => "?").join(", ")})`;
-  const head = `${verb} INTO ${table} (${columns.join(", ")}) VALUES `;
-  const many = db.prepare(head + Array(ROWS_PER_STATEMENT).fill(tuple).join(", "));
-  const one = db.prepare(head + tuple);
+  const head = `${verb} INTO ${table} (${columns.join(", ")}) `;
+  const statement = (n: number) => {
+    const values = `VALUES ${Array(n).fill(tuple).join(", ")}`;
+    if (!unless) return head + values;
+    const v = (column: string) => `v.column${columns.indexOf(column) + 1}`;
+    return `${head}SELECT * FROM (${values}) AS v
+      WHERE NOT EXISTS (SELECT 1 FROM ${unless.table} AS b WHERE ${unless.match(v)})`;
+  };
+  const many = db.prepare(statement(ROWS_PER_STATEMENT));
+  const one = db.prepare(statement(1));
   let pending: SQLInputValue[] = [];
   let rows = 0;
   return {

@@ -7,7 +7,7 @@
 // never reads more than it visits.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { RunSummary } from "../model/lineage_entry.ts";
-import { idKey } from "../model/query_index_schema.ts";
+import { idKey, recentOf } from "../model/query_index_schema.ts";
 import type { ArtifactRef } from "../model/artifact.ts";
 import { nodeOfSummary, type RunHead, type RunNode } from "./run_head.ts";
 
@@ -65,24 +65,30 @@ export class EdgeLookups {
     if (this.#seen.has(artifact)) return this.#seen.get(artifact);
     if (++this.#lookups > this.#budget()) {
       // In rowid order, which is log order: rows are only ever appended, as the log
-      // is read (see the schema), so no sort is needed.
+      // is read, and the recent part's come after the older part's (see the schema),
+      // so no sort is needed.
       const all = new Map<string, string | string[]>();
-      const rows = arrays(
-        this.#db.prepare(`SELECT artifact, run FROM ${this.#table} ORDER BY rowid`),
-      ).all() as unknown as [string, string][];
-      for (const [a, run] of rows) {
-        const runs = all.get(a);
-        if (runs === undefined) all.set(a, run);
-        else if (typeof runs === "string") all.set(a, [runs, run]);
-        else runs.push(run);
+      for (const table of [this.#table, recentOf(this.#table)]) {
+        const rows = arrays(
+          this.#db.prepare(`SELECT artifact, run FROM ${table} ORDER BY rowid`),
+        ).all() as unknown as [string, string][];
+        for (const [a, run] of rows) {
+          const runs = all.get(a);
+          if (runs === undefined) all.set(a, run);
+          else if (typeof runs === "string") all.set(a, [runs, run]);
+          else runs.push(run);
+        }
       }
       this.#all = all;
       this.#seen.clear();
       return listOf(all.get(artifact));
     }
     this.#lookup ??= this.#db.prepare(
-      `SELECT run FROM ${this.#table}
-       WHERE ${idKey("artifact")} = ${idKey("?1")} AND artifact = ?1 ORDER BY seq`,
+      [this.#table, recentOf(this.#table)].map((table) =>
+        `SELECT run, seq FROM ${table} WHERE ${idKey("artifact")} = ${
+          idKey("?1")
+        } AND artifact = ?1`
+      ).join(" UNION ALL ") + " ORDER BY seq",
     );
     const rows = this.#lookup.all(artifact) as { run: string }[];
     const runs = rows.length === 0 ? undefined : rows.map((r) => r.run);

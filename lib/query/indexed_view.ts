@@ -18,6 +18,7 @@ import {
   SummaryLookups,
 } from "./_index_lookups.ts";
 import type { RunHead, RunNode } from "./run_head.ts";
+import { edgeRows } from "../model/query_index_schema.ts";
 
 // A read-only map whose lookups are queries; iterating streams the table.
 class LazyMap<V> implements ReadonlyMap<string, V> {
@@ -125,11 +126,16 @@ export class IndexedView implements LineageView {
         (artifact) => lookups.get(artifact),
         () =>
           grouped(
-            this.prepare(`SELECT artifact AS k, run AS v FROM ${table} ORDER BY artifact, seq`)
-              .iterate() as Iterable<{ k: string; v: string }>,
+            this.prepare(
+              `SELECT artifact AS k, run AS v FROM ${
+                edgeRows(table, "artifact, run, seq")
+              } ORDER BY artifact, seq`,
+            ).iterate() as Iterable<{ k: string; v: string }>,
           ),
         () =>
-          (this.prepare(`SELECT count(DISTINCT artifact) AS n FROM ${table}`).get() as {
+          (this.prepare(
+            `SELECT count(DISTINCT artifact) AS n FROM ${edgeRows(table, "artifact")}`,
+          ).get() as {
             n: number;
           }).n,
       );
@@ -139,7 +145,9 @@ export class IndexedView implements LineageView {
     this.stepRuns = new LazyMap(
       (step) => {
         const rows = this.prepare(
-          "SELECT run, iteration FROM step_runs WHERE step = ? ORDER BY seq",
+          `SELECT run, iteration FROM ${
+            edgeRows("step_runs", "step, run, iteration, seq")
+          } WHERE step = ? ORDER BY seq`,
         ).all(step) as { run: string; iteration: number | null }[];
         return rows.length === 0
           ? undefined
@@ -147,9 +155,10 @@ export class IndexedView implements LineageView {
       },
       () => this.#streamStepRuns(),
       () =>
-        (this.prepare("SELECT count(DISTINCT step) AS n FROM step_runs").get() as {
-          n: number;
-        }).n,
+        (this.prepare(`SELECT count(DISTINCT step) AS n FROM ${edgeRows("step_runs", "step")}`)
+          .get() as {
+            n: number;
+          }).n,
     );
   }
 
@@ -196,7 +205,9 @@ export class IndexedView implements LineageView {
 
   *#streamStepRuns(): Generator<[string, { run: string; iteration: number | null }[]]> {
     const rows = this.db.prepare(
-      "SELECT step AS k, run, iteration FROM step_runs ORDER BY step, seq",
+      `SELECT step AS k, run, iteration FROM ${
+        edgeRows("step_runs", "step, run, iteration, seq")
+      } ORDER BY step, seq`,
     ).iterate() as Iterable<{ k: string; run: string; iteration: number | null }>;
     const pairs = function* () {
       for (const r of rows) yield { k: r.k, v: { run: r.run, iteration: r.iteration } };

@@ -53,6 +53,12 @@ export interface QueryIndexOptions {
    * (default: a sixteenth of the runs, at least 1,000); for tests of both ways.
    */
   readonly lookupBudget?: number;
+  /**
+   * How many rows an edge table's recent part may hold before a catch-up moves them
+   * into its older part (default: an eighth of the older part's rows, at least 4,096);
+   * for tests of both ways.
+   */
+  readonly recentRows?: number;
 }
 
 /** An open query index. */
@@ -139,9 +145,14 @@ const catchUp = (
       };
       const bar = progressBar(options.progress ?? Deno.stderr.isTerminal());
       const from = mark.end;
-      yield* absorbLineage(store, db, mark, (done, total) => bar.update(done, total, from)).pipe(
-        Effect.ensuring(Effect.sync(bar.done)),
-      );
+      const recent = options.recentRows;
+      yield* absorbLineage(
+        store,
+        db,
+        mark,
+        (done, total) => bar.update(done, total, from),
+        recent === undefined ? undefined : () => recent,
+      ).pipe(Effect.ensuring(Effect.sync(bar.done)));
       if (fresh) {
         for (const t of ["scenario_invocations", "scenario_tags", "scenario_facets"]) {
           db.exec(`DELETE FROM ${t}`);

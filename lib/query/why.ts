@@ -15,7 +15,7 @@ import type { LineageView } from "./lineage_view.ts";
 import { QueryError } from "./query_error.ts";
 import { findInvocation } from "./find_invocation.ts";
 import { resolveTarget } from "./resolve_target.ts";
-import { idKey } from "../model/query_index_schema.ts";
+import { edgeRows, idKey } from "../model/query_index_schema.ts";
 import { type IndexedView, isIndexed } from "./indexed_view.ts";
 
 /** An input whose content differs, with the runs that produced each version. */
@@ -97,7 +97,7 @@ const previousIndexed = (
   record: RunRecord,
 ): string | null => {
   const row = view.prepare(
-    `SELECT s.run FROM step_runs s
+    `SELECT s.run FROM ${edgeRows("step_runs", "step, run, iteration, seq")} s
       LEFT JOIN run_summaries r ON ${idKey("r.id")} = ${idKey("s.run")} AND r.id = s.run
       WHERE s.step = ? AND s.run != ? AND s.iteration IS ? AND coalesce(r.started_at, '') <= ?
       ORDER BY (r.scenario IS ?) DESC, r.started_at DESC, s.seq DESC LIMIT 1`,
