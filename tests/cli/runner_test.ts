@@ -7,18 +7,16 @@ import { withTempDir } from "./_fixture.ts";
 import { postgresOrSkip } from "../cluster/_postgres.ts";
 
 const ROOT = fromFileUrl(new URL("../..", import.meta.url).href).replace(/\/$/, "");
+// As `deno task cairn` runs the CLI: the launcher without the project's config.
+const CAIRN = ["run", "-A", "--no-config", `${ROOT}/cli/launch.ts`];
 
 Deno.test("cairn runner with a module that cannot be imported exits 1, naming the module and what to do", async () => {
   await withTempDir(async (dir) => {
     const module = `${dir}/broken.ts`;
     Deno.writeTextFileSync(module, "export const x = ;\n");
-    // As `deno task cairn` runs it: the launcher without the project's config.
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
-        "run",
-        "-A",
-        "--no-config",
-        `${ROOT}/cli/launch.ts`,
+        ...CAIRN,
         "runner",
         "--sql",
         "postgres://postgres@127.0.0.1:1/none",
@@ -98,10 +96,7 @@ Deno.test("cairn runner without --module, started in a project's directory, runs
       // As `deno task cairn` runs it, from a directory inside the project.
       const runner = new Deno.Command(Deno.execPath(), {
         args: [
-          "run",
-          "-A",
-          "--no-config",
-          `${ROOT}/cli/launch.ts`,
+          ...CAIRN,
           "runner",
           "--sql",
           pg.url,

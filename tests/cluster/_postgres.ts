@@ -202,3 +202,23 @@ export const postgresOrSkip = async (
     return undefined;
   }
 };
+
+/**
+ * Runs `f` with a PostgreSQL server, a store path and a directory of its own (all
+ * removed after it); skips, saying why, where PostgreSQL cannot start (fails under CI).
+ */
+export const withCluster = async (
+  what: string,
+  f: (sql: string, store: string, dir: string) => Promise<void>,
+  prefix = "cairn-cluster-",
+): Promise<void> => {
+  const pg = await postgresOrSkip(`the cluster test "${what}"`);
+  if (!pg) return;
+  const dir = Deno.makeTempDirSync({ prefix });
+  try {
+    await f(pg.url, `${dir}/store`, dir);
+  } finally {
+    await pg.stop();
+    Deno.removeSync(dir, { recursive: true });
+  }
+};

@@ -17,7 +17,7 @@ import {
   sweep,
 } from "../../mod.ts";
 import { cluster } from "../../lib/pipeline/cluster/mod.ts";
-import { postgresOrSkip } from "./_postgres.ts";
+import { postgresOrSkip, withCluster } from "./_postgres.ts";
 import { startRunner } from "./_runners.ts";
 import { double, salted, singular, slow, where } from "./_steps.ts";
 
@@ -27,22 +27,6 @@ const read = (id: string) =>
   Effect.flatMap(Pipeline, (p) => p.store.readBlob(id)).pipe(
     Effect.map((b) => JSON.parse(new TextDecoder().decode(b))),
   );
-
-// A PostgreSQL server and a store directory for the test; both removed after it.
-const withCluster = async (
-  what: string,
-  f: (sql: string, store: string, dir: string) => Promise<void>,
-) => {
-  const pg = await postgresOrSkip(`the cluster test "${what}"`);
-  if (!pg) return;
-  const dir = Deno.makeTempDirSync({ prefix: "cairn-cluster-" });
-  try {
-    await f(pg.url, `${dir}/store`, dir);
-  } finally {
-    await pg.stop();
-    Deno.removeSync(dir, { recursive: true });
-  }
-};
 
 const layerOf = (root: string, sql: string) =>
   Pipeline.layerDisk({ root, executor: cluster({ sql }) });

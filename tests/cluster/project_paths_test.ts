@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, realpathSync } from "node:fs";
 import { Effect } from "effect";
 import { input, Pipeline, PipelineError, sweep } from "../../mod.ts";
 import { cluster } from "../../lib/pipeline/cluster/mod.ts";
-import { postgresOrSkip } from "./_postgres.ts";
+import { withCluster } from "./_postgres.ts";
 import { type Spawn, startRunner } from "./_runners.ts";
 import { double } from "./_steps.ts";
 
@@ -92,22 +92,6 @@ const copyProject = (copy: string, modules: readonly string[]): string => {
 const seenInSandbox = (copy: string, path: string): boolean =>
   new Deno.Command("bwrap", { args: [...sandboxArgs(copy), "--", "test", "-e", path] })
     .outputSync().success;
-
-// A PostgreSQL server, a store and a directory for the test; all removed after it.
-const withCluster = async (
-  what: string,
-  f: (sql: string, store: string, dir: string) => Promise<void>,
-) => {
-  const pg = await postgresOrSkip(`the cluster test "${what}"`);
-  if (!pg) return;
-  const dir = Deno.makeTempDirSync({ prefix: "cairn-paths-" });
-  try {
-    await f(pg.url, `${dir}/store`, dir);
-  } finally {
-    await pg.stop();
-    Deno.removeSync(dir, { recursive: true });
-  }
-};
 
 const read = (id: string) =>
   Effect.flatMap(Pipeline, (p) => p.store.readBlob(id)).pipe(
