@@ -111,12 +111,17 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
   }
   const facts = options.facts;
   const now = options.nowMs ?? Date.now();
+  const refs = listRefs(ctx.layout);
+  // What refs name (scenario records) is not taken for a blob by a quick fsck: a
+  // damaged one whose first bytes fit only a blob would pass for one; it is read whole.
+  const named = new Set(refs.map((r) => r.id));
   for (const id of ids) {
     // One lstat tells the mode and whether the file is the one an earlier pass read.
     const info = lstatOrUndefined(objectPath(ctx.layout, id));
     let seen = info && options.quick ? fromFact(facts, id, info) : undefined;
+    if (seen?.status === "ok" && seen.kind === "blob" && named.has(id)) seen = undefined;
     if (!seen) {
-      seen = visit(ctx, id, !options.quick);
+      seen = visit(ctx, id, !options.quick || named.has(id));
       learnFrom(facts, id, seen, now);
     }
     if (seen.status === "missing" || !info) {
@@ -146,7 +151,6 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
       });
     }
   }
-  const refs = listRefs(ctx.layout);
   for (const { name, id } of refs) {
     if (!present(id)) {
       problems.push({ kind: "dangling-ref", subject: name, detail: `points at missing ${id}` });

@@ -142,13 +142,16 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
     const facts = options.facts;
     // Every object present (listed once: nothing is written while gc holds its lock).
     const present = new Set<ObjectId>(listObjects(ctx).ids);
-    const see = (id: ObjectId): Visited => {
+    // `root`: a root is read whole and verified, whatever its first bytes look like: it
+    // is what refs name (a scenario record), and a damaged one taken for a blob would
+    // name nothing, so that everything it names would be swept.
+    const see = (id: ObjectId, root: boolean): Visited => {
       if (facts) {
         // A blob's fact says only that it links nothing, and gc never read a blob's
         // bytes (it takes an object whose first bytes fit only a blob as one): being
         // listed is enough. A record or tree is trusted only while its file is unchanged.
         const fact = facts.get(id);
-        if (fact?.kind === "blob" && present.has(id)) {
+        if (fact?.kind === "blob" && present.has(id) && !root) {
           return { status: "ok", kind: "blob", links: [], size: fact.size };
         }
         const info = lstatOrUndefined(objectPath(ctx.layout, id));
@@ -157,9 +160,9 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
           return { status: "missing" };
         }
         const known = fromFact(facts, id, info);
-        if (known) return known;
+        if (known && !(root && known.status === "ok" && known.kind === "blob")) return known;
       }
-      const seen = visit(ctx, id, false);
+      const seen = visit(ctx, id, root);
       learnFrom(facts, id, seen, now);
       return seen;
     };
@@ -178,7 +181,7 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
         const origin = origins.pop()!;
         if (marked.has(id)) continue;
         marked.add(id);
-        const seen = see(id);
+        const seen = see(id, fromRoots && parent === undefined);
         if (seen.status === "missing") {
           if (fromRoots && parent === undefined && strict.has(id)) {
             throw unreadable(roots.get(id)!, id, null, "is not in the store");

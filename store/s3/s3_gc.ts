@@ -112,17 +112,17 @@ export const s3Gc = (
         if (k === undefined && present.get(id)!.size < 8) {
           // Too short for a range read to be worth it (and radosgw refuses one of an
           // empty object): read it whole.
-          ({ kind: k, bytes } = yield* identifyObject(ctx, id));
+          ({ kind: k, bytes } = yield* identifyObject(ctx, id, !dryRun));
         }
         if (k === undefined) {
           const head = yield* getObject(ctx.bucket, ctx.keys.object(id), 8);
           if (head === undefined) return { status: "missing" } as const;
           const kinds = candidateKinds(head.bytes);
           if (kinds.length === 1) k = "blob";
-          else ({ kind: k, bytes } = yield* identifyObject(ctx, id));
+          else ({ kind: k, bytes } = yield* identifyObject(ctx, id, !dryRun));
         }
         if (k === "blob") return { status: "ok", links: [] } as const;
-        bytes ??= yield* readVerified(ctx, id, k);
+        bytes ??= yield* readVerified(ctx, id, k, !dryRun);
         if (k === "tree") {
           const links = decodeTree(bytes, id).map((e): Link => ({
             id: e.id,
@@ -196,7 +196,12 @@ export const s3Gc = (
       });
 
     const kept = new Set<ObjectId>();
-    const missing = yield* mark([...roots.keys()].map((id) => ({ id })), kept, true);
+    // Roots are named as records (scenario records, what refs name): read and verified
+    // as such, not typed by their first bytes — a damaged record read as a blob would
+    // name nothing, and what it names would go. Another kind of object is probed.
+    const asRecords = (ids: Iterable<ObjectId>) =>
+      [...ids].map((id): Link => ({ id, kind: "record" }));
+    const missing = yield* mark(asRecords(roots.keys()), kept, true);
     const reachable = kept.size - missing;
     const fromRoots = new Set(kept);
 
@@ -208,7 +213,9 @@ export const s3Gc = (
     // Look again: what was named or uploaded while gc marked is kept.
     const refsNow = yield* listS3Refs(ctx);
     const before = new Map(refs.map((r) => [r.name, r.id]));
-    const movedRefs = refsNow.filter((r) => before.get(r.name) !== r.id).map((r) => ({ id: r.id }));
+    const movedRefs = asRecords(
+      refsNow.filter((r) => before.get(r.name) !== r.id).map((r) => r.id),
+    );
     const presentNow = yield* listObjects(ctx);
     const appeared: Link[] = [];
     for (const [id, o] of presentNow) {

@@ -135,8 +135,11 @@ async function* slices(payload: Uint8Array): AsyncGenerator<Uint8Array> {
 const kindOf = (id: ObjectId, bytes: Uint8Array): ObjectKind | undefined =>
   OBJECT_KINDS.find((kind) => hashObject(kind, bytes) === id);
 
-/** Object `id`'s payload if it hashes to `id` as `kind`; fails otherwise (see module doc). */
-export const readVerified = (ctx: S3Context, id: ObjectId, kind: ObjectKind) =>
+/**
+ * Object `id`'s payload if it hashes to `id` as `kind`; fails otherwise (see module
+ * doc). `aside: false` leaves a damaged object where it is (a dry run changes nothing).
+ */
+export const readVerified = (ctx: S3Context, id: ObjectId, kind: ObjectKind, aside = true) =>
   Effect.gen(function* () {
     const got = yield* getObject(ctx.bucket, ctx.keys.object(id));
     if (got === undefined) return yield* Effect.fail(storeError(new ObjectNotFound({ id })));
@@ -147,12 +150,12 @@ export const readVerified = (ctx: S3Context, id: ObjectId, kind: ObjectKind) =>
         storeError(new InvalidObject({ id, detail: `it is a ${actual}, not a ${kind}` })),
       );
     }
-    return yield* damaged(ctx, id, got.etag, hashObject("blob", got.bytes));
+    return yield* damaged(ctx, id, got.etag, hashObject("blob", got.bytes), aside);
   });
 
-const damaged = (ctx: S3Context, id: ObjectId, etag: string, actual: string) =>
+const damaged = (ctx: S3Context, id: ObjectId, etag: string, actual: string, aside = true) =>
   Effect.gen(function* () {
-    const where = yield* setAside(ctx, id, etag);
+    const where = aside ? yield* setAside(ctx, id, etag) : undefined;
     return yield* Effect.fail(
       storeError(
         new IntegrityMismatch({
@@ -165,14 +168,14 @@ const damaged = (ctx: S3Context, id: ObjectId, etag: string, actual: string) =>
     );
   });
 
-/** The kind of object `id`, proven by hashing. */
-export const identifyObject = (ctx: S3Context, id: ObjectId) =>
+/** The kind of object `id`, proven by hashing (`aside` as for {@linkcode readVerified}). */
+export const identifyObject = (ctx: S3Context, id: ObjectId, aside = true) =>
   Effect.gen(function* () {
     const got = yield* getObject(ctx.bucket, ctx.keys.object(id));
     if (got === undefined) return yield* Effect.fail(storeError(new ObjectNotFound({ id })));
     const kind = kindOf(id, got.bytes);
     if (kind !== undefined) return { kind, bytes: got.bytes };
-    return yield* damaged(ctx, id, got.etag, hashObject("blob", got.bytes));
+    return yield* damaged(ctx, id, got.etag, hashObject("blob", got.bytes), aside);
   });
 
 /** Streams blob `id` to `sink`, hashing as it goes; fails at the end if damaged. */

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { decodeCacheValue } from "../../lib/model/cache_entry.ts";
 import { copyObjects } from "../../lib/remote/copy_objects.ts";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
@@ -230,5 +231,51 @@ remoteTest(
         new Set([...live, ...thirdClosure]),
         "what either live scenario reaches, nothing else",
       );
+    }),
+);
+
+remoteTest(
+  "gc --remote over a damaged scenario record stops, saying so, and removes nothing it names; a dry run leaves the record where it is",
+  () =>
+    withDirs(async (dir) => {
+      const { a, prefix, demo } = await setup(dir);
+      const live = await remoteClosure(prefix, "scenarios/demo");
+      const { client } = s3Server();
+      const key = `${prefix}/objects/${demo.record.slice(0, 2)}/${demo.record.slice(2)}`;
+      const garbage = new TextEncoder().encode("not the record these bytes should be");
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: garbage }));
+      const aside = async () =>
+        (await client.send(
+          new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/quarantine/` }),
+        )).Contents ?? [];
+
+      const dry = await cairnWith(["gc", "--remote", "origin", "--dry-run", "--store", a]);
+      assert.notEqual(dry.code, 0, "a damaged root is an error");
+      assert.match(dry.stderr, /damaged/);
+      assert.match(dry.stderr, new RegExp(demo.record.slice(0, 12)));
+      // Still there, as it was: a dry run changes nothing on the remote.
+      const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      assert.deepEqual(new Uint8Array(await got.Body!.transformToByteArray()), garbage);
+      assert.deepEqual(await aside(), [], "nothing set aside by a dry run");
+
+      // The real run, with nothing kept by age: it stops too, before deleting anything
+      // the record names (read as a blob, it would name nothing and its runs would go).
+      const real = await cairnWith([
+        "gc",
+        "--remote",
+        "origin",
+        "--grace",
+        "0s",
+        "--reflog-expiry",
+        "0s",
+        "--store",
+        a,
+      ]);
+      assert.notEqual(real.code, 0);
+      assert.match(real.stderr, /damaged/);
+      const objects = await remoteObjects(prefix);
+      for (const id of live) {
+        if (id !== demo.record) assert.ok(objects.has(id), `${id} is still on the remote`);
+      }
     }),
 );

@@ -79,6 +79,18 @@ Deno.test("fsck({ quick }) still finds a damaged record", () =>
     );
   }));
 
+Deno.test("fsck({ quick }) finds a ref's record overwritten with bytes that look like a blob's", () =>
+  withStore((ctx, dir) => {
+    const { run } = populate(ctx, dir);
+    const path = objectPath(ctx.layout, run);
+    Deno.chmodSync(path, 0o644);
+    Deno.writeTextFileSync(path, "not a record at all");
+    Deno.chmodSync(path, 0o444);
+    assert.ok(
+      fsck(ctx, { quick: true }).problems.some((p) => p.kind === "corrupt" && p.subject === run),
+    );
+  }));
+
 Deno.test("fsck() reports an index entry whose value starts with a missing object id", () =>
   withStore((ctx, dir) => {
     const { run } = populate(ctx, dir);

@@ -45,6 +45,25 @@ Deno.test("gc() keeps everything reachable from refs through records and trees, 
     assert.equal(report.reachable, 5); // run, input, out/, out/sub/, out/sub/f
   }));
 
+Deno.test("gc() stops at a damaged root record, whatever its bytes look like, and removes nothing it names", () =>
+  withStore((ctx) => {
+    const input = blob(ctx, "input");
+    const run = record(ctx, [input], 1);
+    updateRef(ctx.layout, "scenarios/s", run, { message: "m" });
+    // Overwritten in place with bytes that look like a blob's: read by their first bytes
+    // alone, the record would name nothing, and its input would be swept.
+    const path = objectPath(ctx.layout, run);
+    Deno.chmodSync(path, 0o644);
+    Deno.writeTextFileSync(path, "not a record at all");
+    for (const dryRun of [true, false]) {
+      assert.throws(
+        () => collect(ctx, { graceMs: 0, nowMs: later(), dryRun }),
+        (e: Error) => /damaged/.test(e.message) && e.message.includes(run.slice(0, 12)),
+      );
+      assert.equal(hasObject(ctx, input), true, `the input is kept (dry run: ${dryRun})`);
+    }
+  }));
+
 Deno.test("gc() dry run reports the same counts and removes nothing", () =>
   withStore((ctx) => {
     const keep = blob(ctx, "keep");
