@@ -20,6 +20,7 @@ import { listReflogs, listRefs, readReflog } from "./refs.ts";
 import { fromFact, learnFrom, listObjects, visit } from "./_walk.ts";
 import { isNotFound, lstatOrUndefined, readDirOrEmpty } from "./_fs.ts";
 import type { ObjectFacts } from "./object_facts.ts";
+import { readCuts } from "./_cuts.ts";
 
 /** What the leading object id of an index's values must name. */
 export interface IndexTarget {
@@ -138,7 +139,7 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
     byKind[seen.kind]++;
     kinds.set(id, seen.type === undefined ? seen.kind : `${seen.kind}:${seen.type}`);
     for (const link of seen.links) {
-      if (!present(link) && !cuts.has(`${id} ${link}`)) {
+      if (!present(link) && !cuts.get(id)?.has(link)) {
         problems.push({ kind: "missing", subject: link, detail: `named by ${seen.kind} ${id}` });
       }
     }
@@ -240,14 +241,4 @@ const leadingId = (value: string): ObjectId | undefined => {
   if (value.length < 64 || (value.length > 64 && value.charCodeAt(64) !== 32)) return undefined;
   const id = value.length === 64 ? value : value.slice(0, 64);
   return isObjectId(id) ? id : undefined;
-};
-
-// Links gc cut on purpose (see gc's `cutLinks`): "<from> <to>" per line.
-const readCuts = (path: string): Set<string> => {
-  try {
-    return new Set(Deno.readTextFileSync(path).split("\n").filter((l) => l.length > 0));
-  } catch (e) {
-    if (isNotFound(e)) return new Set();
-    throw e;
-  }
 };

@@ -38,6 +38,7 @@ import { planPruning } from "./_prune_indexes.ts";
 import { sweepTmp } from "./_sweep_tmp.ts";
 import { isNoSpace, lstatOrUndefined, removeIfExists, timeMs } from "./_fs.ts";
 import { gcRoots } from "./_gc_roots.ts";
+import { appendCuts, readCuts } from "./_cuts.ts";
 
 /** Options for {@linkcode gc}. */
 export interface GcOptions {
@@ -126,6 +127,7 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
     const needStat = cutoff < fsNow + 60_000;
 
     const { roots, strict, handled, moved, addRoot } = gcRoots(listRefs(ctx.layout), options);
+    const cutBefore = readCuts(ctx.layout.cuts);
     const expiry = now - (options.reflogExpiryMs ?? 90 * 86_400_000);
     for (const name of listReflogs(ctx.layout)) {
       if (handled.has(name) && !moved.has(name)) continue;
@@ -186,7 +188,8 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
           if (fromRoots && parent === undefined && strict.has(id)) {
             throw unreadable(roots.get(id)!, id, null, "is not in the store");
           }
-          absent++;
+          // A link cut on purpose by an earlier gc (or a pulled history's) is not missing.
+          if (parent === undefined || !cutBefore.get(parent)?.has(id)) absent++;
         } else if (seen.status === "corrupt") {
           if (fromRoots) {
             throw unreadable(
@@ -260,14 +263,13 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
     const compact = pruning.compact;
 
     // Links cut on purpose whose target goes, remembered so fsck does not call them
-    // missing. Each line starts with a newline, so a write torn by a full disk stays
-    // on a line of its own.
-    const cuts: string[] = [];
+    // missing (nor a later gc, nor a push or pull of the history).
+    const cuts: [ObjectId, ObjectId][] = [];
     for (const [from, tos] of options.cutLinks ?? []) {
-      for (const to of tos) if (doomed.has(to) && reachable.has(from)) cuts.push(`\n${from} ${to}`);
+      for (const to of tos) if (doomed.has(to) && reachable.has(from)) cuts.push([from, to]);
     }
     const writeCuts = () => {
-      if (cuts.length > 0) Deno.writeTextFileSync(ctx.layout.cuts, cuts.join(""), { append: true });
+      appendCuts(ctx.layout.cuts, cuts, cutBefore);
       cuts.length = 0;
     };
 

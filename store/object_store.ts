@@ -38,6 +38,7 @@ import { type FileIdResult, statCachedFileId } from "./stat_cache.ts";
 import type { TreeEntry } from "./tree.ts";
 import { decodeTree } from "./tree_decoder.ts";
 import { readDirOrEmpty } from "./_fs.ts";
+import { appendCuts, readCuts } from "./_cuts.ts";
 import { closureChecker, listObjects } from "./_walk.ts";
 import { verifyClosure } from "./verify.ts";
 
@@ -186,6 +187,19 @@ export interface ObjectStoreApi {
   readonly appendIfComplete: (
     entries: readonly EntryNeeding[],
   ) => Effect.Effect<{ appended: number; incomplete: readonly ObjectId[] }, StoreError>;
+  /**
+   * Links cut on purpose — a history a retention policy shortened, here or in the
+   * store it was copied from: record → the links of it whose objects are gone. fsck
+   * and gc do not call them missing; a push or pull carries them instead of the objects.
+   */
+  readonly cuts: () => Effect.Effect<ReadonlyMap<ObjectId, ReadonlySet<ObjectId>>, StoreError>;
+  /**
+   * Records links cut on purpose elsewhere (a shortened history being copied here),
+   * before the records that have them are written; pairs already known are skipped.
+   */
+  readonly addCuts: (
+    pairs: readonly (readonly [from: ObjectId, to: ObjectId])[],
+  ) => Effect.Effect<void, StoreError>;
   /** The blob id of an external file, through the stat cache. */
   readonly fileId: (path: string) => Effect.Effect<FileIdResult, StoreError>;
   /** Registers temporary gc roots for this process (kept until the layer is released); true when all are present. */
@@ -376,6 +390,9 @@ const makeApi = (ctx: StoreContext): ObjectStoreApi => {
           for (const [name, list] of byIndex) indexOf(name).appendMany(list);
           return { appended, incomplete: [...incomplete] };
         })),
+    cuts: () => attempt("read cut links", root, () => readCuts(ctx.layout.cuts)),
+    addCuts: (pairs) =>
+      attempt("record cut links", root, () => appendCuts(ctx.layout.cuts, pairs), "shared"),
     fileId: (path) =>
       attempt(
         "hash file",

@@ -10,6 +10,12 @@
  * Every object read is verified against its id by the source, and every write
  * proves the id again (the destination hashes what it stores); a mismatch fails.
  *
+ * A link cut on purpose (`ObjectStoreApi.cuts`: a history a retention policy
+ * shortened) whose object the source lacks is carried as a cut — recorded in the
+ * destination before anything is written — rather than failing the copy, so a shortened
+ * history copies whole and the destination knows why its oldest record names a
+ * parent it lacks. Any other object the source lacks fails the copy.
+ *
  * @module
  */
 import * as Effect from "effect/Effect";
@@ -56,7 +62,12 @@ export interface CopyReport {
   readonly present: number;
   /** Every record read on the way, by id (those copied and, without `trustPresent`, those present). */
   readonly records: ReadonlyMap<ObjectId, StoreRecord>;
+  /** Links cut on purpose recorded in the destination (see the module doc). */
+  readonly cutLinks: number;
 }
+
+// A link to follow, and the record that has it (none for a root or a tree's entry).
+type Step = TypedLink & { readonly from?: ObjectId };
 
 interface Pending {
   readonly kind: ObjectKind;
@@ -96,10 +107,29 @@ export const copyObjects = (
     const visited = new Set<ObjectId>();
     let present = 0;
     const follow = (link: TypedLink) => options.bytes || link.kind === "record";
+    // Read only when the source lacks a linked object (no request in a copy that
+    // meets no cut): both stores' cuts.
+    const cuts = yield* Effect.cached(Effect.all([src.cuts(), dst.cuts()]));
+    const carried: [ObjectId, ObjectId][] = [];
+    const linksOf = (id: ObjectId, record: StoreRecord): Step[] =>
+      typedLinks(record).map((l) => ({ ...l, from: id }));
+    // The source lacks `link`'s object: carried as a cut when the link was cut on
+    // purpose (in either store), else the copy fails.
+    const lackedBy =
+      (link: Step) => (e: StoreError): Effect.Effect<Step[], StoreError | RemoteError> =>
+        e.reason._tag !== "ObjectNotFound" || link.from === undefined
+          ? lacking(src, link.id)(e)
+          : Effect.flatMap(cuts, ([inSrc, inDst]) => {
+            const from = link.from!;
+            if (inDst.get(from)?.has(link.id)) return Effect.succeed([]);
+            if (!inSrc.get(from)?.has(link.id)) return lacking(src, link.id)(e);
+            carried.push([from, link.id]);
+            return Effect.succeed([]);
+          });
 
-    let frontier = [...roots];
+    let frontier: Step[] = [...roots];
     while (frontier.length > 0) {
-      const fresh: TypedLink[] = [];
+      const fresh: Step[] = [];
       for (const link of frontier) {
         if (visited.has(link.id) || !follow(link)) continue;
         visited.add(link.id);
@@ -107,6 +137,28 @@ export const copyObjects = (
       }
       const absent = new Set(yield* dst.missing(fresh.map((l) => l.id)));
       present += fresh.length - absent.size;
+      const fromSource = (link: Step): Effect.Effect<Step[], StoreError> =>
+        Effect.gen(function* () {
+          const { id } = link;
+          const kind = link.kind ?? (yield* src.identify(id));
+          if (kind === "record") {
+            const record = yield* src.readRecord(id);
+            records.set(id, record);
+            const links = linksOf(id, record);
+            pending.set(id, { kind, record, links: links.filter(follow).map((l) => l.id) });
+            return links;
+          }
+          if (kind === "tree") {
+            const entries = yield* src.readTree(id);
+            pending.set(id, { kind, entries, links: entries.map((e) => e.id) });
+            return entries.map((e) => ({
+              id: e.id,
+              kind: (e.mode === "directory" ? "tree" : "blob") as ObjectKind,
+            }));
+          }
+          pending.set(id, { kind, links: [] });
+          return [];
+        });
       const next = yield* Effect.forEach(fresh, (link) =>
         Effect.gen(function* () {
           const { id } = link;
@@ -119,29 +171,16 @@ export const copyObjects = (
             if (kind !== "record") return [];
             const record = yield* dst.readRecord(id);
             records.set(id, record);
-            return typedLinks(record);
+            return linksOf(id, record);
           }
-          const kind = link.kind ?? (yield* src.identify(id).pipe(Effect.catch(lacking(src, id))));
-          if (kind === "record") {
-            const record = yield* src.readRecord(id).pipe(Effect.catch(lacking(src, id)));
-            records.set(id, record);
-            const links = typedLinks(record);
-            pending.set(id, { kind, record, links: links.filter(follow).map((l) => l.id) });
-            return links;
-          }
-          if (kind === "tree") {
-            const entries = yield* src.readTree(id).pipe(Effect.catch(lacking(src, id)));
-            pending.set(id, { kind, entries, links: entries.map((e) => e.id) });
-            return entries.map((e) => ({
-              id: e.id,
-              kind: (e.mode === "directory" ? "tree" : "blob") as ObjectKind,
-            }));
-          }
-          pending.set(id, { kind, links: [] });
-          return [];
+          return yield* fromSource(link).pipe(Effect.catch(lackedBy(link)));
         }), { concurrency });
       frontier = next.flat();
     }
+
+    // The cuts before the records cut from them: a copy stopped in between leaves a cut
+    // of a record not there yet, which names nothing.
+    if (carried.length > 0) yield* dst.addCuts(carried);
 
     let objects = 0;
     let bytes = 0;
@@ -191,5 +230,5 @@ export const copyObjects = (
       yield* Effect.forEach(wave, ([id, item]) => write(id, item), { concurrency, discard: true });
       for (const [id] of wave) left.delete(id);
     }
-    return { objects, bytes, present, records };
+    return { objects, bytes, present, records, cutLinks: carried.length };
   });

@@ -128,7 +128,7 @@ export const download = (
     const records = links.filter((l) => l.kind === "record" && absent.has(l.id));
     const bytes = links.filter((l) => l.kind !== "record" && absent.has(l.id));
     if (records.length + bytes.length === 0) {
-      return { objects: 0, bytes: 0, present: links.length, records: new Map() };
+      return { objects: 0, bytes: 0, present: links.length, records: new Map(), cutLinks: 0 };
     }
     const remote = yield* backing.remote;
     if (!remote) {
@@ -159,6 +159,7 @@ export const download = (
       bytes: (ofRecords?.bytes ?? 0) + (ofBytes?.bytes ?? 0),
       present: (ofRecords?.present ?? 0) + (ofBytes?.present ?? 0),
       records: new Map([...(ofRecords?.records ?? []), ...(ofBytes?.records ?? [])]),
+      cutLinks: (ofRecords?.cutLinks ?? 0) + (ofBytes?.cutLinks ?? 0),
     };
   });
 

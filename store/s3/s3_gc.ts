@@ -32,6 +32,7 @@ import { decodeRecord } from "../record.ts";
 import { decodeTree } from "../tree_decoder.ts";
 import { deleteObject, getObject, listKeys } from "./_bucket.ts";
 import { decodeReflogEntry, idOfObjectKey } from "./_keys.ts";
+import { CUTS_INDEX, s3Cuts } from "./s3_cuts.ts";
 import { scanS3Index } from "./s3_index.ts";
 import { identifyObject, readVerified, type S3Context } from "./s3_objects.ts";
 import { listS3Refs } from "./s3_refs.ts";
@@ -101,6 +102,7 @@ export const s3Gc = (
     });
 
     const present = yield* listObjects(ctx);
+    const cutBefore = yield* s3Cuts(ctx);
 
     // An object's links, typed where known: records and trees are read (verified),
     // blobs are not; an object of unknown kind is probed by its first bytes.
@@ -174,7 +176,8 @@ export const s3Gc = (
               if (fromRoots && parent === null && strict.has(id)) {
                 return yield* Effect.fail(unreadable(roots.get(id)!, id, null, "is not there"));
               }
-              absent++;
+              // A link cut on purpose (a shortened history pushed here) is not missing.
+              if (parent === null || !cutBefore.get(parent)?.has(id)) absent++;
             } else if (s.status === "corrupt") {
               if (fromRoots) {
                 return yield* Effect.fail(
@@ -248,7 +251,10 @@ export const s3Gc = (
       for (const list of groups.values()) {
         for (const { value, s3Key } of list) {
           const target = value.split(" ", 1)[0]!;
-          if (isObjectId(target) && (doomed.has(target) || !presentNow.has(target))) {
+          // A cut is written before the record it is cut from (a push under way): it
+          // goes with that record, not for the record's absence.
+          const gone = doomed.has(target) || (name !== CUTS_INDEX && !presentNow.has(target));
+          if (isObjectId(target) && gone) {
             stale.push(s3Key);
           }
         }

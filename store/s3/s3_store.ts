@@ -33,6 +33,7 @@ import { decodeTree } from "../tree_decoder.ts";
 import { type Bucket, describe, getObject, headObject, listKeys, putObject } from "./_bucket.ts";
 import { idOfObjectKey, keysOf, S3_FORMAT_LINE } from "./_keys.ts";
 import { materializeS3, putS3Dir, putS3File } from "./s3_files.ts";
+import { addS3Cuts, s3Cuts } from "./s3_cuts.ts";
 import { s3Gc } from "./s3_gc.ts";
 import { s3Index } from "./s3_index.ts";
 import {
@@ -251,6 +252,8 @@ const makeS3Api = (ctx: S3Context): ObjectStoreApi => {
         );
         return { appended: ready.length, incomplete: [...incomplete] };
       }),
+    cuts: () => s3Cuts(ctx),
+    addCuts: (pairs) => addS3Cuts(ctx, pairs),
     fileId: (path) =>
       Effect.try({
         try: () => {
