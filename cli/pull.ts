@@ -20,6 +20,13 @@ const report = (r: PullReport, url: string): string[] => [
   } already here; ${plural(r.lineageEntries, "lineage entry", "lineage entries")}, ${
     plural(r.cacheEntries, "cache entry", "cache entries")
   }`,
+  ...(r.cutLinks > 0
+    ? [
+      `recorded ${
+        plural(r.cutLinks, "link")
+      } as cut: a gc removed the older records they name before they were pushed`,
+    ]
+    : []),
   ...r.refs.map((ref) =>
     `  ${ref.scenario}: ${ref.result} ${ref.from ? `${short(ref.from)} → ` : ""}${short(ref.to)}${
       ref.result === "diverged"

@@ -20,6 +20,9 @@ const report = (r: PushReport, url: string): string[] => [
   `pushed ${plural(r.objects, "object")} (${formatBytes(r.bytes)}) to ${r.remote} (${url}); ${
     plural(r.present, "object")
   } already there; ${plural(r.cacheEntries, "cache entry", "cache entries")}`,
+  ...(r.cutLinks > 0
+    ? [`sent ${plural(r.cutLinks, "link")} as cut: a local gc removed the older records they name`]
+    : []),
   ...r.refs.map((ref) =>
     `  ${ref.scenario}: ${ref.result} ${ref.from ? `${short(ref.from)} → ` : ""}${short(ref.to)}${
       ref.detail ? ` (${ref.detail})` : ""

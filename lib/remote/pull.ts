@@ -59,6 +59,8 @@ export interface PullReport {
   /** Local index entries written. */
   readonly lineageEntries: number;
   readonly cacheEntries: number;
+  /** Links the remote says were cut on purpose (a shortened history), recorded here as cut. */
+  readonly cutLinks: number;
 }
 
 /** Pulls scenarios from `remote` into `local` (see the module doc). */
@@ -150,5 +152,6 @@ export const pull = (
       present: copied.present,
       lineageEntries: fresh.length,
       cacheEntries: appended,
+      cutLinks: copied.cutLinks,
     };
   }).pipe(remoteFailures("pull", options.remote, remote));

@@ -24,7 +24,7 @@ import { decodeRunRecord } from "../model/run_record.ts";
 import { copyObjects, type CopyProgress } from "./copy_objects.ts";
 import { RemoteError, type RemoteUnavailable } from "./remote_error.ts";
 import { remoteFailures } from "./_unavailable.ts";
-import { history, isAncestor } from "./scenario_history.ts";
+import { history, historyEnd, isAncestor } from "./scenario_history.ts";
 import { withScratch } from "./_scratch.ts";
 
 /** What to push. */
@@ -60,6 +60,8 @@ export interface PushReport {
   readonly present: number;
   /** Cache entries written to the remote. */
   readonly cacheEntries: number;
+  /** Links cut on purpose (a history gc shortened here) recorded on the remote as cut. */
+  readonly cutLinks: number;
 }
 
 const scenarioRef = (name: string) => `scenarios/${name}`;
@@ -96,14 +98,20 @@ export const push = (
           return { scenario, from, to, result: "fast-forward" as const };
         }
         if (options.force) return { scenario, from, to, result: "forced" as const };
-        return {
-          scenario,
-          from,
-          to,
-          result: "rejected" as const,
-          detail:
-            "the remote's history is not an ancestor of this one (another machine pushed it); pull it, or push --force to replace it",
-        };
+        // A history shortened here cannot show that the remote's record is in it.
+        const end = yield* historyEnd(local, to);
+        const detail = end?.cut
+          ? `this history was shortened here by "cairn gc" (record ${
+            end.record.slice(0, 12)
+          } names parent ${
+            end.parent.slice(0, 12)
+          }, which gc removed), so it cannot tell whether the remote's record is one of its ancestors; push --force replaces it (the remote's reflog keeps the old value)`
+          : end
+          ? `record ${end.record.slice(0, 12)} of this history names parent ${
+            end.parent.slice(0, 12)
+          }, which this store lacks, so it cannot tell whether the remote's record is one of its ancestors; run "cairn fsck"`
+          : "the remote's history is not an ancestor of this one (another machine pushed it); pull it, or push --force to replace it";
+        return { scenario, from, to, result: "rejected" as const, detail };
       }), { concurrency: 8 });
     const going = plans.filter((p) => p.result !== "up-to-date" && p.result !== "rejected");
 
@@ -177,5 +185,6 @@ export const push = (
       bytes: copied.bytes,
       present: copied.present,
       cacheEntries: written.reduce((a: number, b) => a + b, 0),
+      cutLinks: copied.cutLinks,
     };
   }).pipe(remoteFailures("push", options.remote, remote));

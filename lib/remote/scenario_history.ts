@@ -41,3 +41,30 @@ export const isAncestor = (
   ancestor === head ? Effect.succeed(true) : history(store, head).pipe(
     Effect.map((chain) => chain.some((r) => r.record.parent === ancestor)),
   );
+
+/** Where a history stops short in a store (see {@linkcode historyEnd}). */
+export interface HistoryEnd {
+  /** The oldest record of the history the store holds. */
+  readonly record: ObjectId;
+  /** The parent it names, which the store lacks. */
+  readonly parent: ObjectId;
+  /** Whether the link was cut on purpose (a retention policy shortened the history). */
+  readonly cut: boolean;
+}
+
+/**
+ * Where `head`'s history stops short in `store`: its oldest record there and the
+ * parent that record names but the store lacks; null when the history reaches its
+ * first record.
+ */
+export const historyEnd = (
+  store: ObjectStoreApi,
+  head: ObjectId,
+): Effect.Effect<HistoryEnd | null, StoreError> =>
+  Effect.gen(function* () {
+    const oldest = (yield* history(store, head)).at(-1);
+    const parent = oldest?.record.parent ?? null;
+    if (!oldest || parent === null || (yield* store.has(parent))) return null;
+    const cut = (yield* store.cuts()).get(oldest.id)?.has(parent) ?? false;
+    return { record: oldest.id, parent, cut };
+  });

@@ -50,9 +50,12 @@ remoteTest(
       await addRemote(a, url);
       const pushed = await cairnWith(["push", "--store", a, "--json"]);
       assert.equal(pushed.code, 0, pushed.stderr);
-      assert.deepEqual(JSON.parse(pushed.stdout).refs, [
+      const report = JSON.parse(pushed.stdout);
+      assert.deepEqual(report.refs, [
         { scenario: "demo", from: null, to: newest.record, result: "created" },
       ]);
+      assert.equal(report.objects, kept.size, "the kept closure, nothing more");
+      assert.equal(report.cutLinks, 1);
       const remote = await inRemote(BUCKET, prefix, (s) =>
         Effect.gen(function* () {
           return {
@@ -66,11 +69,23 @@ remoteTest(
       assert.deepEqual(remote.dangling.problems, []);
       assert.deepEqual(remote.dangling.cut, [`${newest.record} ${parent}`], "the cut, said as one");
 
+      // Remote gc takes the cut for one (nothing missing) and keeps it with its record.
+      const collected = await json(["gc", "--remote", "origin", "--grace", "0s", "--store", a]);
+      assert.equal(collected.missing, 0);
+      assert.equal(collected.objectsRemoved, 0);
+      assert.equal(collected.indexEntriesRemoved, 0);
+      assert.deepEqual(
+        (await inRemote(BUCKET, prefix, (s) => dangling(s, true))).cut,
+        [`${newest.record} ${parent}`],
+      );
+
       const b = `${dir}/b`;
       await inStore(b, (s) => s.listRefs());
       await addRemote(b, url);
       const pulled = await cairnWith(["pull", "--all", "--store", b, "--json"]);
       assert.equal(pulled.code, 0, pulled.stderr);
+      assert.equal(JSON.parse(pulled.stdout).cutLinks, 1);
+      assert.deepEqual(new Set(await inStore(b, (s) => s.listObjects())), kept);
       const fsck = await cairnWith(["fsck", "--store", b, "--json"]);
       assert.equal(fsck.code, 0, fsck.stdout + fsck.stderr);
       assert.deepEqual(JSON.parse(fsck.stdout).problems, []);
@@ -116,5 +131,43 @@ remoteTest(
       assert.equal(fsck.code, 0, fsck.stdout + fsck.stderr);
       const history = await json(["scenarios", "--store", b]);
       assert.ok(JSON.stringify(history).includes(third.record));
+    }),
+);
+
+remoteTest(
+  "push refuses, saying why, a history gc shortened below the remote's record, and --force sends it with the cut",
+  () =>
+    withDirs(async (dir) => {
+      const a = `${dir}/a`;
+      const prefix = `after-gc/${crypto.randomUUID()}`;
+      const url = `s3://${BUCKET}/${prefix}`;
+      const first = await runDemo(a, { rate: 1.1, n: 2 });
+      await addRemote(a, url);
+      await ok(["push", "--store", a]);
+      await runDemo(a, { rate: 1.2, n: 2 }); // never pushed
+      const third = await runDemo(a, { rate: 1.3, n: 2 });
+      await ok(["gc", "--keep-last", "1", "--grace", "0s", "--store", a]);
+      const parent = await inStore(a, (s) => s.readRecord(third.record)).then((r) => r.parent);
+
+      // Whether the remote's record is in the history cannot be told here any more.
+      const refused = await cairnWith(["push", "--store", a, "--json"]);
+      assert.equal(refused.code, 1, refused.stderr);
+      const r = JSON.parse(refused.stdout);
+      assert.equal(r.refs[0].result, "rejected");
+      assert.match(r.refs[0].detail, /shortened here by "cairn gc"/);
+      assert.match(r.refs[0].detail, /push --force/);
+      assert.equal(r.objects, 0, "nothing is sent for a rejected ref");
+      assert.equal(
+        await inRemote(BUCKET, prefix, (s) => s.readRef("scenarios/demo")),
+        first.record,
+      );
+
+      const forced = await json(["push", "--force", "--store", a]);
+      assert.deepEqual(forced.refs, [
+        { scenario: "demo", from: first.record, to: third.record, result: "forced" },
+      ]);
+      const remote = await inRemote(BUCKET, prefix, (s) => dangling(s, true));
+      assert.deepEqual(remote.problems, []);
+      assert.deepEqual(remote.cut, [`${third.record} ${parent}`]);
     }),
 );
