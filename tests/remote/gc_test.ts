@@ -279,3 +279,24 @@ remoteTest(
       }
     }),
 );
+
+remoteTest(
+  "gc --remote keeps a cut link while the record cut from it may still come (a push under way), and drops it with its record",
+  () =>
+    withDirs(async (dir) => {
+      const { prefix } = await setup(dir);
+      const gone = "ab".repeat(32); // what a local gc removed
+      const coming = "cd".repeat(32); // a record a push has not uploaded yet
+      const left = await inRemote(BUCKET, prefix, (s) =>
+        Effect.gen(function* () {
+          // A record no root reaches, whose link was cut: both go.
+          const { id } = yield* s.putRecord({ type: "note", links: [gone] });
+          yield* s.addCuts([[id, gone], [coming, gone]]);
+          const report = yield* s.gc({ graceMs: 0 });
+          return { id, report, cuts: yield* s.cuts(), has: yield* s.has(id) };
+        }));
+      assert.equal(left.has, false, "the unreachable record went");
+      assert.equal(left.report.missing, 0);
+      assert.deepEqual(left.cuts, new Map([[coming, new Set([gone])]]));
+    }),
+);

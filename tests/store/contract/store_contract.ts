@@ -294,6 +294,21 @@ export const storeContract = (backend: Backend): void => {
       assert.deepEqual((yield* index.snapshot()).get("cd".repeat(32)), ["short", long]);
     }));
 
+  test("cuts: links recorded as cut on purpose read back by the record they were cut from", (store) =>
+    Effect.gen(function* () {
+      const [r, p, q] = ["a1", "b2", "c3"].map((h) => h.repeat(32)) as [string, string, string];
+      assert.deepEqual(yield* store.cuts(), new Map());
+      yield* store.addCuts([[r, p]]);
+      yield* store.addCuts([[r, p], [r, q], [q, p]]);
+      const cuts = yield* store.cuts();
+      assert.deepEqual(
+        [...cuts].map(([from, tos]) => [from, [...tos].sort()]).sort(),
+        [[q, [p]], [r, [p, q].sort()]].sort(),
+      );
+      // Cuts are not index entries anyone else reads, nor objects.
+      assert.deepEqual(yield* store.listObjects(), []);
+    }));
+
   test("protect reports whether the ids are present", (store) =>
     Effect.gen(function* () {
       const { id } = yield* store.putBlob(te.encode("kept"));
