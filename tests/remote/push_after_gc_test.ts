@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect";
 import type { ObjectStoreApi } from "../../store/object_store.ts";
 import { runDemo } from "../cli/_fixture.ts";
 import { cairnWith, dangling, inRemote, inStore, json, ok, withDirs } from "./_cli.ts";
+import { closingLine } from "./_closing_line.ts";
 import { remoteTest, s3Server } from "./_server.ts";
 
 const BUCKET = "cairn-push-after-gc";
@@ -169,5 +170,34 @@ remoteTest(
       const remote = await inRemote(BUCKET, prefix, (s) => dangling(s, true));
       assert.deepEqual(remote.problems, []);
       assert.deepEqual(remote.cut, [`${third.record} ${parent}`]);
+    }),
+);
+
+remoteTest(
+  "a run writing through to an empty remote after gc --keep-last 1 uploads its record and the shortened history, the cut said as one",
+  () =>
+    withDirs(async (dir) => {
+      Deno.env.set("AWS_ACCESS_KEY_ID", s3Server().credentials.accessKeyId);
+      Deno.env.set("AWS_SECRET_ACCESS_KEY", s3Server().credentials.secretAccessKey);
+      const a = `${dir}/a`;
+      const prefix = `after-gc/${crypto.randomUUID()}`;
+      const url = `s3://${BUCKET}/${prefix}`;
+      await runDemo(a, { rate: 1.1, n: 2 });
+      const kept = await runDemo(a, { rate: 1.2, n: 2 });
+      await ok(["gc", "--keep-last", "1", "--grace", "0s", "--store", a]);
+      const parent = await inStore(a, (s) => s.readRecord(kept.record)).then((r) => r.parent);
+      await addRemote(a, url);
+
+      const log: string[] = [];
+      const ran = await runDemo(a, { rate: 1.3, n: 2, remote: "origin", log: (l) => log.push(l) });
+      assert.ok(!log.some((l) => /not uploaded|Cannot/.test(l)), log.join("\n"));
+      assert.equal(closingLine(log).scenarios, 1, "the scenario record went up");
+      const remote = await inRemote(BUCKET, prefix, (s) =>
+        Effect.gen(function* () {
+          return { ref: yield* s.readRef("scenarios/demo"), dangling: yield* dangling(s, true) };
+        }));
+      assert.equal(remote.ref, ran.record);
+      assert.deepEqual(remote.dangling.problems, []);
+      assert.deepEqual(remote.dangling.cut, [`${kept.record} ${parent}`]);
     }),
 );
