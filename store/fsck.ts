@@ -18,7 +18,7 @@ import { objectPath } from "./layout.ts";
 import { hasObject, type StoreContext } from "./objects.ts";
 import { listReflogs, listRefs, readReflog } from "./refs.ts";
 import { fromFact, learnFrom, listObjects, visit } from "./_walk.ts";
-import { isNotFound, lstatOrUndefined, readDirOrEmpty } from "./_fs.ts";
+import { lstatOrUndefined, readDirOrEmpty } from "./_fs.ts";
 import type { ObjectFacts } from "./object_facts.ts";
 import { readCuts } from "./_cuts.ts";
 
