@@ -14,7 +14,10 @@
  * shortened) whose object the source lacks is carried as a cut — recorded in the
  * destination before anything is written — rather than failing the copy, so a shortened
  * history copies whole and the destination knows why its oldest record names a
- * parent it lacks. Any other object the source lacks fails the copy.
+ * parent it lacks. Any other object the source lacks fails the copy. (A cut is seen
+ * where the source is read to be walked — a record, a tree, an object of unknown kind;
+ * what a retention policy cuts, a scenario record's parent, is a record. A blob the
+ * source lacks fails the copy when it is written, cut or not.)
  *
  * @module
  */
