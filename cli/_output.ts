@@ -29,6 +29,14 @@ const writeAll = (bytes: Uint8Array): boolean => {
   return true;
 };
 
+/**
+ * Appends `more` to `lines` one by one: `lines.push(...more)` passes each as an
+ * argument, and past ~120,000 of them throws (a listing of every run of a large store).
+ */
+export const appendAll = (lines: string[], more: readonly string[]): void => {
+  for (const line of more) lines.push(line);
+};
+
 /** Prints lines to stdout in one write. */
 export const printLines = (lines: readonly string[]): Effect.Effect<void> =>
   Effect.sync(() => {

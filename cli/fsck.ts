@@ -15,12 +15,21 @@ import type { FsckReport } from "../store/fsck.ts";
 import type { RepairResult } from "../lib/query/repair.ts";
 import { formatBytes } from "../lib/query/render_lineage.ts";
 import { ExitCode } from "./_report.ts";
-import { jsonFlag, plural, printJson, printLines, short, style, table } from "./_output.ts";
+import {
+  appendAll,
+  jsonFlag,
+  plural,
+  printJson,
+  printLines,
+  short,
+  style,
+  table,
+} from "./_output.ts";
 import { objectStore, queries, remoteToRead, storeFlag, withStore } from "./_store.ts";
 import { openRemote } from "./_remote.ts";
 
 /** fsck's report, with what the store's remote holds of what the store lacks. */
-type Checked = FsckReport & {
+export type Checked = FsckReport & {
   /** The remote asked, and how many of the objects the store names and lacks it holds. */
   readonly remote?: { readonly name: string; readonly held: number };
 };
@@ -62,7 +71,8 @@ const onRemote = (result: FsckReport) =>
     } as Checked;
   });
 
-const report = (r: Checked): string[] => {
+/** The text of fsck's report: a line per problem (a damaged store can have 100,000s). */
+export const report = (r: Checked): string[] => {
   const lines = [
     `${plural(r.objects, "object")} (${plural(r.byKind.blob, "blob")}, ${
       plural(r.byKind.tree, "tree")
@@ -89,7 +99,10 @@ const report = (r: Checked): string[] => {
         [...counts].map(([k, n]) => `${n} ${k}`).join(", ")
       }`,
     ),
-    ...table(["kind", "subject", "detail"], r.problems.map((p) => [p.kind, p.subject, p.detail])),
+  );
+  appendAll(
+    lines,
+    table(["kind", "subject", "detail"], r.problems.map((p) => [p.kind, p.subject, p.detail])),
   );
   return lines;
 };
@@ -110,7 +123,10 @@ const repairLines = (r: RepairResult): string[] => {
       `${
         plural(r.runs.length, "run")
       } lost outputs; their cache entries were withdrawn, so their next run re-computes them:`,
-      ...table(
+    );
+    appendAll(
+      lines,
+      table(
         ["step", "run", "scenario", "missing"],
         r.runs.map((x) => [
           `${x.step}${at(x.iteration)}`,

@@ -7,8 +7,9 @@
  */
 import * as Effect from "effect/Effect";
 import * as Command from "effect/cli/Command";
-import type { ImpactRun } from "../lib/query/mod.ts";
+import type { Impact, ImpactRun, LineageArtifact } from "../lib/query/mod.ts";
 import {
+  appendAll,
   jsonFlag,
   plural,
   printJson,
@@ -38,36 +39,7 @@ export const impactCommand = Command.make(
         const impact = q.impactOf(view, id);
         if (json) return yield* printJson(impact);
         const artifact = q.lineageOf(view, [id], 0).artifacts[id]!;
-        const runs = impact.transitive.length;
-        const lines = [
-          `${style.bold(artifact.name)}  ${artifact.kind} ${short(artifact.id)}  ${
-            artifact.producer ? `made by run ${short(artifact.producer)}` : "(external input)"
-          }`,
-          `read directly by ${plural(impact.direct.length, "run")}; ${
-            plural(runs, "run")
-          } downstream in all`,
-        ];
-        if (runs > 0) {
-          const steps = Object.entries(impact.byStep).map(([step, iterations]) => {
-            const direct = impact.direct.filter((r) => r.step === step).length;
-            return [step, String(direct), String(iterations.length), ranges(iterations)];
-          });
-          lines.push("", ...table(["step", "direct", "all", "iterations"], steps, [1, 2]));
-          const ordered = [...impact.transitive].sort(byStepThenIteration);
-          lines.push(
-            "",
-            ...table(
-              ["run", "step", "scenario", "distance"],
-              ordered.map((r) => [
-                short(r.run),
-                stepAt(r.step, r.iteration),
-                r.scenario ?? "-",
-                r.distance === 1 ? "direct" : String(r.distance),
-              ]),
-            ),
-          );
-        }
-        yield* printLines(lines);
+        yield* printLines(impactLines(impact, artifact));
       })),
 ).pipe(
   Command.withAlias("consumers"),
@@ -75,6 +47,45 @@ export const impactCommand = Command.make(
     "Show the runs that read an artifact, directly and downstream (what would re-run if it changed)",
   ),
 );
+
+/**
+ * The text of an impact: the artifact, the counts, a table by step and one line per
+ * run downstream (by step, then iteration) — as many lines as runs, so a store of
+ * hundreds of thousands of runs makes that many (never spread as arguments).
+ */
+export const impactLines = (impact: Impact, artifact: LineageArtifact): string[] => {
+  const runs = impact.transitive.length;
+  const lines = [
+    `${style.bold(artifact.name)}  ${artifact.kind} ${short(artifact.id)}  ${
+      artifact.producer ? `made by run ${short(artifact.producer)}` : "(external input)"
+    }`,
+    `read directly by ${plural(impact.direct.length, "run")}; ${
+      plural(runs, "run")
+    } downstream in all`,
+  ];
+  if (runs === 0) return lines;
+  const steps = Object.entries(impact.byStep).map(([step, iterations]) => {
+    const direct = impact.direct.filter((r) => r.step === step).length;
+    return [step, String(direct), String(iterations.length), ranges(iterations)];
+  });
+  lines.push("");
+  appendAll(lines, table(["step", "direct", "all", "iterations"], steps, [1, 2]));
+  const ordered = [...impact.transitive].sort(byStepThenIteration);
+  lines.push("");
+  appendAll(
+    lines,
+    table(
+      ["run", "step", "scenario", "distance"],
+      ordered.map((r) => [
+        short(r.run),
+        stepAt(r.step, r.iteration),
+        r.scenario ?? "-",
+        r.distance === 1 ? "direct" : String(r.distance),
+      ]),
+    ),
+  );
+  return lines;
+};
 
 const byStepThenIteration = (a: ImpactRun, b: ImpactRun): number =>
   a.step < b.step ? -1 : a.step > b.step ? 1 : (a.iteration ?? -1) - (b.iteration ?? -1);

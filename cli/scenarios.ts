@@ -10,7 +10,7 @@ import * as Command from "effect/cli/Command";
 import * as Flag from "effect/cli/Flag";
 import type { ScenarioSummary } from "../lib/query/mod.ts";
 import { formatMs } from "../lib/query/render_lineage.ts";
-import { jsonFlag, printJson, printLines, short, style, table } from "./_output.ts";
+import { appendAll, jsonFlag, printJson, printLines, short, style, table } from "./_output.ts";
 import { storeFlag, withView } from "./_store.ts";
 
 /** One record of a scenario's history, as `--json` prints it. */
@@ -50,27 +50,30 @@ export const scenariosCommand = Command.make(
               style.bold(`${name}  (${history.length} record${history.length === 1 ? "" : "s"})`),
             );
             const loops = history.some((h) => h.loops.length > 0);
-            lines.push(...table(
-              [
-                "  record",
-                "started",
-                "status",
-                "hits",
-                "misses",
-                "duration",
-                ...(loops ? ["loops"] : []),
-              ],
-              history.map((h) => [
-                `  ${short(h.id)}`,
-                h.startedAt,
-                h.status === "ok" ? h.status : style.red(h.status),
-                String(h.hits),
-                String(h.misses),
-                formatMs(h.durationMs),
-                ...(loops ? [h.loops.map(describeLoop).join(", ")] : []),
-              ]),
-              [3, 4, 5],
-            ));
+            appendAll(
+              lines,
+              table(
+                [
+                  "  record",
+                  "started",
+                  "status",
+                  "hits",
+                  "misses",
+                  "duration",
+                  ...(loops ? ["loops"] : []),
+                ],
+                history.map((h) => [
+                  `  ${short(h.id)}`,
+                  h.startedAt,
+                  h.status === "ok" ? h.status : style.red(h.status),
+                  String(h.hits),
+                  String(h.misses),
+                  formatMs(h.durationMs),
+                  ...(loops ? [h.loops.map(describeLoop).join(", ")] : []),
+                ]),
+                [3, 4, 5],
+              ),
+            );
           }
           yield* printLines(lines);
         }),

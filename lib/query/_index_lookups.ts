@@ -1,10 +1,13 @@
 // The lookups a walk makes on the query index, remembered, and read in bulk once a
-// walk has made many: one indexed query from here costs ~5 µs (binding, stepping,
-// a row object), so a walk over 60,000 runs spent most of its time in them, while
-// reading a whole table costs under 1 µs a row. The switch comes after as many
-// lookups as a sixteenth of the store's runs (at least 1,000), so a walk that reads
-// the whole table has already cost a sixteenth of it, and a walk that stays small
-// never reads more than it visits.
+// walk has made many: a walk's lookups of a run's head and of an artifact's edges
+// cost ~25–50 µs a run from a new process (binding, stepping, row objects, pages
+// mapped in on first touch), while reading a whole table costs ~2–4 µs a run. The
+// switch comes after as many lookups as a sixty-fourth of the store's runs (at least
+// 1,000): a walk that visits every run (a full lineage, the impact of an early
+// artifact: the walks users ask for most) wastes little before reading whole, a walk
+// between that many and ~10 times more pays for a whole read it could have done
+// without (~250 ms at 60,000 runs), and a walk that stays small never reads more than
+// it visits.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { RunSummary } from "../model/lineage_entry.ts";
 import { idKey, recentOf } from "../model/query_index_schema.ts";
@@ -31,7 +34,7 @@ export const lookupBudget = (db: DatabaseSync, fixed?: number): () => number => 
     budget ??= Math.max(
       MIN_LOOKUPS,
       ((db.prepare("SELECT max(seq) AS n FROM run_summaries").get() as { n: number | null }).n ??
-        0) / 64,
+        0) / 256,
     );
     return budget;
   };
@@ -83,15 +86,17 @@ export class EdgeLookups {
       this.#seen.clear();
       return listOf(all.get(artifact));
     }
-    this.#lookup ??= this.#db.prepare(
+    // No ORDER BY (a sort per lookup): most artifacts have one row; more are sorted here.
+    this.#lookup ??= arrays(this.#db.prepare(
       [this.#table, recentOf(this.#table)].map((table) =>
         `SELECT run, seq FROM ${table} WHERE ${idKey("artifact")} = ${
           idKey("?1")
         } AND artifact = ?1`
-      ).join(" UNION ALL ") + " ORDER BY seq",
-    );
-    const rows = this.#lookup.all(artifact) as { run: string }[];
-    const runs = rows.length === 0 ? undefined : rows.map((r) => r.run);
+      ).join(" UNION ALL "),
+    ));
+    const rows = this.#lookup.all(artifact) as unknown as [string, number][];
+    if (rows.length > 1) rows.sort((a, b) => a[1] - b[1]);
+    const runs = rows.length === 0 ? undefined : rows.map((r) => r[0]);
     this.#seen.set(artifact, runs);
     return runs;
   }

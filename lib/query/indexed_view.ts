@@ -107,7 +107,7 @@ export class IndexedView implements LineageView {
   /**
    * A view over `db`, an index brought up to date. `lookupBudget`: how many lookups
    * of one kind (summaries, producers, consumers) before that table is read whole
-   * (default: a sixteenth of the runs, at least 1,000).
+   * (default: a sixty-fourth of the runs, at least 1,000).
    */
   constructor(db: DatabaseSync, options: { readonly lookupBudget?: number } = {}) {
     this.db = db;

@@ -50,7 +50,7 @@ export interface QueryIndexOptions {
   readonly progress?: boolean;
   /**
    * How many lookups of one kind a walk makes before the view reads that table whole
-   * (default: a sixteenth of the runs, at least 1,000); for tests of both ways.
+   * (default: a sixty-fourth of the runs, at least 1,000); for tests of both ways.
    */
   readonly lookupBudget?: number;
   /**

@@ -27,6 +27,12 @@ const presentClosure = (store: ObjectStoreApi, head: string) =>
     return seen;
   });
 
+// The test's store and a remote prefix of its own.
+const place = (dir: string) => {
+  const prefix = `after-gc/${crypto.randomUUID()}`;
+  return { a: `${dir}/a`, prefix, url: `s3://${BUCKET}/${prefix}` };
+};
+
 const addRemote = (root: string, url: string) =>
   ok(["remote", "add", "origin", url, "--endpoint", s3Server().endpoint, "--store", root]);
 
@@ -34,9 +40,7 @@ remoteTest(
   "push after gc --keep-last 1 sends the kept record and what it names to an empty remote; a store pulling --all from it is sound and all hits",
   () =>
     withDirs(async (dir) => {
-      const a = `${dir}/a`;
-      const prefix = `after-gc/${crypto.randomUUID()}`;
-      const url = `s3://${BUCKET}/${prefix}`;
+      const { a, prefix, url } = place(dir);
       await runDemo(a, { rate: 1.1, n: 2 });
       await runDemo(a, { rate: 1.2, n: 2 });
       const newest = await runDemo(a, { rate: 1.3, n: 2 });
@@ -101,9 +105,7 @@ remoteTest(
   "push after gc --keep-last 1 fast-forwards a remote that holds the older history",
   () =>
     withDirs(async (dir) => {
-      const a = `${dir}/a`;
-      const prefix = `after-gc/${crypto.randomUUID()}`;
-      const url = `s3://${BUCKET}/${prefix}`;
+      const { a, prefix, url } = place(dir);
       await runDemo(a, { rate: 1.1, n: 2 });
       await addRemote(a, url);
       const second = await runDemo(a, { rate: 1.2, n: 2 });
@@ -139,9 +141,7 @@ remoteTest(
   "push refuses, saying why, a history gc shortened below the remote's record, and --force sends it with the cut",
   () =>
     withDirs(async (dir) => {
-      const a = `${dir}/a`;
-      const prefix = `after-gc/${crypto.randomUUID()}`;
-      const url = `s3://${BUCKET}/${prefix}`;
+      const { a, prefix, url } = place(dir);
       const first = await runDemo(a, { rate: 1.1, n: 2 });
       await addRemote(a, url);
       await ok(["push", "--store", a]);
@@ -179,9 +179,7 @@ remoteTest(
     withDirs(async (dir) => {
       Deno.env.set("AWS_ACCESS_KEY_ID", s3Server().credentials.accessKeyId);
       Deno.env.set("AWS_SECRET_ACCESS_KEY", s3Server().credentials.secretAccessKey);
-      const a = `${dir}/a`;
-      const prefix = `after-gc/${crypto.randomUUID()}`;
-      const url = `s3://${BUCKET}/${prefix}`;
+      const { a, prefix, url } = place(dir);
       await runDemo(a, { rate: 1.1, n: 2 });
       const kept = await runDemo(a, { rate: 1.2, n: 2 });
       await ok(["gc", "--keep-last", "1", "--grace", "0s", "--store", a]);
