@@ -93,8 +93,8 @@ export const style = {
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 const SURROGATE = /[\ud800-\udfff]/;
-// Code points, without colour codes (only a surrogate pair is two units for one).
-const width = (text: string): number => {
+/** Columns `text` takes: code points, without colour codes (a surrogate pair is one). */
+export const width = (text: string): number => {
   const plain = text.includes("\x1b") ? text.replace(ANSI, "") : text;
   return SURROGATE.test(plain) ? [...plain].length : plain.length;
 };

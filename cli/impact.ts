@@ -19,6 +19,7 @@ import {
   stepAt,
   style,
   table,
+  width,
 } from "./_output.ts";
 import { storeFlag, withView } from "./_store.ts";
 import { targetArgument } from "./lineage.ts";
@@ -70,22 +71,51 @@ export const impactLines = (impact: Impact, artifact: LineageArtifact): string[]
   });
   lines.push("");
   appendAll(lines, table(["step", "direct", "all", "iterations"], steps, [1, 2]));
-  const ordered = [...impact.transitive].sort(byStepThenIteration);
   lines.push("");
-  appendAll(
-    lines,
-    table(
-      ["run", "step", "scenario", "distance"],
-      ordered.map((r) => [
-        short(r.run),
-        stepAt(r.step, r.iteration),
-        r.scenario ?? "-",
-        r.distance === 1 ? "direct" : String(r.distance),
-      ]),
-    ),
-  );
+  appendAll(lines, runTable(byStepThenIteration(impact.transitive)));
   return lines;
 };
 
-const byStepThenIteration = (a: ImpactRun, b: ImpactRun): number =>
-  a.step < b.step ? -1 : a.step > b.step ? 1 : (a.iteration ?? -1) - (b.iteration ?? -1);
+// The runs' table, laid out as `table` does (two spaces between columns, the last
+// one unpadded) without a row of cells per run: it can have hundreds of thousands.
+const runTable = (runs: readonly ImpactRun[]): string[] => {
+  const ats = runs.map((r) => stepAt(r.step, r.iteration));
+  const header = ["run", "step", "scenario", "distance"] as const;
+  const widths = [width(header[0]), width(header[1]), width(header[2])];
+  for (let i = 0; i < runs.length; i++) {
+    widths[0] = Math.max(widths[0]!, width(short(runs[i]!.run)));
+    widths[1] = Math.max(widths[1]!, width(ats[i]!));
+    widths[2] = Math.max(widths[2]!, width(runs[i]!.scenario ?? "-"));
+  }
+  const pad = (text: string, column: number) =>
+    text.padEnd(text.length + widths[column]! - width(text));
+  const lines = [
+    style.bold(`${pad(header[0], 0)}  ${pad(header[1], 1)}  ${pad(header[2], 2)}  ${header[3]}`),
+  ];
+  for (let i = 0; i < runs.length; i++) {
+    const r = runs[i]!;
+    lines.push(
+      `${pad(short(r.run), 0)}  ${pad(ats[i]!, 1)}  ${pad(r.scenario ?? "-", 2)}  ${
+        r.distance === 1 ? "direct" : String(r.distance)
+      }`,
+    );
+  }
+  return lines;
+};
+
+// By step, then iteration (stable): each step's runs apart, then sorted — a walk meets
+// them mostly in iteration order already, which a sort of each step's runs finds cheap.
+const byStepThenIteration = (runs: readonly ImpactRun[]): ImpactRun[] => {
+  const bySteps = new Map<string, ImpactRun[]>();
+  for (const r of runs) {
+    const list = bySteps.get(r.step);
+    if (list) list.push(r);
+    else bySteps.set(r.step, [r]);
+  }
+  const out: ImpactRun[] = [];
+  for (const step of [...bySteps.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const list = bySteps.get(step)!.sort((a, b) => (a.iteration ?? -1) - (b.iteration ?? -1));
+    for (const r of list) out.push(r);
+  }
+  return out;
+};

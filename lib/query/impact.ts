@@ -50,8 +50,9 @@ export const impactOf = (view: LineageView, artifact: string): Impact => {
   const head = headOf(view);
   const seen = new Set<string>();
   const all: ImpactRun[] = [];
+  // Artifacts need no set of their own: each run is expanded once, and an artifact met
+  // again (made by a second run, or the one asked about) has only runs already seen.
   let frontier = [artifact];
-  const visitedArtifacts = new Set(frontier);
   for (let distance = 1; frontier.length > 0; distance++) {
     const next: string[] = [];
     for (const id of frontier) {
@@ -61,12 +62,7 @@ export const impactOf = (view: LineageView, artifact: string): Impact => {
         const s = head(run);
         if (!s) continue;
         all.push({ run, step: s.step, iteration: s.iteration, scenario: s.scenario, distance });
-        for (const out of s.outputs) {
-          if (!visitedArtifacts.has(out)) {
-            visitedArtifacts.add(out);
-            next.push(out);
-          }
-        }
+        for (const out of s.outputs) next.push(out);
       }
     }
     frontier = next;
