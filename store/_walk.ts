@@ -111,10 +111,16 @@ const structureOf = (kind: ObjectKind, id: ObjectId, size: number): Structure =>
   };
 };
 
+// Up to this size, an object whose first bytes fit only a blob is hashed anyway: a
+// record damaged into such bytes (zeroed, truncated, overwritten) would otherwise pass
+// for a blob that names nothing — and gc would sweep what it names. Records are small;
+// the blobs it spares hashing are the large ones.
+const HASHED_ANYWAY = 64 << 10;
+
 /**
  * Identifies `id` and lists its edges, reading it in chunks (any size). With
- * `verifyBlobs` false, an object whose first bytes fit only a blob is taken as a
- * blob without hashing (gc's fast path).
+ * `verifyBlobs` false, an object over 64 KiB whose first bytes fit only a blob is
+ * taken as a blob without hashing (gc's fast path); a smaller one is hashed.
  */
 export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Visited => {
   const path = objectPath(ctx.layout, id);
@@ -137,7 +143,7 @@ export const visit = (ctx: StoreContext, id: ObjectId, verifyBlobs: boolean): Vi
       n += got;
     }
     const kinds = candidateKinds(head.subarray(0, n));
-    if (kinds.length === 1 && !verifyBlobs) {
+    if (kinds.length === 1 && !verifyBlobs && size > HASHED_ANYWAY) {
       return { status: "ok", kind: "blob", links: [], size, info };
     }
     const structured = kinds.find((k) => k !== "blob");

@@ -64,6 +64,22 @@ Deno.test("gc() stops at a damaged root record, whatever its bytes look like, an
     }
   }));
 
+Deno.test("gc() stops at a damaged record a root links to when its bytes look like a blob's, removing nothing it names", () =>
+  withStore((ctx) => {
+    const input = blob(ctx, "input");
+    const run = record(ctx, [input], 1);
+    const scenario = record(ctx, [run], 2);
+    updateRef(ctx.layout, "scenarios/s", scenario, { message: "m" });
+    const path = objectPath(ctx.layout, run);
+    Deno.chmodSync(path, 0o644);
+    Deno.writeTextFileSync(path, "zeroed, truncated, overwritten: no longer a record");
+    assert.throws(
+      () => collect(ctx, { graceMs: 0, nowMs: later() }),
+      (e: Error) => /damaged/.test(e.message) && e.message.includes(run.slice(0, 12)),
+    );
+    assert.equal(hasObject(ctx, input), true);
+  }));
+
 Deno.test("gc() dry run reports the same counts and removes nothing", () =>
   withStore((ctx) => {
     const keep = blob(ctx, "keep");
