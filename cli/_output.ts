@@ -93,8 +93,8 @@ export const style = {
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 const SURROGATE = /[\ud800-\udfff]/;
-/** Columns `text` takes: code points, without colour codes (a surrogate pair is one). */
-export const width = (text: string): number => {
+// Columns `text` takes: code points, without colour codes (a surrogate pair is one).
+const width = (text: string): number => {
   const plain = text.includes("\x1b") ? text.replace(ANSI, "") : text;
   return SURROGATE.test(plain) ? [...plain].length : plain.length;
 };
@@ -117,15 +117,13 @@ export const table = (
   right: readonly number[] = [],
 ): string[] => {
   const all = header ? [header, ...rows] : rows;
-  // Each cell's width, measured once (a listing can have 100,000 rows).
-  const cellWidths = all.map((row) => row.map(width));
+  // Loops, not a row of widths per row: a listing can have hundreds of thousands of rows.
   const widths: number[] = [];
-  for (const row of cellWidths) {
-    for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i] ?? 0, row[i]!);
+  for (const row of all) {
+    for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i] ?? 0, width(row[i]!));
   }
   const alignRight = widths.map((_, i) => right.includes(i));
-  const line = (row: readonly string[], at: number) => {
-    const measured = cellWidths[at]!;
+  const line = (row: readonly string[]) => {
     let text = "";
     for (let i = 0; i < row.length; i++) {
       const cell = row[i]!;
@@ -134,7 +132,7 @@ export const table = (
         text += cell;
         continue;
       }
-      const pad = " ".repeat(widths[i]! - measured[i]!);
+      const pad = " ".repeat(widths[i]! - width(cell));
       text += alignRight[i] ? pad + cell : cell + pad;
     }
     return text.trimEnd();

@@ -19,7 +19,6 @@ import {
   stepAt,
   style,
   table,
-  width,
 } from "./_output.ts";
 import { storeFlag, withView } from "./_store.ts";
 import { targetArgument } from "./lineage.ts";
@@ -72,34 +71,18 @@ export const impactLines = (impact: Impact, artifact: LineageArtifact): string[]
   lines.push("");
   appendAll(lines, table(["step", "direct", "all", "iterations"], steps, [1, 2]));
   lines.push("");
-  appendAll(lines, runTable(byStepThenIteration(impact.transitive)));
-  return lines;
-};
-
-// The runs' table, laid out as `table` does (two spaces between columns, the last
-// one unpadded) without a row of cells per run: it can have hundreds of thousands.
-const runTable = (runs: readonly ImpactRun[]): string[] => {
-  const ats = runs.map((r) => stepAt(r.step, r.iteration));
-  const header = ["run", "step", "scenario", "distance"] as const;
-  const widths = [width(header[0]), width(header[1]), width(header[2])];
-  for (let i = 0; i < runs.length; i++) {
-    widths[0] = Math.max(widths[0]!, width(short(runs[i]!.run)));
-    widths[1] = Math.max(widths[1]!, width(ats[i]!));
-    widths[2] = Math.max(widths[2]!, width(runs[i]!.scenario ?? "-"));
-  }
-  const pad = (text: string, column: number) =>
-    text.padEnd(text.length + widths[column]! - width(text));
-  const lines = [
-    style.bold(`${pad(header[0], 0)}  ${pad(header[1], 1)}  ${pad(header[2], 2)}  ${header[3]}`),
-  ];
-  for (let i = 0; i < runs.length; i++) {
-    const r = runs[i]!;
-    lines.push(
-      `${pad(short(r.run), 0)}  ${pad(ats[i]!, 1)}  ${pad(r.scenario ?? "-", 2)}  ${
-        r.distance === 1 ? "direct" : String(r.distance)
-      }`,
-    );
-  }
+  appendAll(
+    lines,
+    table(
+      ["run", "step", "scenario", "distance"],
+      byStepThenIteration(impact.transitive).map((r) => [
+        short(r.run),
+        stepAt(r.step, r.iteration),
+        r.scenario ?? "-",
+        r.distance === 1 ? "direct" : String(r.distance),
+      ]),
+    ),
+  );
   return lines;
 };
 

@@ -194,9 +194,12 @@ export const fromFact = (
   facts: ObjectFacts | undefined,
   id: ObjectId,
   info: Deno.FileInfo,
+  root = false,
 ): Visited | undefined => {
   const fact = facts?.get(id);
-  if (!fact) return undefined;
+  // A root (what refs name) is never taken for a blob on a fact's word: a damaged record
+  // learned as one would name nothing (see `visit`), so it is read.
+  if (!fact || (root && fact.kind === "blob")) return undefined;
   if (fact.stat !== statOf(info)) {
     facts!.forget(id);
     return undefined;

@@ -119,8 +119,7 @@ export const fsck = (ctx: StoreContext, options: FsckOptions = {}): FsckReport =
   for (const id of ids) {
     // One lstat tells the mode and whether the file is the one an earlier pass read.
     const info = lstatOrUndefined(objectPath(ctx.layout, id));
-    let seen = info && options.quick ? fromFact(facts, id, info) : undefined;
-    if (seen?.status === "ok" && seen.kind === "blob" && named.has(id)) seen = undefined;
+    let seen = info && options.quick ? fromFact(facts, id, info, named.has(id)) : undefined;
     if (!seen) {
       seen = visit(ctx, id, !options.quick || named.has(id));
       learnFrom(facts, id, seen, now);

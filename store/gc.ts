@@ -161,8 +161,8 @@ export const gc = (ctx: StoreContext, options: GcOptions = {}): GcReport =>
           facts.forget(id);
           return { status: "missing" };
         }
-        const known = fromFact(facts, id, info);
-        if (known && !(root && known.status === "ok" && known.kind === "blob")) return known;
+        const known = fromFact(facts, id, info, root);
+        if (known) return known;
       }
       const seen = visit(ctx, id, root);
       learnFrom(facts, id, seen, now);

@@ -51,15 +51,35 @@ const RECENT = "_recent";
 /** The edge tables, each kept as an older and a recent part. */
 export const EDGE_TABLES = ["produced", "consumed", "step_runs"] as const;
 
+/** An edge table. */
+export type EdgeTable = (typeof EDGE_TABLES)[number];
+
+/** Each edge table's columns, in order. */
+export const EDGE_COLUMNS: Readonly<Record<EdgeTable, readonly string[]>> = {
+  produced: ["artifact", "run", "seq"],
+  consumed: ["artifact", "run", "seq"],
+  step_runs: ["step", "run", "iteration", "seq"],
+};
+
+/**
+ * An edge table's unique key, as SQL over a row's columns (`column` names them: a
+ * table's own, or another row's): what its index is on, and what a catch-up compares
+ * to leave out a pair the older part holds.
+ */
+export const edgeKey = (table: EdgeTable, column: (name: string) => string): string[] => [
+  table === "step_runs" ? column("step") : idKey(column("artifact")),
+  idKey(column("run")),
+];
+
 /** An edge table's recent part. */
-export const recentOf = (table: (typeof EDGE_TABLES)[number]): string => `${table}${RECENT}`;
+export const recentOf = (table: EdgeTable): string => `${table}${RECENT}`;
 
 /**
  * An edge table's rows, older part and recent part together, as a subquery of
  * `columns`: what its readers select from (a constraint on it is pushed into both
  * parts, each answering from its own indexes). The older rows come first.
  */
-export const edgeRows = (table: (typeof EDGE_TABLES)[number], columns: string): string =>
+export const edgeRows = (table: EdgeTable, columns: string): string =>
   `(SELECT ${columns} FROM ${table} UNION ALL SELECT ${columns} FROM ${recentOf(table)})`;
 
 /**
@@ -101,16 +121,15 @@ ${
 CREATE TABLE IF NOT EXISTS produced${suffix} (
   artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS produced${suffix}_key
-  ON produced${suffix} (${idKey("artifact")}, ${idKey("run")});
+  ON produced${suffix} (${edgeKey("produced", (c) => c).join(", ")});
 CREATE TABLE IF NOT EXISTS consumed${suffix} (
   artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS consumed${suffix}_key
-  ON consumed${suffix} (${idKey("artifact")}, ${idKey("run")});
+  ON consumed${suffix} (${edgeKey("consumed", (c) => c).join(", ")});
 CREATE TABLE IF NOT EXISTS step_runs${suffix} (
   step TEXT NOT NULL, run TEXT NOT NULL, iteration INTEGER, seq INTEGER NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS step_runs${suffix}_key ON step_runs${suffix} (step, ${
-    idKey("run")
-  });
+CREATE UNIQUE INDEX IF NOT EXISTS step_runs${suffix}_key
+  ON step_runs${suffix} (${edgeKey("step_runs", (c) => c).join(", ")});
 CREATE INDEX IF NOT EXISTS step_runs${suffix}_seq ON step_runs${suffix} (step, seq);`).join("")
 }
 CREATE TABLE IF NOT EXISTS scenario_records (

@@ -8,7 +8,15 @@ import * as Effect from "effect/Effect";
 import type { ObjectStoreApi } from "../../store/object_store.ts";
 import type { StoreError } from "../../store/errors.ts";
 import { decodeRunSummary, LINEAGE_INDEX } from "../model/lineage_entry.ts";
-import { EDGE_TABLES, idKey, QUERY_INDEX_OBJECTS, recentOf } from "../model/query_index_schema.ts";
+import {
+  EDGE_COLUMNS,
+  EDGE_TABLES,
+  edgeKey,
+  type EdgeTable,
+  idKey,
+  QUERY_INDEX_OBJECTS,
+  recentOf,
+} from "../model/query_index_schema.ts";
 import { type BulkInsert, bulkInsert } from "./_bulk_insert.ts";
 
 /** Where the lineage log was absorbed up to. */
@@ -43,7 +51,7 @@ const settleRecent = (db: DatabaseSync, limit: (older: number) => number): void 
     const recent = recentOf(table);
     const held = count(recent);
     if (held === 0 || held <= limit(count(table))) continue;
-    const columns = table === "step_runs" ? "step, run, iteration, seq" : "artifact, run, seq";
+    const columns = EDGE_COLUMNS[table].join(", ");
     db.exec(`INSERT OR IGNORE INTO ${table} (${columns})
       SELECT ${columns} FROM ${recent} ORDER BY rowid`);
     db.exec(`DELETE FROM ${recent}`);
@@ -94,21 +102,20 @@ class LineageWriter {
     this.#texts = bulkInsert(db, "run_texts", ["seq", "summary"]);
     // Into the older part when the index held nothing (a rebuild), else into the
     // recent part, leaving out a pair the older part holds (its first occurrence).
-    const edge = (table: (typeof EDGE_TABLES)[number], columns: string[]) =>
-      empty
-        ? bulkInsert(db, table, columns, "INSERT OR IGNORE")
-        : bulkInsert(db, recentOf(table), columns, "INSERT OR IGNORE", {
-          table,
-          match: (v) =>
-            `${
-              columns[0] === "step"
-                ? `b.step = ${v("step")}`
-                : `${idKey("b.artifact")} = ${idKey(v("artifact"))}`
-            } AND ${idKey("b.run")} = ${idKey(v("run"))}`,
-        });
-    this.#produced = edge("produced", ["artifact", "run", "seq"]);
-    this.#consumed = edge("consumed", ["artifact", "run", "seq"]);
-    this.#steps = edge("step_runs", ["step", "run", "iteration", "seq"]);
+    const edge = (table: EdgeTable) => {
+      const columns = EDGE_COLUMNS[table];
+      if (empty) return bulkInsert(db, table, columns, "INSERT OR IGNORE");
+      return bulkInsert(db, recentOf(table), columns, "INSERT OR IGNORE", {
+        table,
+        match: (v) => {
+          const theirs = edgeKey(table, (c) => `b.${c}`);
+          return edgeKey(table, v).map((k, i) => `${theirs[i]} = ${k}`).join(" AND ");
+        },
+      });
+    };
+    this.#produced = edge("produced");
+    this.#consumed = edge("consumed");
+    this.#steps = edge("step_runs");
     this.#find = db.prepare(
       `SELECT seq FROM run_summaries WHERE ${idKey("id")} = ${idKey("?1")} AND id = ?1`,
     );

@@ -10,7 +10,7 @@
 // it visits.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { RunSummary } from "../model/lineage_entry.ts";
-import { idKey, recentOf } from "../model/query_index_schema.ts";
+import { edgeRows, idKey, recentOf } from "../model/query_index_schema.ts";
 import type { ArtifactRef } from "../model/artifact.ts";
 import { nodeOfSummary, type RunHead, type RunNode } from "./run_head.ts";
 
@@ -88,11 +88,8 @@ export class EdgeLookups {
     }
     // No ORDER BY (a sort per lookup): most artifacts have one row; more are sorted here.
     this.#lookup ??= arrays(this.#db.prepare(
-      [this.#table, recentOf(this.#table)].map((table) =>
-        `SELECT run, seq FROM ${table} WHERE ${idKey("artifact")} = ${
-          idKey("?1")
-        } AND artifact = ?1`
-      ).join(" UNION ALL "),
+      `SELECT run, seq FROM ${edgeRows(this.#table, "artifact, run, seq")}
+       WHERE ${idKey("artifact")} = ${idKey("?1")} AND artifact = ?1`,
     ));
     const rows = this.#lookup.all(artifact) as unknown as [string, number][];
     if (rows.length > 1) rows.sort((a, b) => a[1] - b[1]);
