@@ -1,6 +1,8 @@
 // The CLI as the remote tests run it (the server's keys in its environment) and
 // looks into the stores it works on.
+import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
 import { layerS3 } from "../../store/s3/layer_s3.ts";
@@ -71,6 +73,34 @@ export const inRemote = <A>(
         }),
       ),
     ) as Effect.Effect<A>,
+  );
+
+/**
+ * Runs `f` with the local store at `root` and the remote at `prefix` of `bucket`, both
+ * open (`create`: make the remote's layout when it has none).
+ */
+export const withBoth = <A>(
+  root: string,
+  bucket: string,
+  prefix: string,
+  f: (local: ObjectStoreApi, remote: ObjectStoreApi) => Effect.Effect<A, unknown>,
+  create = false,
+): Promise<A> =>
+  Effect.runPromise(
+    Effect.scoped(Effect.gen(function* () {
+      const local = Context.get(yield* Layer.build(ObjectStore.layer({ root })), ObjectStore);
+      const remote = Context.get(
+        yield* Layer.build(layerS3({
+          bucket,
+          prefix,
+          endpoint: s3Server().endpoint,
+          credentials: s3Server().credentials,
+          create,
+        })),
+        ObjectStore,
+      );
+      return yield* f(local, remote);
+    })) as Effect.Effect<A>,
   );
 
 /** Every object `ref` reaches in `store` (records' links, trees' entries). */

@@ -6,14 +6,10 @@
 // verifies). An upload under way (objects sent, not yet named) survives a gc with
 // a grace period shorter than the age of everything else.
 import assert from "node:assert/strict";
-import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
-import * as Layer from "effect/Layer";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { decodeCacheValue } from "../../lib/model/cache_entry.ts";
 import { copyObjects } from "../../lib/remote/copy_objects.ts";
-import { ObjectStore, type ObjectStoreApi } from "../../store/object_store.ts";
-import { layerS3 } from "../../store/s3/layer_s3.ts";
 import { runDemo } from "../cli/_fixture.ts";
 import {
   cairnWith,
@@ -24,6 +20,7 @@ import {
   listedObjects,
   ok,
   reachable,
+  withBoth,
   withDirs,
 } from "./_cli.ts";
 import { remoteTest, s3Server } from "./_server.ts";
@@ -156,29 +153,6 @@ remoteTest(
     }),
 );
 
-// Runs `f` with the local store at `root` and the remote at `prefix`, both open.
-const withBoth = <A>(
-  root: string,
-  prefix: string,
-  f: (local: ObjectStoreApi, remote: ObjectStoreApi) => Effect.Effect<A, unknown>,
-): Promise<A> =>
-  Effect.runPromise(
-    Effect.scoped(Effect.gen(function* () {
-      const local = Context.get(yield* Layer.build(ObjectStore.layer({ root })), ObjectStore);
-      const remote = Context.get(
-        yield* Layer.build(layerS3({
-          bucket: BUCKET,
-          prefix,
-          endpoint: s3Server().endpoint,
-          credentials: s3Server().credentials,
-          create: false,
-        })),
-        ObjectStore,
-      );
-      return yield* f(local, remote);
-    })) as Effect.Effect<A>,
-  );
-
 remoteTest(
   "an upload under way — objects sent, not yet named — survives gc --remote thanks to the grace period, with the old objects it links to",
   () =>
@@ -195,7 +169,7 @@ remoteTest(
       // A push's first phase (children first; the ref is written last, not yet).
       const scratch = `${dir}/scratch`;
       Deno.mkdirSync(scratch);
-      const sent = await withBoth(a, prefix, (local, remote) =>
+      const sent = await withBoth(a, BUCKET, prefix, (local, remote) =>
         copyObjects(local, remote, [{ id: third.record, kind: "record" }], {
           bytes: true,
           trustPresent: true,
@@ -221,7 +195,7 @@ remoteTest(
       assert.ok(objects.has(third.record));
 
       // The push ends: it names what it sent, as push does without looking again.
-      await withBoth(a, prefix, (_local, remote) =>
+      await withBoth(a, BUCKET, prefix, (_local, remote) =>
         remote.updateRef("scenarios/third", third.record, { expected: null, message: "push" }));
       const check = await inRemote(BUCKET, prefix, dangling);
       assert.deepEqual(check.problems, [], "the remote names nothing it lacks");

@@ -18,7 +18,17 @@ import { double, where } from "../lib/pipeline/workers/_steps.ts";
 import { runDemo } from "../cli/_fixture.ts";
 import { withProject } from "../lib/pipeline/_project.ts";
 import { PATH } from "../lib/pipeline/command/_model.ts";
-import { cairnWith, closure, dangling, inRemote, inStore, json, ok, withDirs } from "./_cli.ts";
+import {
+  cairnWith,
+  closure,
+  dangling,
+  inRemote,
+  inStore,
+  json,
+  ok,
+  withBoth,
+  withDirs,
+} from "./_cli.ts";
 import { remoteTest, s3Server, startGateway, stopGateway } from "./_server.ts";
 import { closingLine } from "./_closing_line.ts";
 
@@ -305,31 +315,19 @@ remoteTest(
       const prefix = `older/${crypto.randomUUID()}`;
       const first = await runDemo(a, { rate: 1.6, n: 1, name: "older" });
       const second = await runDemo(a, { rate: 1.6, n: 1, name: "older" });
-      const got = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
-        const local = Context.get(
-          yield* Layer.build(ObjectStore.layer({ root: a })),
-          ObjectStore,
-        );
-        const remote = Context.get(
-          yield* Layer.build(layerS3({
-            bucket: BUCKET,
-            prefix,
-            endpoint: s3Server().endpoint,
-            credentials: s3Server().credentials,
-          })),
-          ObjectStore,
-        );
-        const send = (record: string) =>
-          sendScenario(local, remote, {
-            remote: "origin",
-            scenario: "older",
-            record,
-            message: "m",
-          });
-        yield* send(second.record);
-        const late = yield* send(first.record);
-        return { late, head: yield* remote.readRef("scenarios/older") };
-      })));
+      const got = await withBoth(a, BUCKET, prefix, (local, remote) =>
+        Effect.gen(function* () {
+          const send = (record: string) =>
+            sendScenario(local, remote, {
+              remote: "origin",
+              scenario: "older",
+              record,
+              message: "m",
+            });
+          yield* send(second.record);
+          const late = yield* send(first.record);
+          return { late, head: yield* remote.readRef("scenarios/older") };
+        }), true);
       assert.equal(got.late.moved, false);
       assert.equal(got.head, second.record);
     }),
