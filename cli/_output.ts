@@ -93,8 +93,13 @@ export const style = {
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 const SURROGATE = /[\ud800-\udfff]/;
+const ENDS_BLANK = /\s$/;
+// deno-lint-ignore no-control-regex
+const ESCAPE_OR_SURROGATE = /[\x1b\ud800-\udfff]/;
 // Columns `text` takes: code points, without colour codes (a surrogate pair is one).
+// Most cells have neither, and a listing can have hundreds of thousands: one test.
 const width = (text: string): number => {
+  if (!ESCAPE_OR_SURROGATE.test(text)) return text.length;
   const plain = text.includes("\x1b") ? text.replace(ANSI, "") : text;
   return SURROGATE.test(plain) ? [...plain].length : plain.length;
 };
@@ -123,6 +128,8 @@ export const table = (
     for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i] ?? 0, width(row[i]!));
   }
   const alignRight = widths.map((_, i) => right.includes(i));
+  const pads: string[] = [];
+  const pad = (n: number) => (pads[n] ??= " ".repeat(n));
   const line = (row: readonly string[]) => {
     let text = "";
     for (let i = 0; i < row.length; i++) {
@@ -132,10 +139,13 @@ export const table = (
         text += cell;
         continue;
       }
-      const pad = " ".repeat(widths[i]! - width(cell));
-      text += alignRight[i] ? pad + cell : cell + pad;
+      const fill = pad(widths[i]! - width(cell));
+      text += alignRight[i] ? fill + cell : cell + fill;
     }
-    return text.trimEnd();
+    // Only a row ending in blank (an empty last cell, say) has an end to trim: asking
+    // its last cell spares trimming — a copy of the line — for all the others.
+    const last = row.at(-1);
+    return last && !alignRight[row.length - 1] && !ENDS_BLANK.test(last) ? text : text.trimEnd();
   };
   const lines = all.map(line);
   if (header) lines[0] = style.bold(lines[0]!);

@@ -26,7 +26,7 @@
  */
 
 /** The schema's version; an index of another version is rebuilt. */
-export const QUERY_INDEX_SCHEMA = "cairn-query-index 9";
+export const QUERY_INDEX_SCHEMA = "cairn-query-index 10";
 
 /** The index's file name under the store's `index/` directory. */
 export const QUERY_INDEX_FILE = "query.sqlite";
@@ -57,7 +57,7 @@ export type EdgeTable = (typeof EDGE_TABLES)[number];
 /** Each edge table's columns, in order. */
 export const EDGE_COLUMNS: Readonly<Record<EdgeTable, readonly string[]>> = {
   produced: ["artifact", "run", "seq"],
-  consumed: ["artifact", "run", "seq"],
+  consumed: ["artifact", "run", "seq", "run_seq"],
   step_runs: ["step", "run", "iteration", "seq"],
 };
 
@@ -97,7 +97,12 @@ export const edgeRows = (table: EdgeTable, columns: string): string =>
  * then dirties the pages of small keys, not a page of each large key per run, and each
  * older key's pages are written once per move rather than once per catch-up. A row is
  * in one part only (a catch-up adds no row the older part has), and the recent rows
- * come after the older ones in log order. A rebuild fills the older part directly. A summary's
+ * come after the older ones in log order. A rebuild fills the older part directly.
+ * A `consumed` row also names the consuming run by the seq of its summary (`run_seq`),
+ * when the index held that summary as the row was written (a run's `consumed:` entries
+ * follow its `run:` entry), and null otherwise or once that summary is removed: a walk
+ * over every run (the impact of an early artifact) then goes from an artifact to
+ * its consumers' summaries by number, without a 64-character id per row. A summary's
  * JSON (~460 bytes) is in `run_texts` under the same seq, not beside its columns: a
  * walk that reads every run's columns then reads a table a tenth the size.
  */
@@ -123,7 +128,7 @@ CREATE TABLE IF NOT EXISTS produced${suffix} (
 CREATE UNIQUE INDEX IF NOT EXISTS produced${suffix}_key
   ON produced${suffix} (${edgeKey("produced", (c) => c).join(", ")});
 CREATE TABLE IF NOT EXISTS consumed${suffix} (
-  artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL);
+  artifact TEXT NOT NULL, run TEXT NOT NULL, seq INTEGER NOT NULL, run_seq INTEGER);
 CREATE UNIQUE INDEX IF NOT EXISTS consumed${suffix}_key
   ON consumed${suffix} (${edgeKey("consumed", (c) => c).join(", ")});
 CREATE TABLE IF NOT EXISTS step_runs${suffix} (

@@ -83,6 +83,7 @@ class LineageWriter {
   readonly #updateText: StatementSync;
   readonly #drop: StatementSync[];
   readonly #dropRows: StatementSync[];
+  readonly #forgetSeq: StatementSync[];
   readonly #makeRows: StatementSync[];
   readonly #makeAll: StatementSync[];
   // Summaries this pass gave (their seq) or removed (null).
@@ -130,6 +131,10 @@ class LineageWriter {
     this.#dropRows = ["run_outputs", "run_inputs"].map((t) =>
       db.prepare(`DELETE FROM ${t} WHERE seq = ?`)
     );
+    // A removed summary's seq is not a consumer any more (see the schema's `run_seq`).
+    this.#forgetSeq = ["consumed", recentOf("consumed")].map((t) =>
+      db.prepare(`UPDATE ${t} SET run_seq = NULL WHERE run_seq = ?`)
+    );
     this.#makeRows = [OUTPUT_ROWS, INPUT_ROWS].map((q) => db.prepare(`${q} WHERE r.seq = ?`));
     this.#makeAll = [OUTPUT_ROWS, INPUT_ROWS].map((q) => db.prepare(`${q} WHERE r.seq >= ?`));
   }
@@ -154,7 +159,7 @@ class LineageWriter {
     const kind = key.slice(0, colon);
     const subject = key.slice(colon + 1);
     if (kind === "produced") this.#produced.add(subject, value, seq);
-    else if (kind === "consumed") this.#consumed.add(subject, value, seq);
+    else if (kind === "consumed") this.#consumed.add(subject, value, seq, this.#seqOf(value));
     else if (kind === "step") {
       const [run, iteration] = value.split(" ");
       if (!run) return;
@@ -172,6 +177,7 @@ class LineageWriter {
       if (held !== null) {
         this.#flush();
         for (const drop of this.#drop) drop.run(held);
+        for (const forget of this.#forgetSeq) forget.run(held);
         // Rows of a summary from this pass are only made at its end.
         if (held < this.first) { for (const drop of this.#dropRows) drop.run(held); }
       }

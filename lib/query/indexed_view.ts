@@ -15,10 +15,15 @@ import {
   HeadLookups,
   lookupBudget,
   NodeLookups,
+  RunGraph,
   SummaryLookups,
 } from "./_index_lookups.ts";
+import { byRunId, type ImpactRun, walkDownstream } from "./_downstream.ts";
 import type { RunHead, RunNode } from "./run_head.ts";
 import { edgeRows } from "../model/query_index_schema.ts";
+
+// Thrown by a walk's lookups once their budget is spent: the walk starts over by number.
+const OVER_BUDGET = Symbol("over budget");
 
 // A read-only map whose lookups are queries; iterating streams the table.
 class LazyMap<V> implements ReadonlyMap<string, V> {
@@ -103,6 +108,8 @@ export class IndexedView implements LineageView {
   readonly #summaries: SummaryLookups;
   readonly #heads: HeadLookups;
   readonly #nodes: NodeLookups;
+  readonly #consumers: EdgeLookups;
+  #graph: RunGraph | undefined;
 
   /**
    * A view over `db`, an index brought up to date. `lookupBudget`: how many lookups
@@ -120,8 +127,9 @@ export class IndexedView implements LineageView {
       () => this.#streamSummaries(),
       () => this.#count("run_summaries"),
     );
+    this.#consumers = new EdgeLookups(db, "consumed", budget);
     const edges = (table: "produced" | "consumed") => {
-      const lookups = new EdgeLookups(db, table, budget);
+      const lookups = table === "consumed" ? this.#consumers : new EdgeLookups(db, table, budget);
       return new LazyMap<readonly string[]>(
         (artifact) => lookups.get(artifact),
         () =>
@@ -178,6 +186,44 @@ export class IndexedView implements LineageView {
    */
   head(id: string): RunHead | undefined {
     return this.#heads.get(id);
+  }
+
+  /**
+   * The runs downstream of `artifact` (see impact.ts): by lookups while the walk is
+   * small, and, once they have used up their budget, again from the start over every
+   * run read whole by number ({@linkcode RunGraph}).
+   */
+  downstream(artifact: string): ImpactRun[] {
+    const heads = this.#heads;
+    const consumers = this.#consumers;
+    if (!this.#graph && !heads.spent && !consumers.spent) {
+      const small = byRunId(
+        (a) => {
+          if (consumers.spent) throw OVER_BUDGET;
+          return consumers.get(a);
+        },
+        (run) => {
+          if (heads.spent) throw OVER_BUDGET;
+          return heads.get(run);
+        },
+      );
+      try {
+        return walkDownstream(artifact, small);
+      } catch (e) {
+        if (e !== OVER_BUDGET) throw e;
+      }
+    }
+    const graph = this.#graph ??= new RunGraph(this.db);
+    const seen = new Uint8Array(graph.seqs);
+    return walkDownstream<number>(artifact, {
+      consumers: (a) => graph.consumers(a),
+      see: (seq) => {
+        if (seen[seq] === 1) return false;
+        seen[seq] = 1;
+        return true;
+      },
+      expand: (seq, distance, next) => graph.expand(seq, distance, next),
+    });
   }
 
   /**

@@ -90,7 +90,9 @@ const previousRun = (
 };
 
 // previousRun as one indexed query: the same step at the same iteration, started no
-// later, the scenario's own first, the nearest by start time.
+// later, the scenario's own first, the nearest by start time. A run the step's entries
+// name without a summary (hidden by a damaged entry) is of no scenario, as in the log
+// view — not of the null scenario.
 const previousIndexed = (
   view: IndexedView,
   run: string,
@@ -100,7 +102,8 @@ const previousIndexed = (
     `SELECT s.run FROM ${edgeRows("step_runs", "step, run, iteration, seq")} s
       LEFT JOIN run_summaries r ON ${idKey("r.id")} = ${idKey("s.run")} AND r.id = s.run
       WHERE s.step = ? AND s.run != ? AND s.iteration IS ? AND coalesce(r.started_at, '') <= ?
-      ORDER BY (r.scenario IS ?) DESC, r.started_at DESC, s.seq DESC LIMIT 1`,
+      ORDER BY (r.seq IS NOT NULL AND r.scenario IS ?) DESC, r.started_at DESC, s.seq DESC
+      LIMIT 1`,
   ).get(record.step, run, record.iteration, record.startedAt, record.scenario) as
     | { run: string }
     | undefined;

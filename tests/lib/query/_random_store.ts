@@ -41,6 +41,8 @@ export interface Generated {
   readonly artifacts: string[];
   readonly runs: { id: string; step: string; iteration: number | null }[];
   readonly scenarios: string[];
+  /** Summaries hidden by a damaged entry, to write again on the next call. */
+  hidden?: [string, string][];
 }
 
 /** Adds `count` runs and a few scenario records to the store; returns everything made so far. */
@@ -124,7 +126,15 @@ export const grow = (
       });
       const run = (yield* store.putRecord(record)).id;
       const entries = lineageEntries(run, summaryOfRecord(record as never));
-      yield* lineage.appendMany(entries);
+      // Now and then the run's consumed entries before its summary (a log read in
+      // another order than the miss path writes): the index first knows the
+      // consumer by its id alone.
+      const consumed = ([key]: [string, string]) => key.startsWith("consumed:");
+      yield* lineage.appendMany(
+        rng.next() < 0.1
+          ? [...entries.filter(consumed), ...entries.filter((e) => !consumed(e))]
+          : entries,
+      );
       // As a reindex after lost entries leaves them: some entries twice.
       if (rng.next() < 0.1) yield* lineage.appendMany(entries.slice(0, 2));
       for (const o of Object.values(outputs)) {
@@ -136,6 +146,19 @@ export const grow = (
       }
       made.runs.push({ id: run, step, iteration });
       fresh.push(run);
+    }
+    // A run's summary damaged (a value that does not decode hides the run), and now
+    // and then written again by a later call (the run comes back, at a new place in
+    // the log): a consumer the index knew by the number of its summary, then not.
+    for (const back of made.hidden?.splice(0) ?? []) yield* lineage.appendMany([back]);
+    if (fresh.length > 0 && rng.next() < 0.3) {
+      const run = rng.pick(fresh);
+      const entry = lineageEntries(
+        run,
+        summaryOfRecord((yield* store.readRecord(run)) as never),
+      )[0]!;
+      yield* lineage.appendMany([[`run:${run}`, `${run} {"not":"a summary"}`]]);
+      if (rng.next() < 0.5) (made.hidden ??= []).push(entry);
     }
     // A torn line, as a killed writer leaves it: skipped by every reader.
     if (rng.next() < 0.5) {

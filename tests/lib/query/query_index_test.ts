@@ -225,7 +225,8 @@ Deno.test("a deleted or damaged query index is rebuilt, and reindex rebuilds it 
           (index) => runSql(index, "SELECT count(*) AS n FROM runs"),
         ),
       );
-      assert.deepEqual(rebuilt.rows, [[made.runs.length]]);
+      // Every run the log view holds (a run hidden by a damaged entry is not one).
+      assert.deepEqual(rebuilt.rows, [[(yield* loadLineageView).runs.size]]);
     }).pipe(Effect.provide(ObjectStore.layerTemp)),
   ));
 
