@@ -67,9 +67,13 @@ const missingIn = (
       else {
         const inner: string[] = [];
         for (const e of entries) {
-          inner.push(
-            ...(yield* missingIn(store, e.id, e.mode === "directory" ? "tree" : "blob", known)),
+          const lost = yield* missingIn(
+            store,
+            e.id,
+            e.mode === "directory" ? "tree" : "blob",
+            known,
           );
+          for (const m of lost) inner.push(m);
         }
         out = inner;
       }
@@ -103,7 +107,8 @@ export const repairStore: Effect.Effect<RepairResult, StoreError, ObjectStore> =
         const outputs = entry?.outputs ?? record?.outputs ?? {};
         const missing: string[] = [];
         for (const output of Object.values(outputs)) {
-          missing.push(...(yield* missingIn(store, output.id, output.kind, known)));
+          // One by one: a directory can have lost more than a call takes arguments.
+          for (const m of yield* missingIn(store, output.id, output.kind, known)) missing.push(m);
         }
         if (missing.length === 0) continue;
         if (entry) yield* cache.append(key, droppedCacheValue(entry.run));
