@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { PATH } from "./_model.ts";
 import { withProject } from "../_project.ts";
+import { sandboxTest } from "../../../_sandbox.ts";
 
 const PIPELINE = `import { Effect, Layer } from "effect";
 import { command, decodeStepInvocation, Executor, Pipeline, scenario, Text } from "cairn";
@@ -73,28 +74,32 @@ const reply = await Effect.runPromise(
 console.log(JSON.stringify(reply));
 `;
 
-Deno.test("a command's miss runs in a worker process that prepares it afresh from the invocation", async () => {
-  const files = {
-    "pipeline.ts": PIPELINE,
-    "worker.ts": WORKER,
-    "model.sh": 'echo "n=$1" > "$2"\n',
-  };
-  await withProject(files, async (p) => {
-    const out = await p.run({ env: { PATH } });
-    assert.deepEqual(out.steps, { model: "miss" });
-    assert.deepEqual(JSON.parse(out.stdout.trim()), { text: "n=3\n" });
-    const record = p.runRecord(out, "model");
-    assert.equal((record.command as { runner: string }).runner, "sandbox");
-    assert.deepEqual((record.components as { argv: string[] }).argv, [
-      "sh",
-      "model.sh",
-      "3",
-      "out/result.txt",
-    ]);
-    // A hit never reaches the worker.
-    assert.deepEqual((await p.run({ env: { PATH } })).steps, { model: "hit" });
-  });
-});
+// The command asks for the sandbox, which the record must name: the test needs bwrap.
+sandboxTest(
+  "a command's miss runs in a worker process that prepares it afresh from the invocation",
+  async () => {
+    const files = {
+      "pipeline.ts": PIPELINE,
+      "worker.ts": WORKER,
+      "model.sh": 'echo "n=$1" > "$2"\n',
+    };
+    await withProject(files, async (p) => {
+      const out = await p.run({ env: { PATH } });
+      assert.deepEqual(out.steps, { model: "miss" });
+      assert.deepEqual(JSON.parse(out.stdout.trim()), { text: "n=3\n" });
+      const record = p.runRecord(out, "model");
+      assert.equal((record.command as { runner: string }).runner, "sandbox");
+      assert.deepEqual((record.components as { argv: string[] }).argv, [
+        "sh",
+        "model.sh",
+        "3",
+        "out/result.txt",
+      ]);
+      // A hit never reaches the worker.
+      assert.deepEqual((await p.run({ env: { PATH } })).steps, { model: "hit" });
+    });
+  },
+);
 
 Deno.test("a worker whose command differs from the keyed one (a source edited in between) refuses to run it", async () => {
   const files = {

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { PATH } from "./_model.ts";
 import { withProject } from "../_project.ts";
+import { sandboxTest } from "../../../_sandbox.ts";
 
 // A step, then the command `model` (a shell script of the project), twice in a loop.
 const PIPELINE = (options = "") =>
@@ -69,19 +70,22 @@ Deno.test("a non-zero exit fails the step naming step, iteration, exit code and 
 });
 
 for (const [where, sandbox] of [["sandbox", "1"], ["host", "0"]] as const) {
-  Deno.test(`a program killed by a signal fails the step naming the signal (${where})`, async () => {
-    await withProject(
-      { "pipeline.ts": PIPELINE(), "model.sh": "echo dying >&2\nkill -KILL $$\n" },
-      async (p) => {
-        const out = await p.run({ env: { ...env, CAIRN_SANDBOX: sandbox }, fails: true });
-        assert.match(
-          out.stderr,
-          /Command "model" failed in iteration 0: it was killed by SIGKILL;/,
-        );
-        assert.match(out.stderr, /its stderr:\n {2}dying\n/);
-      },
-    );
-  });
+  (where === "sandbox" ? sandboxTest : Deno.test)(
+    `a program killed by a signal fails the step naming the signal (${where})`,
+    async () => {
+      await withProject(
+        { "pipeline.ts": PIPELINE(), "model.sh": "echo dying >&2\nkill -KILL $$\n" },
+        async (p) => {
+          const out = await p.run({ env: { ...env, CAIRN_SANDBOX: sandbox }, fails: true });
+          assert.match(
+            out.stderr,
+            /Command "model" failed in iteration 0: it was killed by SIGKILL;/,
+          );
+          assert.match(out.stderr, /its stderr:\n {2}dying\n/);
+        },
+      );
+    },
+  );
 }
 
 Deno.test("a program that runs past its timeout is stopped and fails the step", async () => {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { PATH } from "./_model.ts";
 import { withProject } from "../_project.ts";
+import { sandboxTest } from "../../../_sandbox.ts";
 
 const PIPELINE = `import { Effect } from "effect";
 import { command, run, scenario, Text } from "cairn";
@@ -60,41 +61,44 @@ const alive = (pid: number): boolean => {
 
 for (const [where, sandbox] of [["host", "0"], ["sandbox", "1"]] as const) {
   for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
-    Deno.test(`${signal} while a command runs (${where}): its process group ends, the grandchild too; nothing is cached`, async () => {
-      await withProject({ "pipeline.ts": PIPELINE, "model.sh": MODEL }, async (p) => {
-        const mark = String(100_000 + Math.floor(Math.random() * 800_000));
-        const child = p.spawn({ env: { PATH, MARK: mark, CAIRN_SANDBOX: sandbox } });
-        const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-        let seen = "";
-        while (!seen.includes("grandchild started\n")) {
-          const { value, done } = await reader.read();
-          if (done) throw new Error(`the pipeline ended before its program started: ${seen}`);
-          seen += value;
-        }
-        const pids = processesWith(mark);
-        assert.ok(pids.length >= 2, `the program and its grandchild run: ${pids}`);
-        child.kill(signal);
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          seen += value;
-        }
-        const status = await child.status;
-        child.stdout.cancel();
-        assert.equal(status.code, code, seen);
-        assert.match(seen, /interrupted; completed steps are cached/);
-        assert.deepEqual(pids.filter(alive), [], "no process of the command outlives it");
-        assert.deepEqual(processesWith(mark).filter(alive), []);
-        // The scenario was recorded as interrupted, and no run of the command is.
-        const head = Deno.readTextFileSync(`${p.store}/refs/scenarios/mutation`).trim();
-        const record = p.readRecord(head);
-        assert.equal(record.status, "interrupted");
-        assert.deepEqual(record.invocations, []);
-        const cache = existsSync(`${p.store}/index/cache.log`)
-          ? Deno.readTextFileSync(`${p.store}/index/cache.log`).trim()
-          : "";
-        assert.equal(cache, "", "nothing was cached");
-      });
-    });
+    (where === "sandbox" ? sandboxTest : Deno.test)(
+      `${signal} while a command runs (${where}): its process group ends, the grandchild too; nothing is cached`,
+      async () => {
+        await withProject({ "pipeline.ts": PIPELINE, "model.sh": MODEL }, async (p) => {
+          const mark = String(100_000 + Math.floor(Math.random() * 800_000));
+          const child = p.spawn({ env: { PATH, MARK: mark, CAIRN_SANDBOX: sandbox } });
+          const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+          let seen = "";
+          while (!seen.includes("grandchild started\n")) {
+            const { value, done } = await reader.read();
+            if (done) throw new Error(`the pipeline ended before its program started: ${seen}`);
+            seen += value;
+          }
+          const pids = processesWith(mark);
+          assert.ok(pids.length >= 2, `the program and its grandchild run: ${pids}`);
+          child.kill(signal);
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            seen += value;
+          }
+          const status = await child.status;
+          child.stdout.cancel();
+          assert.equal(status.code, code, seen);
+          assert.match(seen, /interrupted; completed steps are cached/);
+          assert.deepEqual(pids.filter(alive), [], "no process of the command outlives it");
+          assert.deepEqual(processesWith(mark).filter(alive), []);
+          // The scenario was recorded as interrupted, and no run of the command is.
+          const head = Deno.readTextFileSync(`${p.store}/refs/scenarios/mutation`).trim();
+          const record = p.readRecord(head);
+          assert.equal(record.status, "interrupted");
+          assert.deepEqual(record.invocations, []);
+          const cache = existsSync(`${p.store}/index/cache.log`)
+            ? Deno.readTextFileSync(`${p.store}/index/cache.log`).trim()
+            : "";
+          assert.equal(cache, "", "nothing was cached");
+        });
+      },
+    );
   }
 }

@@ -7,29 +7,7 @@
 import assert from "node:assert/strict";
 import { PATH } from "./_model.ts";
 import { withProject } from "../_project.ts";
-
-const bwrap = (() => {
-  try {
-    const out = new Deno.Command("bwrap", {
-      args: ["--unshare-all", "--ro-bind", "/", "/", "--", "/bin/sh", "-c", "exit 0"],
-      stdout: "null",
-      stderr: "piped",
-    }).outputSync();
-    return out.success ? undefined : new TextDecoder().decode(out.stderr).trim();
-  } catch (e) {
-    return `bwrap is not installed (${e instanceof Error ? e.message : e}; Debian: bubblewrap)`;
-  }
-})();
-
-const sandboxTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test(name, async () => {
-    if (bwrap !== undefined) {
-      if (Deno.env.get("CI") === "true") throw new Error(`the sandbox must run in CI: ${bwrap}`);
-      console.log(`note: sandbox test skipped: ${bwrap}`);
-      return;
-    }
-    await fn();
-  });
+import { sandboxTest } from "../../../_sandbox.ts";
 
 // `reader` reads the file its config names, relative to its work directory (or absolute).
 const READER = (options: string) =>
