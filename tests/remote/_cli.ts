@@ -42,6 +42,17 @@ export const ok = async (args: readonly string[]): Promise<string> => {
   return r.stdout;
 };
 
+/** `cairn gc` of the remote `origin` keeping nothing by age (no grace, reflog expired). */
+export const GC_REMOTE_NOW: readonly string[] = [
+  "gc",
+  "--remote",
+  "origin",
+  "--grace",
+  "0s",
+  "--reflog-expiry",
+  "0s",
+];
+
 // deno-lint-ignore no-explicit-any
 export const json = async (args: readonly string[]): Promise<any> =>
   JSON.parse(await ok([...args, "--json"]));

@@ -7,6 +7,7 @@ import { runDemo } from "../cli/_fixture.ts";
 import {
   closure,
   dangling,
+  GC_REMOTE_NOW,
   inRemote,
   json,
   listedObjects,
@@ -36,17 +37,7 @@ remoteTest(
       const total = await countObjects(prefix);
       const live = (await closure(a, "demo")).size;
 
-      const child = spawnCairn([
-        "gc",
-        "--remote",
-        "origin",
-        "--grace",
-        "0s",
-        "--reflog-expiry",
-        "0s",
-        "--store",
-        a,
-      ], { AWS_MAX_ATTEMPTS: "2" });
+      const child = spawnCairn([...GC_REMOTE_NOW, "--store", a], { AWS_MAX_ATTEMPTS: "2" });
       const output = child.output();
       let exited = false;
       output.then(() => (exited = true));
@@ -77,17 +68,7 @@ remoteTest(
       assert.deepEqual(after.problems, [], "the remote names only what it holds");
       assert.ok(after.objects > live && after.objects < total, `${after.objects} of ${total} left`);
 
-      const again = await json([
-        "gc",
-        "--remote",
-        "origin",
-        "--grace",
-        "0s",
-        "--reflog-expiry",
-        "0s",
-        "--store",
-        a,
-      ]);
+      const again = await json([...GC_REMOTE_NOW, "--store", a]);
       assert.equal(again.objectsRemoved, after.objects - live);
       assert.equal(await countObjects(prefix), live);
       assert.deepEqual((await inRemote(BUCKET, prefix, dangling)).problems, []);

@@ -14,6 +14,7 @@ import { runDemo } from "../cli/_fixture.ts";
 import {
   cairnWith,
   dangling,
+  GC_REMOTE_NOW,
   inRemote,
   inStore,
   json,
@@ -104,7 +105,7 @@ remoteTest(
       assert.equal(graceKept.reachable, live.size);
       assert.deepEqual(await remoteObjects(prefix), before);
 
-      const args = ["gc", "--remote", "origin", "--reflog-expiry", "0s", "--grace", "0s"];
+      const args = GC_REMOTE_NOW;
       const dry = await json([...args, "--dry-run", "--store", a]);
       assert.equal(dry.dryRun, true);
       assert.equal(dry.remote, "origin");
@@ -234,17 +235,7 @@ remoteTest(
 
       // The real run, with nothing kept by age: it stops too, before deleting anything
       // the record names (read as a blob, it would name nothing and its runs would go).
-      const real = await cairnWith([
-        "gc",
-        "--remote",
-        "origin",
-        "--grace",
-        "0s",
-        "--reflog-expiry",
-        "0s",
-        "--store",
-        a,
-      ]);
+      const real = await cairnWith([...GC_REMOTE_NOW, "--store", a]);
       assert.notEqual(real.code, 0);
       assert.match(real.stderr, /damaged/);
       const objects = await remoteObjects(prefix);
