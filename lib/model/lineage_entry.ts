@@ -42,6 +42,10 @@ export interface RunSummary {
   >;
   /** Output name → the artifact made. */
   readonly outputs: Readonly<Record<string, ArtifactRef>>;
+  /** The run's cache key (absent from summaries written before it was kept here). */
+  readonly key?: string;
+  /** The host it ran on (absent as `key` is). */
+  readonly host?: string;
 }
 
 export const RunSummarySchema = Schema.Struct({
@@ -52,6 +56,8 @@ export const RunSummarySchema = Schema.Struct({
   durationMs: Schema.Number,
   inputs: Schema.Record(Schema.String, Schema.NullOr(InputRefSchema)),
   outputs: Schema.Record(Schema.String, ArtifactRefSchema),
+  key: Schema.optionalKey(Schema.String),
+  host: Schema.optionalKey(Schema.String),
 });
 // One per run whenever a query loads the index: the guard compiled from the Schema.
 const isRunSummary = fastGuard(RunSummarySchema);
@@ -91,6 +97,8 @@ export const summaryOfRecord = (record: RunRecord): RunSummary => ({
   durationMs: record.durationMs,
   inputs: record.inputs,
   outputs: record.outputs,
+  key: record.key,
+  host: record.host,
 });
 
 /**

@@ -26,7 +26,7 @@
  */
 
 /** The schema's version; an index of another version is rebuilt. */
-export const QUERY_INDEX_SCHEMA = "cairn-query-index 10";
+export const QUERY_INDEX_SCHEMA = "cairn-query-index 11";
 
 /** The index's file name under the store's `index/` directory. */
 export const QUERY_INDEX_FILE = "query.sqlite";
@@ -168,7 +168,9 @@ CREATE INDEX IF NOT EXISTS run_outputs_name ON run_outputs (name);
 /**
  * The views `cairn sql` reads (documented in README, "The query index"):
  *
- * - `runs`: one row per run of the lineage index;
+ * - `runs`: one row per run of the lineage index, with its cache key and host (read
+ *   from the summary's JSON, so a walk over `run_summaries` stays small; null for a
+ *   summary written before they were kept, until `cairn reindex` writes it again);
  * - `artifacts`: one row per run output (an artifact made twice has two rows);
  * - `edges`: run → artifact, `direction` `in` (an input) or `out` (an output);
  * - `scenarios`: one row per scenario record reachable from a scenario ref;
@@ -178,7 +180,9 @@ CREATE INDEX IF NOT EXISTS run_outputs_name ON run_outputs (name);
  */
 export const QUERY_INDEX_VIEWS = `
 CREATE VIEW IF NOT EXISTS runs AS
-  SELECT id, step, iteration, scenario, started_at, duration_ms FROM run_summaries;
+  SELECT r.id, r.step, r.iteration, r.scenario, r.started_at, r.duration_ms,
+    t.summary->>'key' AS key, t.summary->>'host' AS host
+  FROM run_summaries r JOIN run_texts t ON t.seq = r.seq;
 CREATE VIEW IF NOT EXISTS artifacts AS
   SELECT o.artifact AS id, o.name, o.kind, o.codec, o.size, r.id AS producer
   FROM run_outputs o JOIN run_summaries r ON r.seq = o.seq;

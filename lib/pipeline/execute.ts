@@ -135,8 +135,8 @@ export type { BodyResult };
 const storeFailure = (e: StoreError) => pipelineError(e);
 
 // Looked up once: the call is a syscall, and a record's host is informational.
-let host: string | undefined;
-const hostOf = () => (host ??= hostname());
+let thisHost: string | undefined;
+const hostOf = () => (thisHost ??= hostname());
 
 // Runs a step that missed the cache and records it; returns the run id and outputs.
 const executeStep = (
@@ -476,6 +476,7 @@ const record = (
     for (const o of Object.values(outputs)) links.add(o.id);
     for (const id of body?.links ?? []) links.add(id);
     const uncached = sourcesChanged(req) ?? body?.uncached;
+    const host = hostOf();
     const record = yield* Effect.mapError(
       store.putRecord(encodeRunRecord({
         type: "run",
@@ -489,7 +490,7 @@ const record = (
         startedAt: startedAt.toISOString(),
         endedAt: endedAt.toISOString(),
         durationMs,
-        host: hostOf(),
+        host,
         status: "ok",
         ...body?.record,
         ...(uncached ? { uncached } : {}),
@@ -510,6 +511,8 @@ const record = (
           durationMs,
           inputs,
           outputs,
+          key: req.key,
+          host,
         }));
         if (!uncached) {
           yield* store.index(CACHE_INDEX).append(req.key, encodeCacheValue(run, outputs));

@@ -73,7 +73,18 @@ Deno.test("lineage entries: run, step, produced and consumed lines, canonical JS
     [`consumed:${B}`, A],
   ]);
   const [, value] = lineageEntries(A, SUMMARY)[0]!;
+  // A summary written before summaries kept the key and host still decodes.
   assert.deepEqual(decodeRunSummary(value), { run: A, summary: SUMMARY });
+  const full = { ...SUMMARY, key: "k".repeat(64), host: "h" };
+  const [, fullValue] = lineageEntries(A, full)[0]!;
+  assert.equal(
+    fullValue,
+    `${A} {"durationMs":1.5,"host":"h","inputs":{"none":null,"x":{"codec":"json","id":"${B}","kind":"blob","producer":"${C}","size":1}},"iteration":3,"key":"${
+      "k".repeat(64)
+    }","outputs":{"y":{"codec":"json","id":"${C}","kind":"blob","size":1}},"scenario":"demo","startedAt":"2026-12-01T00:00:00.000Z","step":"grow"}`,
+  );
+  assert.deepEqual(decodeRunSummary(fullValue), { run: A, summary: full });
+  assert.equal(decodeRunSummary(fullValue.replace('"host":"h"', '"host":7')), undefined);
   assert.equal(decodeRunSummary(`${A} {"step":1}`), undefined, "a summary of the wrong shape");
   assert.equal(decodeRunSummary("garbage"), undefined);
 });
@@ -113,7 +124,7 @@ Deno.test("run record: its canonical bytes, decoded back without loss, and refus
     }","links":["${B}","${C}"],"outputs":{"y":{"codec":"json","id":"${C}","kind":"blob","size":1}},"scenario":"demo","startedAt":"2026-12-01T00:00:00.000Z","status":"ok","step":"grow","type":"run"}`,
   );
   assert.deepEqual(decodeRunRecord(stored), RUN);
-  assert.deepEqual(summaryOfRecord(RUN), SUMMARY);
+  assert.deepEqual(summaryOfRecord(RUN), { ...SUMMARY, key: RUN.key, host: "h" });
   const uncached = { ...RUN, uncached: "source changed while the pipeline ran: helper.ts" };
   assert.equal(decodeRunRecord(encodeRunRecord(uncached))?.uncached, uncached.uncached);
   assert.equal(decodeRunRecord({ ...RUN, type: "scenario" }), undefined);

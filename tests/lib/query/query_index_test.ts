@@ -246,6 +246,17 @@ Deno.test("runSql answers over the documented views and refuses anything but a q
             a[0]! < b[0]! ? -1 : 1
           ),
         );
+        // Each run's key and host as its summary has them (null in an older summary).
+        const keys = yield* runSql(index, "SELECT id, key, host FROM runs ORDER BY id");
+        assert.deepEqual(
+          keys.rows,
+          [...view.runs.entries()].map(([id, s]) => [id, s.key ?? null, s.host ?? null]).sort((
+            a,
+            b,
+          ) => a[0]! < b[0]! ? -1 : 1),
+        );
+        assert.ok(keys.rows.some((r) => r[1] === null), "an older summary among them");
+        assert.ok(keys.rows.some((r) => typeof r[1] === "string" && r[2] === "h"));
         const edges = yield* runSql(index, "SELECT count(*) FROM edges WHERE direction = 'out'");
         const outputs = [...view.runs.values()].reduce(
           (n, s) => n + Object.keys(s.outputs).length,
