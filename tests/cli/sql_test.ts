@@ -27,12 +27,17 @@ const recordsOf = (root: string, runs: readonly string[]) =>
       return out;
     }));
 
+// The demo's store under `dir`, its runs (in the order they were made) and their records.
+const demo = async (dir: string) => {
+  const root = `${dir}/store`;
+  const ran = await runDemo(root, { rate: 1.1, n: 2 });
+  const runs = [...new Set(ran.invocations.map((i) => i.run))];
+  return { root, runs, records: await recordsOf(root, runs) };
+};
+
 Deno.test("sql shows each run's cache key and host as its record has them", async () => {
   await withTempDir(async (dir) => {
-    const root = `${dir}/store`;
-    const ran = await runDemo(root, { rate: 1.1, n: 2 });
-    const runs = [...new Set(ran.invocations.map((i) => i.run))];
-    const records = await recordsOf(root, runs);
+    const { root, runs, records } = await demo(dir);
     const rows = await cairnJson<Row[]>([...KEYS, "--store", root]);
     assert.deepEqual(
       rows,
@@ -74,10 +79,7 @@ Deno.test("sql shows each run's cache key and host as its record has them", asyn
 
 Deno.test("a store whose summaries predate the key and host: null in sql until reindex fills them, runs in the same order", async () => {
   await withTempDir(async (dir) => {
-    const root = `${dir}/store`;
-    const ran = await runDemo(root, { rate: 1.1, n: 2 });
-    const runs = [...new Set(ran.invocations.map((i) => i.run))];
-    const records = await recordsOf(root, runs);
+    const { root, runs, records } = await demo(dir);
     const listed = await cairnJson(["runs", "--store", root]);
     // The lineage log as cairn wrote it before summaries kept a run's key and host.
     Deno.removeSync(`${root}/index/${LINEAGE_INDEX}.log`);
