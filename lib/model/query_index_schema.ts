@@ -103,8 +103,9 @@ export const edgeRows = (table: EdgeTable, columns: string): string =>
  * follow its `run:` entry), and null otherwise or once that summary is removed: a walk
  * over every run (the impact of an early artifact) then goes from an artifact to
  * its consumers' summaries by number, without a 64-character id per row. A summary's
- * JSON (~460 bytes) is in `run_texts` under the same seq, not beside its columns: a
- * walk that reads every run's columns then reads a table a tenth the size.
+ * JSON (~550 bytes, the run's key and host among them) is in `run_texts` under the
+ * same seq, not beside its columns: a walk that reads every run's columns then reads
+ * a table a tenth the size.
  */
 export const QUERY_INDEX_TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
