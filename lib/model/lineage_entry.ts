@@ -88,8 +88,21 @@ export const decodeRunSummary = (
   return isRunSummary(raw) ? { run: value.slice(0, 64), summary: raw } : undefined;
 };
 
-/** The summary of a run record (for rebuilding the index). */
-export const summaryOfRecord = (record: RunRecord): RunSummary => ({
+/** The summary of a run record (written with the record, and again by a rebuild of the index). */
+export const summaryOfRecord = (
+  record: Pick<
+    RunRecord,
+    | "step"
+    | "iteration"
+    | "scenario"
+    | "startedAt"
+    | "durationMs"
+    | "inputs"
+    | "outputs"
+    | "key"
+    | "host"
+  >,
+): RunSummary => ({
   step: record.step,
   iteration: record.iteration,
   scenario: record.scenario,

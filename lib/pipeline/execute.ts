@@ -23,7 +23,7 @@ import { type ExecutorApi, noAddress } from "./executor.ts";
 import { type Body, type BodyResult, findStep, type StepDefinition } from "./registry.ts";
 import type { StepInvocation } from "../model/step_invocation.ts";
 import type { StepContext } from "./step_context.ts";
-import { LINEAGE_INDEX, lineageEntries } from "../model/lineage_entry.ts";
+import { LINEAGE_INDEX, lineageEntries, summaryOfRecord } from "../model/lineage_entry.ts";
 import { CACHE_INDEX, droppedCacheValue, encodeCacheValue } from "../model/cache_entry.ts";
 import { decodeRunRecord, encodeRunRecord } from "../model/run_record.ts";
 import { changedSources } from "../identity/sources.ts";
@@ -135,8 +135,8 @@ export type { BodyResult };
 const storeFailure = (e: StoreError) => pipelineError(e);
 
 // Looked up once: the call is a syscall, and a record's host is informational.
-let thisHost: string | undefined;
-const hostOf = () => (thisHost ??= hostname());
+let host: string | undefined;
+const hostOf = () => (host ??= hostname());
 
 // Runs a step that missed the cache and records it; returns the run id and outputs.
 const executeStep = (
@@ -476,44 +476,31 @@ const record = (
     for (const o of Object.values(outputs)) links.add(o.id);
     for (const id of body?.links ?? []) links.add(id);
     const uncached = sourcesChanged(req) ?? body?.uncached;
-    const host = hostOf();
-    const record = yield* Effect.mapError(
-      store.putRecord(encodeRunRecord({
-        type: "run",
-        step: req.name,
-        key: req.key,
-        components: req.components,
-        inputs,
-        outputs,
-        iteration: req.iteration,
-        scenario: req.scenario,
-        startedAt: startedAt.toISOString(),
-        endedAt: endedAt.toISOString(),
-        durationMs,
-        host,
-        status: "ok",
-        ...body?.record,
-        ...(uncached ? { uncached } : {}),
-        links: [...links].sort(),
-      })),
-      storeFailure,
-    );
+    const written = {
+      type: "run" as const,
+      step: req.name,
+      key: req.key,
+      components: req.components,
+      inputs,
+      outputs,
+      iteration: req.iteration,
+      scenario: req.scenario,
+      startedAt: startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      durationMs,
+      host: hostOf(),
+      status: "ok" as const,
+      ...body?.record,
+      ...(uncached ? { uncached } : {}),
+      links: [...links].sort(),
+    };
+    const record = yield* Effect.mapError(store.putRecord(encodeRunRecord(written)), storeFailure);
     const run = record.id;
     yield* Effect.mapError(
       Effect.gen(function* () {
         // Lineage first, then the cache entry: whatever can be found in the cache
         // can also be traced.
-        yield* store.index(LINEAGE_INDEX).appendMany(lineageEntries(run, {
-          step: req.name,
-          iteration: req.iteration,
-          scenario: req.scenario,
-          startedAt: startedAt.toISOString(),
-          durationMs,
-          inputs,
-          outputs,
-          key: req.key,
-          host,
-        }));
+        yield* store.index(LINEAGE_INDEX).appendMany(lineageEntries(run, summaryOfRecord(written)));
         if (!uncached) {
           yield* store.index(CACHE_INDEX).append(req.key, encodeCacheValue(run, outputs));
         }

@@ -126,11 +126,9 @@ export const grow = (
       });
       const run = (yield* store.putRecord(record)).id;
       // Now and then a summary as cairn wrote it before summaries kept the key and host.
-      const { key: _key, host: _host, ...older } = summaryOfRecord(record as never);
-      const entries = lineageEntries(
-        run,
-        rng.next() < 0.2 ? older : summaryOfRecord(record as never),
-      );
+      const summary = summaryOfRecord(record as never);
+      const { key: _key, host: _host, ...older } = summary;
+      const entries = lineageEntries(run, rng.next() < 0.2 ? older : summary);
       // Now and then the run's consumed entries before its summary (a log read in
       // another order than the miss path writes): the index first knows the
       // consumer by its id alone.

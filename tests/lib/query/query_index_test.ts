@@ -230,6 +230,9 @@ Deno.test("a deleted or damaged query index is rebuilt, and reindex rebuilds it 
     }).pipe(Effect.provide(ObjectStore.layerTemp)),
   ));
 
+// Rows by their first column, a run id.
+const byId = (a: unknown[], b: unknown[]) => (String(a[0]) < String(b[0]) ? -1 : 1);
+
 Deno.test("runSql answers over the documented views and refuses anything but a query", () =>
   Effect.runPromise(
     Effect.gen(function* () {
@@ -242,18 +245,13 @@ Deno.test("runSql answers over the documented views and refuses anything but a q
         assert.deepEqual(runs.columns, ["id", "step"]);
         assert.deepEqual(
           runs.rows,
-          [...view.runs.entries()].map(([id, s]) => [id, s.step]).sort((a, b) =>
-            a[0]! < b[0]! ? -1 : 1
-          ),
+          [...view.runs.entries()].map(([id, s]) => [id, s.step]).sort(byId),
         );
         // Each run's key and host as its summary has them (null in an older summary).
         const keys = yield* runSql(index, "SELECT id, key, host FROM runs ORDER BY id");
         assert.deepEqual(
           keys.rows,
-          [...view.runs.entries()].map(([id, s]) => [id, s.key ?? null, s.host ?? null]).sort((
-            a,
-            b,
-          ) => a[0]! < b[0]! ? -1 : 1),
+          [...view.runs.entries()].map(([id, s]) => [id, s.key ?? null, s.host ?? null]).sort(byId),
         );
         assert.ok(keys.rows.some((r) => r[1] === null), "an older summary among them");
         assert.ok(keys.rows.some((r) => typeof r[1] === "string" && r[2] === "h"));
