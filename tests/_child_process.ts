@@ -33,7 +33,7 @@ export interface ScriptChild {
 
 /**
  * Starts `deno run -A <script> ...args` in the project, with `CAIRN_PROGRESS=0`;
- * `wrapper` runs it under another command (`["faketime", "-f", "+5s"]`).
+ * `wrapper` runs it under another command (`["faketime", "-m", "-f", "+5s"]`).
  */
 export const spawnScript = (
   script: string,
